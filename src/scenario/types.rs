@@ -1,0 +1,414 @@
+//! The validated scenario: the types the engine trusts.
+//!
+//! Everything here has passed every check of SPEC section 2: ids are unique, every
+//! service reference resolves (to an index, so the engine never looks up strings),
+//! numbers are finite and in range, and every uncertain parameter carries its
+//! distribution, the range its draws are clamped to, and its stable path (which names
+//! its random stream and is how variants, sweeps and sensitivity address it).
+
+use crate::distribution::Distribution;
+use crate::rng::{stream_rng, StreamKey};
+
+/// A calendar month, `YYYY-MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct YearMonth {
+    pub year: i32,
+    /// 1..=12
+    pub month: u8,
+}
+
+impl YearMonth {
+    /// Months since year 0, so differences are month counts.
+    pub fn ordinal(self) -> i64 {
+        i64::from(self.year) * 12 + i64::from(self.month) - 1
+    }
+
+    /// The month `offset` months after this one.
+    pub fn plus(self, offset: i64) -> YearMonth {
+        let ordinal = self.ordinal() + offset;
+        YearMonth {
+            year: ordinal.div_euclid(12) as i32,
+            month: (ordinal.rem_euclid(12) + 1) as u8,
+        }
+    }
+}
+
+impl std::fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// The range an uncertain parameter's draws are clamped to (SPEC section 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueRange {
+    /// Probabilities and shares: [0, 1].
+    Probability,
+    /// Money, activity, `q`: >= 0.
+    NonNegative,
+    /// `unit_price`: > 0.
+    Positive,
+    /// `min_margin`: [-1, 1].
+    Margin,
+}
+
+impl ValueRange {
+    /// Lowest and highest allowed value; `Positive` uses the smallest positive double
+    /// as its lower end so a clamped draw is still a valid divisor.
+    pub fn bounds(self) -> (f64, f64) {
+        match self {
+            ValueRange::Probability => (0.0, 1.0),
+            ValueRange::NonNegative => (0.0, f64::INFINITY),
+            ValueRange::Positive => (f64::MIN_POSITIVE, f64::INFINITY),
+            ValueRange::Margin => (-1.0, 1.0),
+        }
+    }
+
+    /// Whether a fixed value is allowed.
+    pub fn contains(self, value: f64) -> bool {
+        let (lo, hi) = self.bounds();
+        value >= lo && value <= hi
+    }
+
+    pub fn clamp(self, value: f64) -> f64 {
+        let (lo, hi) = self.bounds();
+        value.clamp(lo, hi)
+    }
+
+    /// How the range reads in a message: "in [0, 1]", ">= 0", "> 0".
+    pub fn describe(self) -> &'static str {
+        match self {
+            ValueRange::Probability => "between 0 and 1",
+            ValueRange::NonNegative => "at least 0",
+            ValueRange::Positive => "greater than 0",
+            ValueRange::Margin => "between -1 and 1",
+        }
+    }
+}
+
+/// A `(U)` parameter: drawn once per iteration from its own stream, then clamped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uncertain {
+    pub dist: Distribution,
+    pub range: ValueRange,
+    /// Ids and keys joined by dots, e.g. `providers.trust.services.crisis.unit_price`.
+    pub path: String,
+    pub key: StreamKey,
+}
+
+impl Uncertain {
+    pub fn new(dist: Distribution, range: ValueRange, path: String) -> Self {
+        let key = StreamKey::of(&path);
+        Uncertain {
+            dist,
+            range,
+            path,
+            key,
+        }
+    }
+
+    /// Whether the parameter is a plain number (draws nothing).
+    pub fn fixed_value(&self) -> Option<f64> {
+        match self.dist {
+            Distribution::Fixed(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// This parameter's value in `iteration`: a fixed value as it is, otherwise one
+    /// draw from the stream (seed, iteration, path), clamped to the range.
+    pub fn draw(&self, seed: u64, iteration: u64) -> f64 {
+        match self.dist {
+            Distribution::Fixed(value) => value,
+            ref dist => {
+                let mut rng = stream_rng(seed, iteration, self.key);
+                self.range.clamp(dist.sample(&mut rng))
+            }
+        }
+    }
+}
+
+/// The spread of annual budgets across a cohort's holders; each new holder draws one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetDistribution {
+    pub dist: Distribution,
+    /// Mean of a single draw after clamping to >= 0.
+    pub clamped_mean: f64,
+    /// Variance of a single draw after clamping to >= 0.
+    pub clamped_variance: f64,
+}
+
+/// The three budget forms, in the order used by every per-form array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Form {
+    DirectPayment,
+    Notional,
+    ThirdParty,
+}
+
+impl Form {
+    pub const ALL: [Form; 3] = [Form::DirectPayment, Form::Notional, Form::ThirdParty];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Form::DirectPayment => "direct_payment",
+            Form::Notional => "notional",
+            Form::ThirdParty => "third_party",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The national split of PHBs by form (NHS Digital PHB data, Q4 2023-24), used when a
+/// cohort leaves `forms` out.
+pub const NATIONAL_FORMS: [f64; 3] = [0.15, 0.80, 0.05];
+
+/// Where a form's money is spent (`[budget_forms.<form>]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetForm {
+    /// Share spent back at the cohort's own services.
+    pub existing: Uncertain,
+    /// Shares spent at named services.
+    pub services: Vec<(ServiceIndex, Uncertain)>,
+    /// Commissioner's cost of running the budget, as a share of it.
+    pub admin_cost: Uncertain,
+}
+
+/// Position of a service in [`Scenario::services`] order (providers in file order,
+/// their services in file order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceIndex(pub usize);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    NhsTrust,
+    Voluntary,
+    Independent,
+    LocalAuthority,
+}
+
+impl ProviderKind {
+    pub const ALL: [(ProviderKind, &'static str); 4] = [
+        (ProviderKind::NhsTrust, "nhs_trust"),
+        (ProviderKind::Voluntary, "voluntary"),
+        (ProviderKind::Independent, "independent"),
+        (ProviderKind::LocalAuthority, "local_authority"),
+    ];
+
+    pub fn key(self) -> &'static str {
+        ProviderKind::ALL
+            .iter()
+            .find(|(kind, _)| *kind == self)
+            .map(|(_, key)| *key)
+            .unwrap_or("nhs_trust")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provider {
+    pub id: String,
+    pub name: String,
+    pub kind: ProviderKind,
+    /// £/year from everything not modelled.
+    pub other_income: Uncertain,
+    /// £/year.
+    pub other_costs: Uncertain,
+    /// £ at start.
+    pub reserves: f64,
+    /// Reserves below it = distress.
+    pub reserve_floor: f64,
+    /// Trailing-12-month margin share below which = deficit.
+    pub min_margin: f64,
+    pub services: Vec<Service>,
+}
+
+/// How a service is paid.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payment {
+    /// An annual envelope, re-based at reviews.
+    Block {
+        /// £/year.
+        contract_value: Uncertain,
+        /// Share of lost activity taken out of the contract at review.
+        pass_through: Uncertain,
+    },
+    /// Income moves with activity at `unit_price`.
+    Activity,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub id: String,
+    pub name: String,
+    pub payment: Payment,
+    /// £ per unit: tariff for activity, notional price for block.
+    pub unit_price: Uncertain,
+    /// £/year.
+    pub fixed_cost: Uncertain,
+    /// £ per unit.
+    pub variable_cost: Uncertain,
+    /// Units/month from people outside every cohort.
+    pub other_activity: Uncertain,
+    /// Share of fixed cost shed in proportion to lost activity at review.
+    pub cost_flex: Uncertain,
+    /// Share of freed activity refilled from waiting lists.
+    pub backfill: Uncertain,
+    /// Units/month below which the service is flagged not viable.
+    pub min_viable_activity: Option<f64>,
+}
+
+/// How a cohort takes up budgets once they are offered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UptakeModel {
+    /// Bass diffusion: hazard `min(1, p + q * ever / willing)`.
+    Bass { p: Uncertain, q: Uncertain },
+    /// A constant monthly hazard.
+    Constant { monthly: Uncertain },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uptake {
+    pub model: UptakeModel,
+    /// Share of the cohort willing ever to take a budget; default 1.
+    pub ceiling: Uncertain,
+}
+
+/// A cohort's use of one service, per traditional patient.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceUse {
+    pub service: ServiceIndex,
+    /// Units per traditional patient per month.
+    pub per_month: Uncertain,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cohort {
+    pub id: String,
+    pub name: String,
+    /// People at start.
+    pub size: u64,
+    /// First month budgets are offered.
+    pub offer_from: YearMonth,
+    pub uptake: Uptake,
+    /// Monthly chance a holder goes back to traditional services.
+    pub return_rate: Uncertain,
+    /// £/year of one holder, drawn by each new holder.
+    pub budget: BudgetDistribution,
+    /// Shares by [`Form`] order; they sum to 1.
+    pub forms: [f64; 3],
+    /// Whether `forms` was left to the national default (kept so the file can be
+    /// written back as it was).
+    pub forms_defaulted: bool,
+    pub uses: Vec<ServiceUse>,
+    /// The cohort's random stream name, from its id.
+    pub key: StreamKey,
+}
+
+/// `[contracts]`: when block contracts and fixed costs are re-based.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contracts {
+    /// Calendar month of annual re-basing, 1..=12.
+    pub review_month: u8,
+    /// As written in the file, if it was.
+    pub first_review: Option<YearMonth>,
+}
+
+/// A complete, validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    /// Month 0.
+    pub start: YearMonth,
+    /// Horizon in months, 1..=600.
+    pub months: u32,
+    pub iterations: u64,
+    pub seed: u64,
+    pub contracts: Contracts,
+    /// Indexed by [`Form::index`]; `None` where the file has no table for the form.
+    pub budget_forms: [Option<BudgetForm>; 3],
+    pub providers: Vec<Provider>,
+    pub cohorts: Vec<Cohort>,
+}
+
+impl Scenario {
+    /// Every service with its provider's index, in [`ServiceIndex`] order.
+    pub fn services(&self) -> impl Iterator<Item = (usize, &Service)> {
+        self.providers
+            .iter()
+            .enumerate()
+            .flat_map(|(p, provider)| provider.services.iter().map(move |s| (p, s)))
+    }
+
+    pub fn service_count(&self) -> usize {
+        self.providers.iter().map(|p| p.services.len()).sum()
+    }
+
+    /// `provider-id/service-id` of a service.
+    pub fn service_name(&self, index: ServiceIndex) -> String {
+        let (p, service) = self
+            .services()
+            .nth(index.0)
+            .expect("ServiceIndex comes from this scenario");
+        format!("{}/{}", self.providers[p].id, service.id)
+    }
+
+    /// The month index `t` of a calendar month (negative before `start`).
+    pub fn month_index(&self, month: YearMonth) -> i64 {
+        month.ordinal() - self.start.ordinal()
+    }
+
+    /// The calendar month of month index `t`.
+    pub fn month_label(&self, t: u32) -> YearMonth {
+        self.start.plus(i64::from(t))
+    }
+
+    /// Index of the first review month (SPEC section 4): `first_review` if given, else
+    /// the first `t >= 1` whose calendar month is `review_month`. It may lie at or
+    /// beyond the horizon, in which case nothing is re-based.
+    pub fn first_review_index(&self) -> i64 {
+        match self.contracts.first_review {
+            Some(month) => self.month_index(month),
+            None => (1..=12)
+                .find(|&t| self.start.plus(t).month == self.contracts.review_month)
+                .unwrap_or(12),
+        }
+    }
+
+    /// Whether month `t` is a review month.
+    pub fn is_review_month(&self, t: u32) -> bool {
+        let first = self.first_review_index();
+        let t = i64::from(t);
+        t >= first && (t - first) % 12 == 0
+    }
+
+    /// Month index of a cohort's first offer (never negative: validated).
+    pub fn offer_index(&self, cohort: &Cohort) -> i64 {
+        self.month_index(cohort.offer_from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn year_month_arithmetic_wraps_years() {
+        let april = YearMonth {
+            year: 2027,
+            month: 4,
+        };
+        assert_eq!(april.plus(9).to_string(), "2028-01");
+        assert_eq!(april.plus(-4).to_string(), "2026-12");
+        assert_eq!(april.plus(12).ordinal() - april.ordinal(), 12);
+    }
+
+    #[test]
+    fn fixed_uncertain_draws_its_value_without_randomness() {
+        let u = Uncertain::new(Distribution::Fixed(3.5), ValueRange::NonNegative, "x".into());
+        assert_eq!(u.draw(1, 0).to_bits(), 3.5f64.to_bits());
+    }
+}
