@@ -7,6 +7,7 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod cli;
 pub mod distribution;
 pub mod rng;
 pub mod scenario;

@@ -1,5 +1,17 @@
 //! The scenario language: TOML text -> validated [`Scenario`] (SPEC sections 2 and 3).
+//!
+//! `reader` turns TOML values into typed, range-checked values with positions;
+//! `parse` walks the file's tables; `checks` makes the whole-file checks; `problem`
+//! holds what is found. [`parse_scenario`] is pure: reading a file is the caller's.
 
+mod checks;
+mod parse;
+mod problem;
+mod reader;
 mod types;
 
+pub use parse::{Validated, parse_scenario};
+pub use problem::{Problem, Severity, line_column};
 pub use types::*;
+pub mod load;
+pub mod schema;

@@ -7,7 +7,7 @@
 //! its random stream and is how variants, sweeps and sensitivity address it).
 
 use crate::distribution::Distribution;
-use crate::rng::{stream_rng, StreamKey};
+use crate::rng::{StreamKey, stream_rng};
 
 /// A calendar month, `YYYY-MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -408,7 +408,11 @@ mod tests {
 
     #[test]
     fn fixed_uncertain_draws_its_value_without_randomness() {
-        let u = Uncertain::new(Distribution::Fixed(3.5), ValueRange::NonNegative, "x".into());
+        let u = Uncertain::new(
+            Distribution::Fixed(3.5),
+            ValueRange::NonNegative,
+            "x".into(),
+        );
         assert_eq!(u.draw(1, 0).to_bits(), 3.5f64.to_bits());
     }
 }

@@ -1,0 +1,163 @@
+//! The command line: arguments (clap), the commands, and their exit codes.
+//!
+//! This is the program's edge, so it is the one place that prints. Exit codes follow
+//! SPEC section 5: 0 success (warnings included), 2 bad usage or bad input, 1 any
+//! other failure.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod render;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::scenario::load::{self, LoadError, STARTER};
+use crate::scenario::schema::json_schema;
+
+pub use render::render_problems;
+
+/// Monte Carlo simulator of personal health budgets and provider viability.
+#[derive(Debug, Parser)]
+#[command(name = "phbsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check scenario files and report every problem at once.
+    Validate {
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write a commented starter scenario (to FILE, or to standard output).
+    Init {
+        /// Where to write it; refused if the file exists (unless --force).
+        file: Option<PathBuf>,
+        /// Overwrite FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON Schema of the scenario file, for editors.
+    Schema,
+}
+
+/// How a command failed: the exit code and what to print (nothing when the details
+/// have been printed already).
+#[derive(Debug)]
+pub struct Failure {
+    pub exit_code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// Bad usage or bad input: exit 2.
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Failure {
+            exit_code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// Any other failure (a full disk, an unwritable directory): exit 1.
+    pub fn other(message: impl Into<String>) -> Self {
+        Failure {
+            exit_code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+/// Runs a parsed command line; the caller maps the result to an exit code.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Validate { files } => validate(&files),
+        Command::Init { file, force } => init(file, force),
+        Command::Schema => {
+            println!("{}", json_schema());
+            Ok(())
+        }
+    }
+}
+
+/// Whether standard error is a terminal (colours, progress bars).
+fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// Prints a load failure in full and turns it into a [`Failure`].
+pub fn report_load_error(error: LoadError) -> Failure {
+    match error {
+        LoadError::Invalid {
+            scenario: source,
+            problems,
+        } => {
+            eprint!(
+                "{}",
+                render_problems(&source, &problems, stderr_is_terminal())
+            );
+            let errors = problems.iter().filter(|p| p.is_error()).count();
+            Failure::bad_input(format!(
+                "{}: {errors} error(s); the scenario was not run",
+                source.name.display()
+            ))
+        }
+        other => Failure::bad_input(other.to_string()),
+    }
+}
+
+fn validate(files: &[PathBuf]) -> Result<(), Failure> {
+    let mut invalid = 0;
+    for file in files {
+        match load::load(Some(file)) {
+            Ok((source, validated)) => {
+                eprint!(
+                    "{}",
+                    render_problems(&source, &validated.warnings, stderr_is_terminal())
+                );
+                println!(
+                    "{}: valid ({} warning(s))",
+                    file.display(),
+                    validated.warnings.len()
+                );
+            }
+            Err(error) => {
+                invalid += 1;
+                eprintln!("error: {}", report_load_error(error).message);
+            }
+        }
+    }
+    if invalid == 0 {
+        Ok(())
+    } else {
+        Err(Failure::bad_input(String::new()))
+    }
+}
+
+fn init(file: Option<PathBuf>, force: bool) -> Result<(), Failure> {
+    let Some(path) = file else {
+        print!("{STARTER}");
+        return Ok(());
+    };
+    if path.exists() && !force {
+        return Err(Failure::bad_input(format!(
+            "{} already exists; choose another name or pass --force to overwrite it",
+            path.display()
+        )));
+    }
+    let mut handle = std::fs::File::create(&path)
+        .map_err(|e| Failure::other(format!("cannot create {}: {e}", path.display())))?;
+    handle
+        .write_all(STARTER.as_bytes())
+        .and_then(|()| handle.sync_all())
+        .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
+    eprintln!(
+        "wrote {}; check it with `phbsim validate {}`",
+        path.display(),
+        path.display()
+    );
+    Ok(())
+}

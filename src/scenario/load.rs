@@ -1,0 +1,99 @@
+//! Reading a scenario from disk: the one place scenario files are read.
+//!
+//! A thin wrapper over the pure [`parse_scenario`]: it adds the path, refuses bytes
+//! that are not UTF-8 (naming the line and column of the first bad byte) and strips
+//! nothing silently.
+
+use std::path::{Path, PathBuf};
+
+use crate::scenario::{Problem, Validated, parse_scenario};
+
+/// The built-in example (the same file as `scenarios/example-icb.toml`).
+pub const EXAMPLE: &str = include_str!("../../scenarios/example-icb.toml");
+/// The name the built-in example goes by in messages and output paths.
+pub const EXAMPLE_NAME: &str = "example-icb.toml";
+/// The commented starter written by `phbsim init`.
+pub const STARTER: &str = include_str!("../../scenarios/starter.toml");
+
+/// A scenario's text and where it came from, whether or not it is valid.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path as the user gave it, or `example-icb.toml` for the built-in example.
+    pub name: PathBuf,
+    pub text: String,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read scenario file {path}: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error(
+        "{path}:{line}:{column}: the file is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8"
+    )]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        byte: u8,
+    },
+    #[error("{} problem(s) in {}", .problems.iter().filter(|p| p.is_error()).count(), .scenario.name.display())]
+    Invalid {
+        scenario: Source,
+        problems: Vec<Problem>,
+    },
+}
+
+/// Reads a file's text, checking it is UTF-8.
+pub fn read_source(path: &Path) -> Result<Source, LoadError> {
+    let bytes = std::fs::read(path).map_err(|e| LoadError::Unreadable {
+        path: path.to_path_buf(),
+        reason: e.kind().to_string(),
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Source {
+            name: path.to_path_buf(),
+            text,
+        }),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]);
+            let (line, column) = crate::scenario::line_column(&prefix, prefix.len());
+            Err(LoadError::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+                column,
+                byte: bytes[valid],
+            })
+        }
+    }
+}
+
+/// The built-in example as a [`Source`].
+pub fn example_source() -> Source {
+    Source {
+        name: PathBuf::from(EXAMPLE_NAME),
+        text: EXAMPLE.to_string(),
+    }
+}
+
+/// Validates a source; warnings come back with the scenario.
+pub fn validate(source: Source) -> Result<(Source, Validated), LoadError> {
+    match parse_scenario(&source.text) {
+        Ok(validated) => Ok((source, validated)),
+        Err(problems) => Err(LoadError::Invalid {
+            scenario: source,
+            problems,
+        }),
+    }
+}
+
+/// Reads and validates a scenario file, or the built-in example when `path` is `None`.
+pub fn load(path: Option<&Path>) -> Result<(Source, Validated), LoadError> {
+    let source = match path {
+        Some(path) => read_source(path)?,
+        None => example_source(),
+    };
+    validate(source)
+}
