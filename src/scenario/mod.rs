@@ -15,3 +15,6 @@ pub use problem::{Problem, Severity, line_column};
 pub use types::*;
 pub mod load;
 pub mod schema;
+
+#[cfg(test)]
+mod tests;
