@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod render;
+mod run;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -43,6 +44,8 @@ pub enum Command {
     },
     /// Print the JSON Schema of the scenario file, for editors.
     Schema,
+    /// Run a scenario (or the built-in example) and write its outputs.
+    Run(run::RunArgs),
 }
 
 /// How a command failed: the exit code and what to print (nothing when the details
@@ -76,6 +79,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Validate { files } => validate(&files),
         Command::Init { file, force } => init(file, force),
+        Command::Run(args) => run::run_command(args),
         Command::Schema => {
             println!("{}", json_schema());
             Ok(())
@@ -109,15 +113,17 @@ pub fn report_load_error(error: LoadError) -> Failure {
     }
 }
 
+/// Prints a scenario's warnings to standard error.
+pub fn print_warnings(source: &load::Source, warnings: &[crate::scenario::Problem]) {
+    eprint!("{}", render_problems(source, warnings, stderr_is_terminal()));
+}
+
 fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     let mut invalid = 0;
     for file in files {
         match load::load(Some(file)) {
             Ok((source, validated)) => {
-                eprint!(
-                    "{}",
-                    render_problems(&source, &validated.warnings, stderr_is_terminal())
-                );
+                print_warnings(&source, &validated.warnings);
                 println!(
                     "{}: valid ({} warning(s))",
                     file.display(),

@@ -1,0 +1,142 @@
+//! `phbsim run`: validate, simulate in parallel, write the outputs atomically, print
+//! the provider table.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{Failure, print_warnings, report_load_error};
+use crate::output::directory::{OutputError, check_destination, write_atomically};
+use crate::output::manifest::{Manifest, sha256_hex};
+use crate::output::{tables, terminal};
+use crate::run::{RunSettings, run};
+use crate::scenario::load;
+
+/// Arguments of `phbsim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML); without it, the built-in example.
+    pub scenario: Option<PathBuf>,
+    /// Output directory [default: out/<scenario file stem>].
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Iterations, overriding the file's `iterations`.
+    #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub iterations: Option<u64>,
+    /// Seed, overriding the file's `seed`.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]; results do not depend on it.
+    #[arg(short = 'j', long, value_name = "THREADS", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// No progress bar and no table (errors and warnings are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn output_error(error: OutputError) -> Failure {
+    match error {
+        OutputError::Foreign { .. } => Failure::bad_input(error.to_string()),
+        OutputError::Io { .. } => Failure::other(error.to_string()),
+    }
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// The default output directory: `out/<file stem>`.
+fn default_output(scenario_name: &Path) -> PathBuf {
+    let stem = scenario_name
+        .file_stem()
+        .map_or_else(|| "scenario".to_string(), |s| s.to_string_lossy().into_owned());
+    Path::new("out").join(stem)
+}
+
+pub fn run_command(args: RunArgs) -> Result<(), Failure> {
+    let (source, validated) = load::load(args.scenario.as_deref()).map_err(report_load_error)?;
+    print_warnings(&source, &validated.warnings);
+    let scenario = validated.scenario;
+    let output = args.output.clone().unwrap_or_else(|| default_output(&source.name));
+    check_destination(&output).map_err(output_error)?;
+
+    let settings = RunSettings {
+        iterations: args.iterations.unwrap_or(scenario.iterations),
+        seed: args.seed.unwrap_or(scenario.seed),
+    };
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n as usize,
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Failure::other(format!("cannot start {threads} worker threads: {e}")))?;
+
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let bar = if show_progress {
+        let bar = ProgressBar::new(settings.iterations);
+        bar.set_style(
+            ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} iterations, {eta} left")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let started = now_rfc3339();
+    let clock = Instant::now();
+    let result = pool.install(|| run(&scenario, settings, &|done| bar.set_position(done)));
+    bar.finish_and_clear();
+    let elapsed = clock.elapsed().as_secs_f64();
+
+    let manifest = Manifest {
+        tool: "phbsim".to_string(),
+        phbsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_name: scenario.name.clone(),
+        scenario_file: source.name.display().to_string(),
+        scenario_sha256: sha256_hex(source.text.as_bytes()),
+        seed: settings.seed,
+        iterations: settings.iterations,
+        iterations_overridden: args.iterations.is_some(),
+        seed_overridden: args.seed.is_some(),
+        threads,
+        exact_percentiles: result.exact_percentiles,
+        started,
+        finished: now_rfc3339(),
+        elapsed_seconds: elapsed,
+    };
+    let mut months = Vec::new();
+    tables::write_months(&mut months, &scenario.name, &scenario, &result)
+        .map_err(|e| Failure::other(format!("cannot format months.csv: {e}")))?;
+    let mut summary = Vec::new();
+    tables::write_summary(&mut summary, &scenario.name, &result)
+        .map_err(|e| Failure::other(format!("cannot format summary.csv: {e}")))?;
+    let files = [
+        ("months.csv", months),
+        ("summary.csv", summary),
+        ("manifest.json", manifest.to_json().into_bytes()),
+        ("scenario.toml", source.text.clone().into_bytes()),
+    ];
+    write_atomically(&output, &files).map_err(output_error)?;
+
+    if !args.quiet {
+        let horizon = format!(
+            "{} to {}",
+            scenario.start,
+            scenario.month_label(scenario.months - 1)
+        );
+        print!(
+            "{}",
+            terminal::render(&result, &horizon, &output.display().to_string())
+        );
+        println!(
+            "{} iterations in {:.2} s on {threads} thread(s)",
+            settings.iterations, elapsed
+        );
+    }
+    Ok(())
+}

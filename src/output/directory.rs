@@ -1,0 +1,196 @@
+//! The output directory, written so that nothing is ever lost (SPEC section 7).
+//!
+//! Files are written into a temporary directory beside the destination and moved
+//! into place only when every file is complete and synced. A destination that holds
+//! anything phbsim did not write is refused, before the run and again before the
+//! move. The one window of a crash between the two renames leaves the previous
+//! results intact under `.<name>.phbsim-old-<pid>` beside the destination.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::output::manifest::Manifest;
+
+/// The files phbsim writes into an output directory; anything else marks the directory
+/// as someone else's.
+pub const OWN_FILES: [&str; 7] = [
+    "months.csv",
+    "summary.csv",
+    "manifest.json",
+    "scenario.toml",
+    "report.html",
+    "compare.csv",
+    "sensitivity.csv",
+];
+
+/// Why outputs could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// Exit 2: the user pointed phbsim at a directory it must not overwrite.
+    #[error(
+        "{dir} holds files phbsim did not write (such as `{file}`); choose another output directory with -o, or empty this one"
+    )]
+    Foreign { dir: PathBuf, file: String },
+    /// Exit 1: the disk, permissions, ...
+    #[error("cannot write {path}: {reason}")]
+    Io { path: PathBuf, reason: String },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |e| OutputError::Io {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// Checks that `dir` is absent, empty, or a previous phbsim output directory.
+pub fn check_destination(dir: &Path) -> Result<(), OutputError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            return Err(OutputError::Foreign {
+                dir: dir.to_path_buf(),
+                file: dir.display().to_string(),
+            });
+        }
+        Err(e) => return Err(io_error(dir)(e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(io_error(dir))?;
+        names.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    if let Some(foreign) = names.iter().find(|n| !OWN_FILES.contains(&n.as_str())) {
+        return Err(OutputError::Foreign {
+            dir: dir.to_path_buf(),
+            file: foreign.clone(),
+        });
+    }
+    if names.is_empty() {
+        return Ok(());
+    }
+    let manifest_is_ours = fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Manifest>(&text).ok())
+        .is_some_and(|m| m.tool == "phbsim");
+    if manifest_is_ours {
+        Ok(())
+    } else {
+        Err(OutputError::Foreign {
+            dir: dir.to_path_buf(),
+            file: names[0].clone(),
+        })
+    }
+}
+
+/// A sibling path of `dir` for temporary use: `.<name>.phbsim-<what>-<pid>`.
+fn sibling(dir: &Path, what: &str) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map_or_else(|| "out".to_string(), |n| n.to_string_lossy().into_owned());
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    parent.join(format!(".{name}.phbsim-{what}-{}", std::process::id()))
+}
+
+/// The temporary directory a run into `dir` writes to (removed on failure and by the
+/// interrupt handler).
+pub fn staging_path(dir: &Path) -> PathBuf {
+    sibling(dir, "tmp")
+}
+
+/// Writes `files` (name, bytes) into `dir` atomically: all of them, or none.
+pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), OutputError> {
+    check_destination(dir)?;
+    let staging = staging_path(dir);
+    let result = stage_and_swap(dir, &staging, files);
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn stage_and_swap(dir: &Path, staging: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), OutputError> {
+    if let Some(parent) = staging.parent() {
+        fs::create_dir_all(parent).map_err(io_error(parent))?;
+    }
+    let _ = fs::remove_dir_all(staging);
+    fs::create_dir(staging).map_err(io_error(staging))?;
+    for (name, bytes) in files {
+        let path = staging.join(name);
+        let mut file = fs::File::create(&path).map_err(io_error(&path))?;
+        file.write_all(bytes).map_err(io_error(&path))?;
+        file.sync_all().map_err(io_error(&path))?;
+    }
+    // Checked again: the directory may have changed while the run went on.
+    check_destination(dir)?;
+    let old = sibling(dir, "old");
+    let had_previous = dir.exists();
+    if had_previous {
+        let _ = fs::remove_dir_all(&old);
+        fs::rename(dir, &old).map_err(io_error(dir))?;
+    }
+    if let Err(e) = fs::rename(staging, dir) {
+        if had_previous {
+            let _ = fs::rename(&old, dir);
+        }
+        return Err(io_error(dir)(e));
+    }
+    if had_previous {
+        let _ = fs::remove_dir_all(&old);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_a_directory_with_foreign_files() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("thesis.docx"), "precious").unwrap();
+        let err = write_atomically(dir.path(), &[("months.csv", b"x".to_vec())]).unwrap_err();
+        assert!(matches!(err, OutputError::Foreign { .. }), "{err}");
+        assert_eq!(fs::read_to_string(dir.path().join("thesis.docx")).unwrap(), "precious");
+    }
+
+    #[test]
+    fn refuses_own_file_names_without_a_phbsim_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("summary.csv"), "someone else's").unwrap();
+        assert!(matches!(check_destination(dir.path()), Err(OutputError::Foreign { .. })));
+    }
+
+    #[test]
+    fn replaces_a_previous_output_whole() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        let manifest = |n: u64| {
+            serde_json::to_vec(&Manifest {
+                tool: "phbsim".into(),
+                phbsim_version: "0".into(),
+                scenario_name: "s".into(),
+                scenario_file: "s.toml".into(),
+                scenario_sha256: String::new(),
+                seed: n,
+                iterations: n,
+                iterations_overridden: false,
+                seed_overridden: false,
+                threads: 1,
+                exact_percentiles: true,
+                started: String::new(),
+                finished: String::new(),
+                elapsed_seconds: 0.0,
+            })
+            .unwrap()
+        };
+        write_atomically(&dir, &[("manifest.json", manifest(1)), ("report.html", b"old".to_vec())]).unwrap();
+        write_atomically(&dir, &[("manifest.json", manifest(2))]).unwrap();
+        assert!(!dir.join("report.html").exists(), "the old run's files are gone");
+        let names: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "no temporary directories left: {names:?}");
+    }
+}

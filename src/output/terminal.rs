@@ -1,0 +1,92 @@
+//! The short table printed after a run (SPEC section 5): per provider its baseline and
+//! projected income over the horizon, and its chance of distress with and without
+//! PHBs; then the commissioner's double-running cost.
+
+use std::fmt::Write;
+
+use crate::engine::Level;
+use crate::run::RunResult;
+use crate::stats::Summary;
+
+/// Money for people: `£12.3m`, `£450k`, `£900`.
+pub fn money(value: f64) -> String {
+    let sign = if value < 0.0 { "-" } else { "" };
+    let v = value.abs();
+    if v >= 1e9 {
+        format!("{sign}£{:.2}bn", v / 1e9)
+    } else if v >= 1e6 {
+        format!("{sign}£{:.1}m", v / 1e6)
+    } else if v >= 1e3 {
+        format!("{sign}£{:.0}k", v / 1e3)
+    } else {
+        format!("{sign}£{v:.0}")
+    }
+}
+
+fn percent(p: f64) -> String {
+    format!("{:.1}%", p * 100.0)
+}
+
+/// The summary statistic of `entity`'s `metric`, if the run has it.
+fn find<'a>(result: &'a RunResult, level: Level, entity: &str, metric: &str) -> Option<&'a Summary> {
+    result
+        .layout
+        .summary_names()
+        .iter()
+        .position(|n| n.level == level && n.entity == entity && n.metric == metric)
+        .and_then(|i| result.summary[i].as_ref())
+}
+
+/// The post-run table, ending with where the outputs are.
+pub fn render(result: &RunResult, horizon_label: &str, output_dir: &str) -> String {
+    let mut providers: Vec<&str> = Vec::new();
+    for name in result.layout.summary_names() {
+        if name.level == Level::Provider && !providers.contains(&name.entity.as_str()) {
+            providers.push(&name.entity);
+        }
+    }
+    let width = providers.iter().map(|p| p.len()).max().unwrap_or(8).max(8);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>12}  {:>12}  {:>23}  {:>10}  {:>10}",
+        "provider", "baseline", "income P50", "income P5 – P95", "P(distr.)", "no PHBs"
+    );
+    for provider in providers {
+        let get = |metric| find(result, Level::Provider, provider, metric);
+        let baseline = get("baseline_income").map_or(String::new(), |s| money(s.mean));
+        let (p50, band) = get("income").map_or((String::new(), String::new()), |s| {
+            (money(s.p50), format!("{} – {}", money(s.p5), money(s.p95)))
+        });
+        let distress = get("distressed").map_or(String::new(), |s| percent(s.mean));
+        let distress_baseline = get("distressed_baseline").map_or(String::new(), |s| percent(s.mean));
+        let _ = writeln!(
+            out,
+            "{provider:<width$}  {baseline:>12}  {p50:>12}  {band:>23}  {distress:>10}  {distress_baseline:>10}"
+        );
+    }
+    if let Some(extra) = find(result, Level::Commissioner, "commissioner", "additional_vs_baseline") {
+        let _ = writeln!(
+            out,
+            "\ncommissioner's double-running cost over {horizon_label}: {} on average (P5 {} – P95 {})",
+            money(extra.mean),
+            money(extra.p5),
+            money(extra.p95)
+        );
+    }
+    let _ = writeln!(out, "outputs: {output_dir}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_at_a_glance() {
+        assert_eq!(money(12_345_678.0), "£12.3m");
+        assert_eq!(money(-450_000.0), "-£450k");
+        assert_eq!(money(999.0), "£999");
+        assert_eq!(money(2.5e9), "£2.50bn");
+    }
+}

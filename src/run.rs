@@ -1,0 +1,134 @@
+//! A whole Monte Carlo run: every iteration in parallel, reduced into the statistics
+//! of every output cell (one entity × metric × month, or one summary metric).
+//!
+//! Iterations are computed in fixed chunks of [`CHUNK_ITERATIONS`], in parallel
+//! within a chunk; then each cell's accumulator takes the chunk's values in iteration
+//! order, cells in parallel. No float is ever reduced in an order that depends on the
+//! threads, so results are bit-identical for any thread count.
+//!
+//! Memory is bounded by a fixed rule (never by free memory): when a run's cells ×
+//! iterations fit in [`EXACT_VALUE_LIMIT`] values, every value is kept and
+//! percentiles are exact (type 7); beyond it, each cell keeps a
+//! [`StreamingSummary`] whose percentiles are within 0.005 × (max − min) of the exact
+//! ones (SPEC section 6), and whose mean and sd stay exact to rounding.
+
+use rayon::prelude::*;
+
+use crate::engine::{DrawnParameters, OutputLayout, Workspace, simulate_iteration};
+use crate::scenario::Scenario;
+use crate::stats::{StreamingSummary, Summary, summarise_exact};
+
+/// Iterations computed between two reductions: large enough to keep both cores busy,
+/// small enough that the chunk buffer stays small (cells × 256 × 8 bytes).
+pub const CHUNK_ITERATIONS: u64 = 256;
+
+/// Above this many kept values (cells × iterations; 2^26 values = 512 MiB), cells keep
+/// a bounded streaming summary instead of every value.
+pub const EXACT_VALUE_LIMIT: u64 = 1 << 26;
+
+/// What to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSettings {
+    pub iterations: u64,
+    pub seed: u64,
+}
+
+/// The statistics of every output cell, in the layout's order.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub layout: OutputLayout,
+    /// By monthly cell, `series * months + t`; `None` when no iteration defined it.
+    pub monthly: Vec<Option<Summary>>,
+    /// By summary metric.
+    pub summary: Vec<Option<Summary>>,
+    /// Whether percentiles are exact (all values kept) or from streaming summaries.
+    pub exact_percentiles: bool,
+}
+
+/// One cell's values so far.
+enum Accumulator {
+    Exact(Vec<f64>),
+    Streaming(Box<StreamingSummary>),
+}
+
+impl Accumulator {
+    fn push(&mut self, value: f64) {
+        match self {
+            Accumulator::Exact(values) => values.push(value),
+            Accumulator::Streaming(summary) => summary.push(value),
+        }
+    }
+
+    fn finish(self) -> Option<Summary> {
+        match self {
+            Accumulator::Exact(mut values) => summarise_exact(&mut values),
+            Accumulator::Streaming(summary) => summary.summary(),
+        }
+    }
+}
+
+/// Whether a run of this size keeps every value (exact percentiles).
+pub fn keeps_every_value(layout: &OutputLayout, iterations: u64) -> bool {
+    let cells = (layout.monthly_len() + layout.summary_len()) as u64;
+    cells.saturating_mul(iterations) <= EXACT_VALUE_LIMIT
+}
+
+/// Runs every iteration of `scenario` and summarises every cell. `progress` is called
+/// after each chunk with the number of iterations done so far.
+pub fn run(scenario: &Scenario, settings: RunSettings, progress: &(dyn Fn(u64) + Sync)) -> RunResult {
+    let layout = OutputLayout::new(scenario);
+    let exact = keeps_every_value(&layout, settings.iterations);
+    let new_cells = |count: usize| -> Vec<Accumulator> {
+        (0..count)
+            .map(|_| {
+                if exact {
+                    Accumulator::Exact(Vec::with_capacity(settings.iterations as usize))
+                } else {
+                    Accumulator::Streaming(Box::new(StreamingSummary::new()))
+                }
+            })
+            .collect()
+    };
+    let mut monthly_cells = new_cells(layout.monthly_len());
+    let mut summary_cells = new_cells(layout.summary_len());
+
+    let mut done = 0;
+    while done < settings.iterations {
+        let chunk = CHUNK_ITERATIONS.min(settings.iterations - done);
+        let rows: Vec<(Vec<f64>, Vec<f64>)> = (done..done + chunk)
+            .into_par_iter()
+            .map_init(Workspace::default, |ws, iteration| {
+                let params = DrawnParameters::draw(scenario, settings.seed, iteration);
+                let mut monthly = vec![0.0; layout.monthly_len()];
+                let mut summary = vec![0.0; layout.summary_len()];
+                simulate_iteration(
+                    scenario,
+                    &layout,
+                    &params,
+                    settings.seed,
+                    iteration,
+                    ws,
+                    &mut monthly,
+                    &mut summary,
+                );
+                (monthly, summary)
+            })
+            .collect();
+        monthly_cells
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(cell, acc)| rows.iter().for_each(|(m, _)| acc.push(m[cell])));
+        summary_cells
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(cell, acc)| rows.iter().for_each(|(_, s)| acc.push(s[cell])));
+        done += chunk;
+        progress(done);
+    }
+    RunResult {
+        monthly: monthly_cells.into_par_iter().map(Accumulator::finish).collect(),
+        summary: summary_cells.into_par_iter().map(Accumulator::finish).collect(),
+        layout,
+        exact_percentiles: exact,
+    }
+}
