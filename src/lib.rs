@@ -8,8 +8,8 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
-pub mod output;
-pub mod run;
 pub mod distribution;
+pub mod output;
 pub mod rng;
+pub mod run;
 pub mod scenario;

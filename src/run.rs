@@ -75,7 +75,11 @@ pub fn keeps_every_value(layout: &OutputLayout, iterations: u64) -> bool {
 
 /// Runs every iteration of `scenario` and summarises every cell. `progress` is called
 /// after each chunk with the number of iterations done so far.
-pub fn run(scenario: &Scenario, settings: RunSettings, progress: &(dyn Fn(u64) + Sync)) -> RunResult {
+pub fn run(
+    scenario: &Scenario,
+    settings: RunSettings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> RunResult {
     let layout = OutputLayout::new(scenario);
     let exact = keeps_every_value(&layout, settings.iterations);
     let new_cells = |count: usize| -> Vec<Accumulator> {
@@ -126,8 +130,14 @@ pub fn run(scenario: &Scenario, settings: RunSettings, progress: &(dyn Fn(u64) +
         progress(done);
     }
     RunResult {
-        monthly: monthly_cells.into_par_iter().map(Accumulator::finish).collect(),
-        summary: summary_cells.into_par_iter().map(Accumulator::finish).collect(),
+        monthly: monthly_cells
+            .into_par_iter()
+            .map(Accumulator::finish)
+            .collect(),
+        summary: summary_cells
+            .into_par_iter()
+            .map(Accumulator::finish)
+            .collect(),
         layout,
         exact_percentiles: exact,
     }

@@ -25,7 +25,10 @@ fn validate_accepts_every_shipped_scenario() {
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
-    assert!(files.len() >= 4, "example, starter and two variants at least");
+    assert!(
+        files.len() >= 4,
+        "example, starter and two variants at least"
+    );
     phbsim().arg("validate").args(&files).assert().success();
 }
 
@@ -51,7 +54,9 @@ fn validate_reports_a_missing_file_with_exit_2() {
         .args(["validate", "no-such-file.toml"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("cannot read scenario file no-such-file.toml"));
+        .stderr(predicate::str::contains(
+            "cannot read scenario file no-such-file.toml",
+        ));
 }
 
 #[test]
@@ -79,7 +84,9 @@ fn validate_never_panics_on_binary_garbage() {
         .arg(&path)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("garbage.toml:1:3: the file is not UTF-8"));
+        .stderr(predicate::str::contains(
+            "garbage.toml:1:3: the file is not UTF-8",
+        ));
 }
 
 #[test]
@@ -98,7 +105,13 @@ fn init_writes_a_starter_that_validates() {
     let path = dir.path().join("mine.toml");
     phbsim().arg("init").arg(&path).assert().success();
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.lines().filter(|l| l.trim_start().starts_with('#')).count() > 20, "starter is commented");
+    assert!(
+        text.lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count()
+            > 20,
+        "starter is commented"
+    );
     phbsim().arg("validate").arg(&path).assert().success();
 }
 
@@ -113,7 +126,12 @@ fn init_refuses_to_overwrite_without_force() {
         .code(2)
         .stderr(predicate::str::contains("already exists"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
-    phbsim().arg("init").arg(&path).arg("--force").assert().success();
+    phbsim()
+        .arg("init")
+        .arg(&path)
+        .arg("--force")
+        .assert()
+        .success();
 }
 
 #[test]
@@ -131,14 +149,22 @@ fn init_into_a_missing_directory_fails_with_exit_1() {
         .args(["init", "/no/such/dir/mine.toml"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("cannot create /no/such/dir/mine.toml"));
+        .stderr(predicate::str::contains(
+            "cannot create /no/such/dir/mine.toml",
+        ));
 }
 
 /// The schema must accept what the validator accepts and reject unknown keys, so
 /// editors flag the same mistakes as `phbsim validate`.
 #[test]
 fn schema_accepts_the_examples_and_rejects_unknown_keys() {
-    let output = phbsim().arg("schema").assert().success().get_output().stdout.clone();
+    let output = phbsim()
+        .arg("schema")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let schema: serde_json::Value = serde_json::from_slice(&output).expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let as_json = |text: &str| -> serde_json::Value {
@@ -152,7 +178,11 @@ fn schema_accepts_the_examples_and_rejects_unknown_keys() {
             .iter_errors(&as_json(&text))
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
-        assert!(errors.is_empty(), "{} rejected by schema: {errors:#?}", path.display());
+        assert!(
+            errors.is_empty(),
+            "{} rejected by schema: {errors:#?}",
+            path.display()
+        );
     }
     let bad = EXAMPLE.replacen("pass_through", "passthrough", 1);
     assert!(!validator.is_valid(&as_json(&bad)), "unknown key accepted");

@@ -115,7 +115,10 @@ pub fn report_load_error(error: LoadError) -> Failure {
 
 /// Prints a scenario's warnings to standard error.
 pub fn print_warnings(source: &load::Source, warnings: &[crate::scenario::Problem]) {
-    eprint!("{}", render_problems(source, warnings, stderr_is_terminal()));
+    eprint!(
+        "{}",
+        render_problems(source, warnings, stderr_is_terminal())
+    );
 }
 
 fn validate(files: &[PathBuf]) -> Result<(), Failure> {

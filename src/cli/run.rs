@@ -49,9 +49,10 @@ fn now_rfc3339() -> String {
 
 /// The default output directory: `out/<file stem>`.
 fn default_output(scenario_name: &Path) -> PathBuf {
-    let stem = scenario_name
-        .file_stem()
-        .map_or_else(|| "scenario".to_string(), |s| s.to_string_lossy().into_owned());
+    let stem = scenario_name.file_stem().map_or_else(
+        || "scenario".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
     Path::new("out").join(stem)
 }
 
@@ -59,7 +60,10 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     let (source, validated) = load::load(args.scenario.as_deref()).map_err(report_load_error)?;
     print_warnings(&source, &validated.warnings);
     let scenario = validated.scenario;
-    let output = args.output.clone().unwrap_or_else(|| default_output(&source.name));
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_output(&source.name));
     check_destination(&output).map_err(output_error)?;
 
     let settings = RunSettings {
@@ -79,9 +83,11 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     let bar = if show_progress {
         let bar = ProgressBar::new(settings.iterations);
         bar.set_style(
-            ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} iterations, {eta} left")
-                .expect("a valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} iterations, {eta} left",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
         );
         bar
     } else {

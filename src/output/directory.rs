@@ -91,7 +91,10 @@ fn sibling(dir: &Path, what: &str) -> PathBuf {
     let name = dir
         .file_name()
         .map_or_else(|| "out".to_string(), |n| n.to_string_lossy().into_owned());
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     parent.join(format!(".{name}.phbsim-{what}-{}", std::process::id()))
 }
 
@@ -112,7 +115,11 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), Out
     result
 }
 
-fn stage_and_swap(dir: &Path, staging: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), OutputError> {
+fn stage_and_swap(
+    dir: &Path,
+    staging: &Path,
+    files: &[(&str, Vec<u8>)],
+) -> Result<(), OutputError> {
     if let Some(parent) = staging.parent() {
         fs::create_dir_all(parent).map_err(io_error(parent))?;
     }
@@ -154,14 +161,20 @@ mod tests {
         fs::write(dir.path().join("thesis.docx"), "precious").unwrap();
         let err = write_atomically(dir.path(), &[("months.csv", b"x".to_vec())]).unwrap_err();
         assert!(matches!(err, OutputError::Foreign { .. }), "{err}");
-        assert_eq!(fs::read_to_string(dir.path().join("thesis.docx")).unwrap(), "precious");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("thesis.docx")).unwrap(),
+            "precious"
+        );
     }
 
     #[test]
     fn refuses_own_file_names_without_a_phbsim_manifest() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("summary.csv"), "someone else's").unwrap();
-        assert!(matches!(check_destination(dir.path()), Err(OutputError::Foreign { .. })));
+        assert!(matches!(
+            check_destination(dir.path()),
+            Err(OutputError::Foreign { .. })
+        ));
     }
 
     #[test]
@@ -187,10 +200,23 @@ mod tests {
             })
             .unwrap()
         };
-        write_atomically(&dir, &[("manifest.json", manifest(1)), ("report.html", b"old".to_vec())]).unwrap();
+        write_atomically(
+            &dir,
+            &[
+                ("manifest.json", manifest(1)),
+                ("report.html", b"old".to_vec()),
+            ],
+        )
+        .unwrap();
         write_atomically(&dir, &[("manifest.json", manifest(2))]).unwrap();
-        assert!(!dir.join("report.html").exists(), "the old run's files are gone");
-        let names: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(
+            !dir.join("report.html").exists(),
+            "the old run's files are gone"
+        );
+        let names: Vec<_> = fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "no temporary directories left: {names:?}");
     }
 }

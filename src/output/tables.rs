@@ -48,9 +48,15 @@ pub fn write_months(
         for (t, label) in labels.iter().enumerate() {
             let stats = stat_fields(&result.monthly[series * months + t]);
             writer.write_record(
-                [scenario_name, name.level.as_str(), &name.entity, label, name.metric]
-                    .into_iter()
-                    .chain(stats.iter().map(String::as_str)),
+                [
+                    scenario_name,
+                    name.level.as_str(),
+                    &name.entity,
+                    label,
+                    name.metric,
+                ]
+                .into_iter()
+                .chain(stats.iter().map(String::as_str)),
             )?;
         }
     }
@@ -59,7 +65,11 @@ pub fn write_months(
 }
 
 /// Writes `summary.csv`: one row per scenario × entity × metric over the horizon.
-pub fn write_summary(out: &mut impl Write, scenario_name: &str, result: &RunResult) -> csv::Result<()> {
+pub fn write_summary(
+    out: &mut impl Write,
+    scenario_name: &str,
+    result: &RunResult,
+) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     let mut header = vec!["scenario", "level", "entity", "metric"];
     header.extend(STAT_COLUMNS);
@@ -67,9 +77,14 @@ pub fn write_summary(out: &mut impl Write, scenario_name: &str, result: &RunResu
     for (index, name) in result.layout.summary_names().iter().enumerate() {
         let stats = stat_fields(&result.summary[index]);
         writer.write_record(
-            [scenario_name, name.level.as_str(), &name.entity, name.metric]
-                .into_iter()
-                .chain(stats.iter().map(String::as_str)),
+            [
+                scenario_name,
+                name.level.as_str(),
+                &name.entity,
+                name.metric,
+            ]
+            .into_iter()
+            .chain(stats.iter().map(String::as_str)),
         )?;
     }
     writer.flush()?;

@@ -28,7 +28,12 @@ fn percent(p: f64) -> String {
 }
 
 /// The summary statistic of `entity`'s `metric`, if the run has it.
-fn find<'a>(result: &'a RunResult, level: Level, entity: &str, metric: &str) -> Option<&'a Summary> {
+fn find<'a>(
+    result: &'a RunResult,
+    level: Level,
+    entity: &str,
+    metric: &str,
+) -> Option<&'a Summary> {
     result
         .layout
         .summary_names()
@@ -59,13 +64,19 @@ pub fn render(result: &RunResult, horizon_label: &str, output_dir: &str) -> Stri
             (money(s.p50), format!("{} – {}", money(s.p5), money(s.p95)))
         });
         let distress = get("distressed").map_or(String::new(), |s| percent(s.mean));
-        let distress_baseline = get("distressed_baseline").map_or(String::new(), |s| percent(s.mean));
+        let distress_baseline =
+            get("distressed_baseline").map_or(String::new(), |s| percent(s.mean));
         let _ = writeln!(
             out,
             "{provider:<width$}  {baseline:>12}  {p50:>12}  {band:>23}  {distress:>10}  {distress_baseline:>10}"
         );
     }
-    if let Some(extra) = find(result, Level::Commissioner, "commissioner", "additional_vs_baseline") {
+    if let Some(extra) = find(
+        result,
+        Level::Commissioner,
+        "commissioner",
+        "additional_vs_baseline",
+    ) {
         let _ = writeln!(
             out,
             "\ncommissioner's double-running cost over {horizon_label}: {} on average (P5 {} – P95 {})",

@@ -89,7 +89,10 @@ uses = [{ service = "charity/cafe", per_month = 2 }]
 
 /// `BASE` with the first occurrence of `from` replaced by `to`.
 fn edit(from: &str, to: &str) -> String {
-    assert!(BASE.contains(from), "test case edits text that is not in BASE: {from}");
+    assert!(
+        BASE.contains(from),
+        "test case edits text that is not in BASE: {from}"
+    );
     BASE.replacen(from, to, 1)
 }
 
@@ -109,13 +112,17 @@ fn rejects(text: &str, fragment: &str, marker: &str) {
     let expected_line = line_of(text, marker);
     let found = problems.iter().find(|p| {
         p.is_error()
-            && (p.message.contains(fragment) || p.help.as_deref().is_some_and(|h| h.contains(fragment)))
+            && (p.message.contains(fragment)
+                || p.help.as_deref().is_some_and(|h| h.contains(fragment)))
     });
     let Some(problem) = found else {
         panic!("no error mentions {fragment:?}; got {problems:#?}");
     };
     let (line, _) = problem.line_column(text).expect("the error has a place");
-    assert_eq!(line, expected_line, "{fragment:?} reported on the wrong line: {problem:#?}");
+    assert_eq!(
+        line, expected_line,
+        "{fragment:?} reported on the wrong line: {problem:#?}"
+    );
 }
 
 /// Asserts that `text` is valid with a warning containing `fragment` on `marker`'s line.
@@ -127,8 +134,16 @@ fn warns(text: &str, fragment: &str, marker: &str) {
         .warnings
         .iter()
         .find(|w| w.message.contains(fragment))
-        .unwrap_or_else(|| panic!("no warning mentions {fragment:?}; got {:#?}", validated.warnings));
-    assert_eq!(warning.line_column(text).map(|(l, _)| l), Some(expected_line));
+        .unwrap_or_else(|| {
+            panic!(
+                "no warning mentions {fragment:?}; got {:#?}",
+                validated.warnings
+            )
+        });
+    assert_eq!(
+        warning.line_column(text).map(|(l, _)| l),
+        Some(expected_line)
+    );
 }
 
 #[test]
@@ -138,140 +153,485 @@ fn base_scenario_is_valid_without_warnings() {
     let s = validated.scenario;
     assert_eq!(s.providers.len(), 2);
     assert_eq!(s.service_count(), 3);
-    assert_eq!(s.service_name(s.cohorts[0].uses[1].service), "trust/therapy");
-    assert_eq!(s.cohorts[1].offer_from, s.start, "offer_from defaults to start");
-    assert_eq!(s.first_review_index(), 12, "first April after a start in April");
+    assert_eq!(
+        s.service_name(s.cohorts[0].uses[1].service),
+        "trust/therapy"
+    );
+    assert_eq!(
+        s.cohorts[1].offer_from, s.start,
+        "offer_from defaults to start"
+    );
+    assert_eq!(
+        s.first_review_index(),
+        12,
+        "first April after a start in April"
+    );
 }
 
 #[test]
 fn syntax_errors_name_their_line() {
-    rejects(&edit("months = 24", "months = = 24"), "TOML syntax", "months = = 24");
+    rejects(
+        &edit("months = 24", "months = = 24"),
+        "TOML syntax",
+        "months = = 24",
+    );
 }
 
 #[test]
 fn unknown_keys_name_the_nearest_valid_key() {
-    rejects(&edit("pass_through = 0.8", "passthrough = 0.8"), "did you mean `pass_through`?", "passthrough");
-    rejects(&edit("iterations = 10", "iteration = 10"), "did you mean `iterations`?", "iteration =");
-    rejects(&edit("schema_version = 1", "schema_version = 1\nscenaro_notes = 1"), "unknown key `scenaro_notes`", "scenaro_notes");
-    rejects(&edit("return_rate = 0.01", "return_rat = 0.01"), "did you mean `return_rate`?", "return_rat =");
-    rejects(&edit("ceiling = 0.3 }", "cieling = 0.3 }"), "did you mean `ceiling`?", "cieling");
-    rejects(&edit("admin_cost = 0.03", "admin_costs = 0.03"), "did you mean `admin_cost`?", "admin_costs");
-    rejects(&edit("[budget_forms.notional]", "[budget_forms.notionall]"), "did you mean `notional`?", "notionall");
-    rejects(&edit("forms = { notional = 1.0 }", "forms = { notionel = 1.0 }"), "did you mean `notional`?", "notionel");
-    rejects(&edit("per_month = 2 }", "per_mnth = 2 }"), "did you mean `per_month`?", "per_mnth");
-    rejects(&edit("budget = 4000", "budget = { dist = \"normal\", mean = 4000, sd = 500, sdd = 1 }"), "did you mean `sd`?", "sdd");
-    rejects(&edit("review_month = 4", "review_mnth = 4"), "did you mean `review_month`?", "review_mnth");
+    rejects(
+        &edit("pass_through = 0.8", "passthrough = 0.8"),
+        "did you mean `pass_through`?",
+        "passthrough",
+    );
+    rejects(
+        &edit("iterations = 10", "iteration = 10"),
+        "did you mean `iterations`?",
+        "iteration =",
+    );
+    rejects(
+        &edit(
+            "schema_version = 1",
+            "schema_version = 1\nscenaro_notes = 1",
+        ),
+        "unknown key `scenaro_notes`",
+        "scenaro_notes",
+    );
+    rejects(
+        &edit("return_rate = 0.01", "return_rat = 0.01"),
+        "did you mean `return_rate`?",
+        "return_rat =",
+    );
+    rejects(
+        &edit("ceiling = 0.3 }", "cieling = 0.3 }"),
+        "did you mean `ceiling`?",
+        "cieling",
+    );
+    rejects(
+        &edit("admin_cost = 0.03", "admin_costs = 0.03"),
+        "did you mean `admin_cost`?",
+        "admin_costs",
+    );
+    rejects(
+        &edit("[budget_forms.notional]", "[budget_forms.notionall]"),
+        "did you mean `notional`?",
+        "notionall",
+    );
+    rejects(
+        &edit("forms = { notional = 1.0 }", "forms = { notionel = 1.0 }"),
+        "did you mean `notional`?",
+        "notionel",
+    );
+    rejects(
+        &edit("per_month = 2 }", "per_mnth = 2 }"),
+        "did you mean `per_month`?",
+        "per_mnth",
+    );
+    rejects(
+        &edit(
+            "budget = 4000",
+            "budget = { dist = \"normal\", mean = 4000, sd = 500, sdd = 1 }",
+        ),
+        "did you mean `sd`?",
+        "sdd",
+    );
+    rejects(
+        &edit("review_month = 4", "review_mnth = 4"),
+        "did you mean `review_month`?",
+        "review_mnth",
+    );
 }
 
 #[test]
 fn required_keys_are_reported_where_they_belong() {
-    rejects(&edit("name = \"Rules test\"\n", ""), "missing required key `name`", "[scenario]");
-    rejects(&edit("start = \"2027-04\"\n", ""), "missing required key `start`", "[scenario]");
-    rejects(&edit("months = 24\n", ""), "missing required key `months`", "[scenario]");
-    rejects(&edit("payment = \"block\"\n", ""), "missing required key `payment`", "[[providers.services]]\nid = \"crisis\"");
-    rejects(&edit("unit_price = 380\n", ""), "missing required key `unit_price`", "[[providers.services]]\nid = \"crisis\"");
-    rejects(&edit("contract_value = 900_000\n", ""), "missing required key `contract_value`", "[[providers.services]]\nid = \"crisis\"");
-    rejects(&edit("size = 300\n", ""), "missing required key `size`", "[[cohorts]]\nid = \"frequent-crisis\"");
-    rejects(&edit("budget = 9000\n", ""), "missing required key `budget`", "[[cohorts]]\nid = \"frequent-crisis\"");
-    rejects(&edit("uptake = { model = \"constant\", monthly = 0.02 }\n", ""), "missing required key `uptake`", "[[cohorts]]\nid = \"recovery\"");
-    rejects(&edit("p = 0.01, ", ""), "missing required key `p`", "uptake = { model = \"bass\"");
-    rejects(&edit("monthly = 0.02", "ceiling = 0.5"), "missing required key `monthly`", "ceiling = 0.5");
-    rejects(&edit("uses = [{ service = \"charity/cafe\", per_month = 2 }]", "uses = [{ per_month = 2 }]"), "missing required key `service`", "uses = [{ per_month");
-    rejects(&edit("id = \"cafe\"\n", ""), "missing required key `id`", "[[providers.services]]\npayment = \"activity\"\nunit_price = 40");
-    rejects(&edit("budget = 4000", "budget = { dist = \"pert\", min = 1, max = 3 }"), "missing required key `mode`", "budget = { dist");
-    rejects(&edit("budget = 4000", "budget = { mean = 4000 }"), "missing required key `dist`", "budget = { mean");
-    rejects(&edit("[scenario]\nname = \"Rules test\"\nstart = \"2027-04\"\nmonths = 24\niterations = 10\nseed = 7\n", ""), "missing required table `[scenario]`", "schema_version");
+    rejects(
+        &edit("name = \"Rules test\"\n", ""),
+        "missing required key `name`",
+        "[scenario]",
+    );
+    rejects(
+        &edit("start = \"2027-04\"\n", ""),
+        "missing required key `start`",
+        "[scenario]",
+    );
+    rejects(
+        &edit("months = 24\n", ""),
+        "missing required key `months`",
+        "[scenario]",
+    );
+    rejects(
+        &edit("payment = \"block\"\n", ""),
+        "missing required key `payment`",
+        "[[providers.services]]\nid = \"crisis\"",
+    );
+    rejects(
+        &edit("unit_price = 380\n", ""),
+        "missing required key `unit_price`",
+        "[[providers.services]]\nid = \"crisis\"",
+    );
+    rejects(
+        &edit("contract_value = 900_000\n", ""),
+        "missing required key `contract_value`",
+        "[[providers.services]]\nid = \"crisis\"",
+    );
+    rejects(
+        &edit("size = 300\n", ""),
+        "missing required key `size`",
+        "[[cohorts]]\nid = \"frequent-crisis\"",
+    );
+    rejects(
+        &edit("budget = 9000\n", ""),
+        "missing required key `budget`",
+        "[[cohorts]]\nid = \"frequent-crisis\"",
+    );
+    rejects(
+        &edit("uptake = { model = \"constant\", monthly = 0.02 }\n", ""),
+        "missing required key `uptake`",
+        "[[cohorts]]\nid = \"recovery\"",
+    );
+    rejects(
+        &edit("p = 0.01, ", ""),
+        "missing required key `p`",
+        "uptake = { model = \"bass\"",
+    );
+    rejects(
+        &edit("monthly = 0.02", "ceiling = 0.5"),
+        "missing required key `monthly`",
+        "ceiling = 0.5",
+    );
+    rejects(
+        &edit(
+            "uses = [{ service = \"charity/cafe\", per_month = 2 }]",
+            "uses = [{ per_month = 2 }]",
+        ),
+        "missing required key `service`",
+        "uses = [{ per_month",
+    );
+    rejects(
+        &edit("id = \"cafe\"\n", ""),
+        "missing required key `id`",
+        "[[providers.services]]\npayment = \"activity\"\nunit_price = 40",
+    );
+    rejects(
+        &edit(
+            "budget = 4000",
+            "budget = { dist = \"pert\", min = 1, max = 3 }",
+        ),
+        "missing required key `mode`",
+        "budget = { dist",
+    );
+    rejects(
+        &edit("budget = 4000", "budget = { mean = 4000 }"),
+        "missing required key `dist`",
+        "budget = { mean",
+    );
+    rejects(
+        &edit(
+            "[scenario]\nname = \"Rules test\"\nstart = \"2027-04\"\nmonths = 24\niterations = 10\nseed = 7\n",
+            "",
+        ),
+        "missing required table `[scenario]`",
+        "schema_version",
+    );
 }
 
 #[test]
 fn types_are_checked() {
-    rejects(&edit("months = 24", "months = 24.5"), "`months` must be a whole number", "months = 24.5");
-    rejects(&edit("size = 300", "size = 300.0"), "`size` must be a whole number", "size = 300.0");
-    rejects(&edit("name = \"Rules test\"", "name = 3"), "`name` must be a string", "name = 3");
-    rejects(&edit("unit_price = 380", "unit_price = \"380\""), "expected a number, found a string", "unit_price = \"380\"");
-    rejects(&edit("reserves = 500_000", "reserves = \"lots\""), "expected a number, found a string", "reserves = \"lots\"");
-    rejects(&edit("uptake = { model = \"constant\", monthly = 0.02 }", "uptake = 0.02"), "`uptake` must be a table", "uptake = 0.02");
-    rejects(&edit("reserves = 500_000", "reserves = { dist = \"uniform\", min = 1, max = 2 }"), "cannot be uncertain", "reserves = {");
-    rejects(&edit("start = \"2027-04\"", "start = 2027-04-01"), "must be a month written", "start = 2027");
+    rejects(
+        &edit("months = 24", "months = 24.5"),
+        "`months` must be a whole number",
+        "months = 24.5",
+    );
+    rejects(
+        &edit("size = 300", "size = 300.0"),
+        "`size` must be a whole number",
+        "size = 300.0",
+    );
+    rejects(
+        &edit("name = \"Rules test\"", "name = 3"),
+        "`name` must be a string",
+        "name = 3",
+    );
+    rejects(
+        &edit("unit_price = 380", "unit_price = \"380\""),
+        "expected a number, found a string",
+        "unit_price = \"380\"",
+    );
+    rejects(
+        &edit("reserves = 500_000", "reserves = \"lots\""),
+        "expected a number, found a string",
+        "reserves = \"lots\"",
+    );
+    rejects(
+        &edit(
+            "uptake = { model = \"constant\", monthly = 0.02 }",
+            "uptake = 0.02",
+        ),
+        "`uptake` must be a table",
+        "uptake = 0.02",
+    );
+    rejects(
+        &edit(
+            "reserves = 500_000",
+            "reserves = { dist = \"uniform\", min = 1, max = 2 }",
+        ),
+        "cannot be uncertain",
+        "reserves = {",
+    );
+    rejects(
+        &edit("start = \"2027-04\"", "start = 2027-04-01"),
+        "must be a month written",
+        "start = 2027",
+    );
 }
 
 #[test]
 fn every_number_is_finite() {
-    rejects(&edit("unit_price = 380", "unit_price = nan"), "not a finite number", "unit_price = nan");
-    rejects(&edit("reserves = 500_000", "reserves = -inf"), "not a finite number", "reserves = -inf");
-    rejects(&edit("budget = 4000", "budget = { dist = \"normal\", mean = inf, sd = 1 }"), "not a finite number", "mean = inf");
+    rejects(
+        &edit("unit_price = 380", "unit_price = nan"),
+        "not a finite number",
+        "unit_price = nan",
+    );
+    rejects(
+        &edit("reserves = 500_000", "reserves = -inf"),
+        "not a finite number",
+        "reserves = -inf",
+    );
+    rejects(
+        &edit(
+            "budget = 4000",
+            "budget = { dist = \"normal\", mean = inf, sd = 1 }",
+        ),
+        "not a finite number",
+        "mean = inf",
+    );
 }
 
 #[test]
 fn ids_are_well_formed_and_unique() {
-    rejects(&edit("id = \"trust\"", "id = \"Trust\""), "id `Trust` is not allowed", "id = \"Trust\"");
-    rejects(&edit("id = \"recovery\"", "id = \"frequent-crisis\""), "cohort id `frequent-crisis` is used twice", "id = \"frequent-crisis\"\nsize = 200");
-    rejects(&edit("id = \"charity\"", "id = \"trust\""), "provider id `trust` is used twice", "id = \"trust\"\nkind = \"voluntary\"");
-    rejects(&edit("id = \"therapy\"", "id = \"crisis\""), "service id `crisis` is used twice", "id = \"crisis\"\npayment = \"activity\"");
+    rejects(
+        &edit("id = \"trust\"", "id = \"Trust\""),
+        "id `Trust` is not allowed",
+        "id = \"Trust\"",
+    );
+    rejects(
+        &edit("id = \"recovery\"", "id = \"frequent-crisis\""),
+        "cohort id `frequent-crisis` is used twice",
+        "id = \"frequent-crisis\"\nsize = 200",
+    );
+    rejects(
+        &edit("id = \"charity\"", "id = \"trust\""),
+        "provider id `trust` is used twice",
+        "id = \"trust\"\nkind = \"voluntary\"",
+    );
+    rejects(
+        &edit("id = \"therapy\"", "id = \"crisis\""),
+        "service id `crisis` is used twice",
+        "id = \"crisis\"\npayment = \"activity\"",
+    );
 }
 
 #[test]
 fn service_references_must_exist() {
-    rejects(&edit("\"trust/therapy\"", "\"trust/therapie\""), "did you mean `trust/therapy`?", "trust/therapie");
-    rejects(&edit("\"charity/cafe\" = 0.1", "\"charity/caff\" = 0.1"), "no service `charity/caff`", "charity/caff");
-    rejects(&edit("\"trust/therapy\"", "\"trust/crisis\""), "uses `trust/crisis` twice", "service = \"trust/crisis\", per_month = 0.5");
-    rejects(&edit("\"charity/cafe\", per_month", "\"cafe\", per_month"), "provider-id/service-id", "service = \"cafe\"");
+    rejects(
+        &edit("\"trust/therapy\"", "\"trust/therapie\""),
+        "did you mean `trust/therapy`?",
+        "trust/therapie",
+    );
+    rejects(
+        &edit("\"charity/cafe\" = 0.1", "\"charity/caff\" = 0.1"),
+        "no service `charity/caff`",
+        "charity/caff",
+    );
+    rejects(
+        &edit("\"trust/therapy\"", "\"trust/crisis\""),
+        "uses `trust/crisis` twice",
+        "service = \"trust/crisis\", per_month = 0.5",
+    );
+    rejects(
+        &edit("\"charity/cafe\", per_month", "\"cafe\", per_month"),
+        "provider-id/service-id",
+        "service = \"cafe\"",
+    );
 }
 
 #[test]
 fn values_must_be_in_range() {
-    rejects(&edit("return_rate = 0.01", "return_rate = 1.2"), "must be between 0 and 1", "return_rate = 1.2");
-    rejects(&edit("fixed_cost = 600_000", "fixed_cost = -5"), "must be at least 0", "fixed_cost = -5");
-    rejects(&edit("unit_price = 380", "unit_price = 0"), "must be greater than 0", "unit_price = 0");
-    rejects(&edit("months = 24", "months = 0"), "`months` is 0; it must be from 1 to 600", "months = 0");
-    rejects(&edit("months = 24", "months = 601"), "from 1 to 600", "months = 601");
-    rejects(&edit("iterations = 10", "iterations = 0"), "`iterations` is 0", "iterations = 0");
-    rejects(&edit("min_margin = -0.01", "min_margin = 2"), "must be between -1 and 1", "min_margin = 2");
-    rejects(&edit("review_month = 4", "review_month = 13"), "from 1 to 12", "review_month = 13");
-    rejects(&edit("size = 300", "size = -1"), "`size` is -1", "size = -1");
-    rejects(&edit("min_viable_activity = 100", "min_viable_activity = -1"), "must be at least 0", "min_viable_activity = -1");
+    rejects(
+        &edit("return_rate = 0.01", "return_rate = 1.2"),
+        "must be between 0 and 1",
+        "return_rate = 1.2",
+    );
+    rejects(
+        &edit("fixed_cost = 600_000", "fixed_cost = -5"),
+        "must be at least 0",
+        "fixed_cost = -5",
+    );
+    rejects(
+        &edit("unit_price = 380", "unit_price = 0"),
+        "must be greater than 0",
+        "unit_price = 0",
+    );
+    rejects(
+        &edit("months = 24", "months = 0"),
+        "`months` is 0; it must be from 1 to 600",
+        "months = 0",
+    );
+    rejects(
+        &edit("months = 24", "months = 601"),
+        "from 1 to 600",
+        "months = 601",
+    );
+    rejects(
+        &edit("iterations = 10", "iterations = 0"),
+        "`iterations` is 0",
+        "iterations = 0",
+    );
+    rejects(
+        &edit("min_margin = -0.01", "min_margin = 2"),
+        "must be between -1 and 1",
+        "min_margin = 2",
+    );
+    rejects(
+        &edit("review_month = 4", "review_month = 13"),
+        "from 1 to 12",
+        "review_month = 13",
+    );
+    rejects(
+        &edit("size = 300", "size = -1"),
+        "`size` is -1",
+        "size = -1",
+    );
+    rejects(
+        &edit("min_viable_activity = 100", "min_viable_activity = -1"),
+        "must be at least 0",
+        "min_viable_activity = -1",
+    );
     rejects(&edit("q = 0.2", "q = -0.2"), "`q` is -0.2", "q = -0.2");
-    rejects(&edit("notional = 0.80", "notional = 1.80"), "`notional` is 1.8", "notional = 1.80");
-    rejects(&edit("\"charity/cafe\" = 0.1", "\"charity/cafe\" = 1.1"), "must be between 0 and 1", "\"charity/cafe\" = 1.1");
-    rejects(&edit("schema_version = 1", "schema_version = 2"), "schema_version 2 is not supported", "schema_version = 2");
+    rejects(
+        &edit("notional = 0.80", "notional = 1.80"),
+        "`notional` is 1.8",
+        "notional = 1.80",
+    );
+    rejects(
+        &edit("\"charity/cafe\" = 0.1", "\"charity/cafe\" = 1.1"),
+        "must be between 0 and 1",
+        "\"charity/cafe\" = 1.1",
+    );
+    rejects(
+        &edit("schema_version = 1", "schema_version = 2"),
+        "schema_version 2 is not supported",
+        "schema_version = 2",
+    );
 }
 
 #[test]
 fn shares_must_add_up() {
-    rejects(&edit("notional = 0.80", "notional = 0.87"), "forms sum to 1.07; they must sum to 1", "forms = { direct_payment = 0.15");
-    rejects(&edit("existing = 0.2", "existing = 0.95"), "shares sum to 1.05; they must be at most 1", "[budget_forms.direct_payment]");
+    rejects(
+        &edit("notional = 0.80", "notional = 0.87"),
+        "forms sum to 1.07; they must sum to 1",
+        "forms = { direct_payment = 0.15",
+    );
+    rejects(
+        &edit("existing = 0.2", "existing = 0.95"),
+        "shares sum to 1.05; they must be at most 1",
+        "[budget_forms.direct_payment]",
+    );
 }
 
 #[test]
 fn block_only_keys_are_refused_on_activity_services() {
-    rejects(&edit("unit_price = 99", "unit_price = 99\ncontract_value = 5"), "`contract_value` applies only to block services", "contract_value = 5");
-    rejects(&edit("unit_price = 99", "unit_price = 99\npass_through = 0.5"), "`pass_through` applies only to block services", "pass_through = 0.5");
-    rejects(&edit("payment = \"block\"", "payment = \"blok\""), "did you mean `block`?", "payment = \"blok\"");
-    rejects(&edit("kind = \"voluntary\"", "kind = \"charity\""), "`kind` cannot be `charity`", "kind = \"charity\"");
+    rejects(
+        &edit("unit_price = 99", "unit_price = 99\ncontract_value = 5"),
+        "`contract_value` applies only to block services",
+        "contract_value = 5",
+    );
+    rejects(
+        &edit("unit_price = 99", "unit_price = 99\npass_through = 0.5"),
+        "`pass_through` applies only to block services",
+        "pass_through = 0.5",
+    );
+    rejects(
+        &edit("payment = \"block\"", "payment = \"blok\""),
+        "did you mean `block`?",
+        "payment = \"blok\"",
+    );
+    rejects(
+        &edit("kind = \"voluntary\"", "kind = \"charity\""),
+        "`kind` cannot be `charity`",
+        "kind = \"charity\"",
+    );
 }
 
 #[test]
 fn dates_are_valid_and_not_before_start() {
-    rejects(&edit("start = \"2027-04\"", "start = \"2027-13\""), "must be a month written \"YYYY-MM\"", "start = \"2027-13\"");
-    rejects(&edit("offer_from = \"2027-10\"", "offer_from = \"2027-01\""), "`offer_from` 2027-01 is before the scenario starts", "offer_from");
-    rejects(&edit("review_month = 4", "first_review = \"2026-04\""), "`first_review` 2026-04 is before", "first_review");
-    warns(&edit("offer_from = \"2027-10\"", "offer_from = \"2031-10\""), "`offer_from` 2031-10 is beyond the horizon", "offer_from");
-    warns(&edit("review_month = 4", "first_review = \"2029-04\""), "beyond the horizon", "first_review");
+    rejects(
+        &edit("start = \"2027-04\"", "start = \"2027-13\""),
+        "must be a month written \"YYYY-MM\"",
+        "start = \"2027-13\"",
+    );
+    rejects(
+        &edit("offer_from = \"2027-10\"", "offer_from = \"2027-01\""),
+        "`offer_from` 2027-01 is before the scenario starts",
+        "offer_from",
+    );
+    rejects(
+        &edit("review_month = 4", "first_review = \"2026-04\""),
+        "`first_review` 2026-04 is before",
+        "first_review",
+    );
+    warns(
+        &edit("offer_from = \"2027-10\"", "offer_from = \"2031-10\""),
+        "`offer_from` 2031-10 is beyond the horizon",
+        "offer_from",
+    );
+    warns(
+        &edit("review_month = 4", "first_review = \"2029-04\""),
+        "beyond the horizon",
+        "first_review",
+    );
 }
 
 #[test]
 fn distribution_parameters_are_checked() {
     let cases = [
-        ("{ dist = \"uniform\", min = 0.5, max = 0.1 }", "min 0.5 is not below max 0.1"),
-        ("{ dist = \"triangular\", min = 0.1, mode = 0.6, max = 0.5 }", "out of order"),
-        ("{ dist = \"pert\", min = 0.2, mode = 0.2, max = 0.2 }", "out of order"),
+        (
+            "{ dist = \"uniform\", min = 0.5, max = 0.1 }",
+            "min 0.5 is not below max 0.1",
+        ),
+        (
+            "{ dist = \"triangular\", min = 0.1, mode = 0.6, max = 0.5 }",
+            "out of order",
+        ),
+        (
+            "{ dist = \"pert\", min = 0.2, mode = 0.2, max = 0.2 }",
+            "out of order",
+        ),
         ("{ dist = \"normal\", mean = 0.3, sd = 0 }", "sd is 0"),
-        ("{ dist = \"lognormal\", mean = 0.3, sd = -1 }", "a lognormal needs mean > 0 and sd > 0"),
-        ("{ dist = \"interval\", low = 0.4, high = 0.2 }", "low 0.4 is not below high 0.2"),
-        ("{ dist = \"beta\", alpha = 0, beta = 2 }", "alpha and beta must both be greater than 0"),
-        ("{ dist = \"gamma\", shape = 2, scale = -1 }", "shape and scale must both be greater than 0"),
-        ("{ dist = \"poisson\", mean = 2 }", "`poisson` is not a distribution"),
-        ("{ dist = \"normall\", mean = 2, sd = 1 }", "did you mean `normal`?"),
+        (
+            "{ dist = \"lognormal\", mean = 0.3, sd = -1 }",
+            "a lognormal needs mean > 0 and sd > 0",
+        ),
+        (
+            "{ dist = \"interval\", low = 0.4, high = 0.2 }",
+            "low 0.4 is not below high 0.2",
+        ),
+        (
+            "{ dist = \"beta\", alpha = 0, beta = 2 }",
+            "alpha and beta must both be greater than 0",
+        ),
+        (
+            "{ dist = \"gamma\", shape = 2, scale = -1 }",
+            "shape and scale must both be greater than 0",
+        ),
+        (
+            "{ dist = \"poisson\", mean = 2 }",
+            "`poisson` is not a distribution",
+        ),
+        (
+            "{ dist = \"normall\", mean = 2, sd = 1 }",
+            "did you mean `normal`?",
+        ),
     ];
     for (dist, fragment) in cases {
         let text = edit("ceiling = 0.3 }", &format!("ceiling = {dist} }}"));
@@ -281,21 +641,43 @@ fn distribution_parameters_are_checked() {
 
 #[test]
 fn uptake_models_take_their_own_keys() {
-    rejects(&edit("model = \"constant\", monthly", "model = \"constant\", p = 0.1, monthly"), "`p` does not apply to the constant uptake model", "p = 0.1, monthly");
-    rejects(&edit("model = \"bass\"", "model = \"logistic\""), "`model` cannot be `logistic`", "logistic");
+    rejects(
+        &edit(
+            "model = \"constant\", monthly",
+            "model = \"constant\", p = 0.1, monthly",
+        ),
+        "`p` does not apply to the constant uptake model",
+        "p = 0.1, monthly",
+    );
+    rejects(
+        &edit("model = \"bass\"", "model = \"logistic\""),
+        "`model` cannot be `logistic`",
+        "logistic",
+    );
 }
 
 #[test]
 fn warnings_do_not_make_a_scenario_invalid() {
-    warns(&edit("months = 24", "months = 121"), "a horizon of 121 months is long", "months = 121");
-    warns(&edit("forms = { notional = 1.0 }\n", ""), "the national split", "id = \"recovery\"");
+    warns(
+        &edit("months = 24", "months = 121"),
+        "a horizon of 121 months is long",
+        "months = 121",
+    );
+    warns(
+        &edit("forms = { notional = 1.0 }\n", ""),
+        "the national split",
+        "id = \"recovery\"",
+    );
     warns(
         &edit("[budget_forms.third_party]\nexisting = 0.3\n", ""),
         "no `[budget_forms.third_party]` table",
         "id = \"frequent-crisis\"",
     );
     warns(
-        &edit("return_rate = 0.01", "return_rate = { dist = \"normal\", mean = 0.01, sd = 0.01 }"),
+        &edit(
+            "return_rate = 0.01",
+            "return_rate = { dist = \"normal\", mean = 0.01, sd = 0.01 }",
+        ),
         "outside the valid range",
         "return_rate = {",
     );
@@ -303,22 +685,29 @@ fn warnings_do_not_make_a_scenario_invalid() {
 
 #[test]
 fn all_problems_are_reported_together() {
-    let text = edit("months = 24", "months = 0").replacen("size = 300", "size = -1", 1).replacen(
-        "pass_through = 0.8",
-        "passthrough = 0.8",
-        1,
-    );
+    let text = edit("months = 24", "months = 0")
+        .replacen("size = 300", "size = -1", 1)
+        .replacen("pass_through = 0.8", "passthrough = 0.8", 1);
     let problems = parse_scenario(&text).expect_err("invalid");
-    assert!(problems.iter().filter(|p| p.is_error()).count() >= 3, "{problems:#?}");
+    assert!(
+        problems.iter().filter(|p| p.is_error()).count() >= 3,
+        "{problems:#?}"
+    );
 }
 
 #[test]
 fn range_warning_names_the_clamped_mean() {
-    let text = edit("return_rate = 0.01", "return_rate = { dist = \"uniform\", min = -0.1, max = 0.1 }");
+    let text = edit(
+        "return_rate = 0.01",
+        "return_rate = { dist = \"uniform\", min = -0.1, max = 0.1 }",
+    );
     let validated = parse_scenario(&text).expect("valid with a warning");
     let warning = &validated.warnings[0].message;
     // Half the mass is below 0 and clamped to 0: the clamped mean is 0.025.
-    assert!(warning.contains("50.0%") && warning.contains("to 0.025"), "{warning}");
+    assert!(
+        warning.contains("50.0%") && warning.contains("to 0.025"),
+        "{warning}"
+    );
 }
 
 #[test]
