@@ -8,5 +8,6 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod distribution;
+pub mod engine;
 pub mod rng;
 pub mod scenario;
