@@ -10,9 +10,9 @@
 //!    a. returns, one binomial per form in [`Form::ALL`] order;
 //!    b. uptake, one binomial;
 //!    c. the split of new holders across forms, one conditional binomial per form in
-//!       [`Form::ALL`] order;
-//!    d. budgets of the new holders, per form in [`Form::ALL`] order
-//!       (see [`budget_total`]).
+//!    [`Form::ALL`] order;
+//!    d. budgets of the new holders, per form in [`Form::ALL`] order (see
+//!    [`budget_total`]).
 //!
 //! A binomial whose outcome is certain (n = 0, p = 0 or p = 1) consumes no randomness,
 //! always: that keeps the stream aligned and is cheaper.
@@ -79,9 +79,7 @@ pub(crate) fn budget_total<R: Rng + ?Sized>(
     match budget.dist {
         _ if k == 0 => 0.0,
         Distribution::Fixed(value) => k as f64 * value,
-        ref dist if k < BUDGET_EXACT_DRAWS_BELOW => {
-            (0..k).map(|_| dist.sample(rng).max(0.0)).sum()
-        }
+        ref dist if k < BUDGET_EXACT_DRAWS_BELOW => (0..k).map(|_| dist.sample(rng).max(0.0)).sum(),
         _ => {
             let mean = budget.clamped_mean.max(0.0);
             let variance = budget.clamped_variance.max(0.0);
@@ -157,16 +155,16 @@ impl CohortState {
         let new = binomial(rng, self.willing - self.ever, hazard);
         self.new_holders = new;
         self.ever += new;
-        let mut split = [0u64; 3];
         let mut remaining = new;
-        for f in 0..3 {
-            split[f] = binomial(rng, remaining, cond_forms[f]);
-            remaining -= split[f];
-        }
+        let split = cond_forms.map(|cond| {
+            let k = binomial(rng, remaining, cond);
+            remaining -= k;
+            k
+        });
         debug_assert_eq!(remaining, 0, "the last form with a share takes the rest");
-        for f in 0..3 {
-            self.holders[f] += split[f];
-            self.budgets[f] += budget_total(rng, budget, split[f]);
+        for (f, &k) in split.iter().enumerate() {
+            self.holders[f] += k;
+            self.budgets[f] += budget_total(rng, budget, k);
         }
     }
 }

@@ -218,13 +218,23 @@ impl OutputLayout {
             layout.service_monthly.push(layout.monthly.len());
             for &metric in ServiceSeries::ALL {
                 if metric != ServiceSeries::BelowViable || viable {
-                    push(&mut layout.monthly, Level::Service, &entity, metric.as_str());
+                    push(
+                        &mut layout.monthly,
+                        Level::Service,
+                        &entity,
+                        metric.as_str(),
+                    );
                 }
             }
             layout.service_summary.push(layout.summary.len());
             for &metric in ServiceSummary::ALL {
                 if metric != ServiceSummary::EverBelowViable || viable {
-                    push(&mut layout.summary, Level::Service, &entity, metric.as_str());
+                    push(
+                        &mut layout.summary,
+                        Level::Service,
+                        &entity,
+                        metric.as_str(),
+                    );
                 }
             }
         }
@@ -378,8 +388,7 @@ mod tests {
 
         // The typed accessors agree with the names.
         assert_eq!(
-            layout.monthly_names()[layout.service_series(2, ServiceSeries::Costs).unwrap()]
-                .entity,
+            layout.monthly_names()[layout.service_series(2, ServiceSeries::Costs).unwrap()].entity,
             "b/z"
         );
         assert_eq!(layout.service_series(2, ServiceSeries::BelowViable), None);

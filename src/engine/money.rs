@@ -45,9 +45,9 @@ pub(super) fn month(
         let state = &ws.cohorts[c];
         let traditional = (cohort.size - state.holders_total()) as f64;
         let mut existing = 0.0;
-        for f in 0..3 {
+        for (f, total) in form_spend.iter_mut().enumerate() {
             let spend = state.budgets[f] / 12.0;
-            form_spend[f] += spend;
+            *total += spend;
             existing += ws.existing_share[f] * spend;
         }
         let per_month = &params.cohorts[c].per_month;
@@ -82,11 +82,9 @@ pub(super) fn month(
 
         let phb_activity = ws.phb_money[s] / drawn.unit_price;
         let cohort_activity = ws.cohort_activity[s];
-        let freed = (ws.baseline_activity[s]
-            - cohort_activity
-            - drawn.other_activity
-            - phb_activity)
-            .max(0.0);
+        let freed =
+            (ws.baseline_activity[s] - cohort_activity - drawn.other_activity - phb_activity)
+                .max(0.0);
         let activity = cohort_activity + drawn.other_activity + drawn.backfill * freed;
         monthly[at(ServiceSeries::Activity)] = activity;
 
@@ -146,8 +144,8 @@ pub(super) fn month(
             let start = layout.provider_series(p, metric) * months;
             monthly[start + from..=start + t].iter().sum()
         };
-        let in_deficit =
-            trailing(ProviderSeries::Margin) < provider.min_margin * trailing(ProviderSeries::Income);
+        let in_deficit = trailing(ProviderSeries::Margin)
+            < provider.min_margin * trailing(ProviderSeries::Income);
         let in_distress = reserves < provider.reserve_floor;
         ws.distressed[p] |= in_distress;
         monthly[at(ProviderSeries::InDeficit)] = flag(in_deficit);

@@ -307,3 +307,138 @@ impl DrawnParameters {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::Distribution;
+    use crate::engine::test_scenarios::*;
+
+    /// A scenario with every kind of parameter: block and activity services, Bass and
+    /// constant cohorts, a form with a named service.
+    fn every_kind() -> Scenario {
+        let trust = provider(
+            "trust",
+            vec![
+                block_service("trust", "crisis", 300.0, 1e6, 0.8),
+                activity_service("trust", "beds", 500.0),
+            ],
+        );
+        let mut s = scenario(
+            12,
+            vec![
+                trust,
+                provider("vol", vec![activity_service("vol", "club", 20.0)]),
+            ],
+            vec![
+                cohort("a", 10, bass_uptake("a", 0.01, 0.3), &[(0, 1.0), (2, 2.0)]),
+                cohort("b", 10, constant_uptake("b", 0.1), &[(1, 0.5)]),
+            ],
+        );
+        s.budget_forms[Form::ThirdParty.index()] =
+            Some(budget_form(Form::ThirdParty, 0.2, &[(2, 0.3)], 0.05));
+        s
+    }
+
+    #[test]
+    fn slots_list_every_parameter_once_in_a_stable_order() {
+        let mut s = every_kind();
+        // Give every parameter its own value, through the slots' paths.
+        let paths: Vec<String> = DrawnParameters::slots(&s)
+            .iter()
+            .map(|(_, u)| u.path.clone())
+            .collect();
+        let mut unique = paths.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), paths.len(), "each path once");
+        // 2 providers × 2; services 8 + 6 + 6; cohort a: p, q, ceiling, return_rate and
+        // 2 uses; b: monthly, ceiling, return_rate and 1 use; one form: 1 + 1 + 1.
+        assert_eq!(paths.len(), 4 + 20 + 6 + 4 + 3);
+
+        let slots: Vec<Slot> = DrawnParameters::slots(&s).iter().map(|(k, _)| *k).collect();
+        let mut params = DrawnParameters::draw(&s, 1, 0);
+        for (k, slot) in slots.iter().enumerate() {
+            *params.get_mut(*slot) = k as f64;
+        }
+        let values = params.values(&s);
+        for (k, (path, value)) in values.iter().enumerate() {
+            assert_eq!(path, &paths[k]);
+            assert_eq!(value.to_bits(), (k as f64).to_bits());
+        }
+
+        // Drawing reads each parameter from its own Uncertain: set every one to a
+        // distinct fixed value and the draw returns it in its slot.
+        let mut k = 0.0;
+        let mut assign = |u: &mut Uncertain| {
+            u.dist = Distribution::Fixed(k);
+            k += 1.0;
+        };
+        for p in &mut s.providers {
+            assign(&mut p.other_income);
+            assign(&mut p.other_costs);
+            for svc in &mut p.services {
+                assign(&mut svc.unit_price);
+                if let Payment::Block {
+                    contract_value,
+                    pass_through,
+                } = &mut svc.payment
+                {
+                    assign(contract_value);
+                    assign(pass_through);
+                }
+                assign(&mut svc.fixed_cost);
+                assign(&mut svc.variable_cost);
+                assign(&mut svc.other_activity);
+                assign(&mut svc.cost_flex);
+                assign(&mut svc.backfill);
+            }
+        }
+        for c in &mut s.cohorts {
+            match &mut c.uptake.model {
+                UptakeModel::Bass { p, q } => {
+                    assign(p);
+                    assign(q);
+                }
+                UptakeModel::Constant { monthly } => assign(monthly),
+            }
+            assign(&mut c.uptake.ceiling);
+            assign(&mut c.return_rate);
+            for u in &mut c.uses {
+                assign(&mut u.per_month);
+            }
+        }
+        for form in s.budget_forms.iter_mut().flatten() {
+            assign(&mut form.existing);
+            for (_, share) in &mut form.services {
+                assign(share);
+            }
+            assign(&mut form.admin_cost);
+        }
+        let drawn = DrawnParameters::draw(&s, 1, 0);
+        for (k, (_, value)) in drawn.values(&s).iter().enumerate() {
+            assert_eq!(value.to_bits(), (k as f64).to_bits());
+        }
+    }
+
+    #[test]
+    fn form_scale_caps_the_spending_shares_at_one() {
+        let form = |existing, named: f64| FormDraw {
+            existing,
+            services: vec![(ServiceIndex(0), named)],
+            admin_cost: 0.5,
+        };
+        assert_eq!(form(0.3, 0.7).scale().to_bits(), 1f64.to_bits());
+        assert_eq!(form(0.2, 0.1).scale().to_bits(), 1f64.to_bits());
+        assert!((form(1.0, 1.0).scale() - 0.5).abs() < 1e-15);
+    }
+
+    #[test]
+    #[should_panic(expected = "slot belongs to the scenario")]
+    fn a_foreign_slot_is_a_bug() {
+        let s = every_kind();
+        let mut params = DrawnParameters::draw(&s, 1, 0);
+        // Service 1 is paid by activity: it has no contract.
+        *params.get_mut(Slot::ContractValue(ServiceIndex(1))) = 0.0;
+    }
+}

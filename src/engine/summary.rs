@@ -67,7 +67,10 @@ pub(super) fn summarise(
         };
         put(ServiceSummary::BaselineIncome, baseline);
         put(ServiceSummary::Income, income);
-        put(ServiceSummary::IncomeChangePct, change_pct(income, baseline));
+        put(
+            ServiceSummary::IncomeChangePct,
+            change_pct(income, baseline),
+        );
         if let Some(below) = layout.service_series(s, ServiceSeries::BelowViable) {
             let ever = series(below).iter().fold(0.0, |a: f64, &b| a.max(b));
             put(ServiceSummary::EverBelowViable, ever);

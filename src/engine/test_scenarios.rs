@@ -22,11 +22,7 @@ pub fn provider(id: &str, services: Vec<Service>) -> Provider {
         id: id.into(),
         name: id.into(),
         kind: ProviderKind::NhsTrust,
-        other_income: fixed(
-            format!("{path}.other_income"),
-            0.0,
-            ValueRange::NonNegative,
-        ),
+        other_income: fixed(format!("{path}.other_income"), 0.0, ValueRange::NonNegative),
         other_costs: fixed(format!("{path}.other_costs"), 0.0, ValueRange::NonNegative),
         reserves: 0.0,
         reserve_floor: 0.0,
