@@ -91,9 +91,12 @@ pub(crate) fn budget_total<R: Rng + ?Sized>(
             // Gamma(shape, scale) has mean shape·scale and variance shape·scale².
             let scale = variance / mean;
             let shape = k * mean / scale;
-            Gamma::new(shape, scale)
-                .expect("shape and scale are positive and finite")
-                .sample(rng)
+            match Gamma::new(shape, scale) {
+                Ok(gamma) => gamma.sample(rng),
+                // Only when shape or scale over- or underflows: the spread is then
+                // negligible next to the mean (or the reverse, and the mean is 0).
+                Err(_) => k * mean,
+            }
         }
     }
 }

@@ -77,8 +77,9 @@ pub(super) fn month(
     let mut activity_payments = 0.0;
     for (s, (p, service)) in scenario.services().enumerate() {
         let drawn = &params.services[s];
-        let series = |metric| layout.service_series(s, metric);
-        let at = |metric| series(metric).expect("always present") * months + t;
+        // Every service has these series; only `below_viable` is optional.
+        let series = |metric| layout.service_series(s, metric).expect("always present");
+        let at = |metric| series(metric) * months + t;
 
         let phb_activity = ws.phb_money[s] / drawn.unit_price;
         let cohort_activity = ws.cohort_activity[s];
@@ -89,7 +90,7 @@ pub(super) fn month(
         monthly[at(ServiceSeries::Activity)] = activity;
 
         if review {
-            let history = &monthly[layout.series_range(at(ServiceSeries::Activity) / months)];
+            let history = &monthly[layout.series_range(series(ServiceSeries::Activity))];
             let lost = lost_share(history, t, ws.baseline_activity[s]);
             ws.fixed_cost[s] = drawn.fixed_cost * (1.0 - drawn.cost_flex * lost);
             if let Some(block) = &drawn.block {
@@ -117,11 +118,11 @@ pub(super) fn month(
         monthly[at(ServiceSeries::PhbActivity)] = phb_activity;
         monthly[at(ServiceSeries::Income)] = income;
         monthly[at(ServiceSeries::Costs)] = costs;
-        if let (Some(series), Some(min)) = (
-            series(ServiceSeries::BelowViable),
+        if let (Some(below), Some(min)) = (
+            layout.service_series(s, ServiceSeries::BelowViable),
             service.min_viable_activity,
         ) {
-            monthly[series * months + t] = flag(activity + phb_activity < min);
+            monthly[below * months + t] = flag(activity + phb_activity < min);
         }
     }
 

@@ -819,6 +819,38 @@ proptest! {
                 + cm(CommissionerSeries::Admin)[t];
             prop_assert!(close(cm(CommissionerSeries::Spend)[t], parts, parts));
         }
+
+        // Summary metrics are sums, extremes and last values of the monthly series.
+        let sum = |xs: &[f64]| xs.iter().sum::<f64>();
+        let max = |xs: &[f64]| xs.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        let sm = |i: usize| summary[i];
+        for (s_index, _) in s.services().enumerate() {
+            let income = sum(get(layout.service_series(s_index, ServiceSeries::Income).unwrap()));
+            let got = sm(layout.service_summary(s_index, ServiceSummary::Income).unwrap());
+            prop_assert!(close(got, income, income));
+            if let Some(below) = layout.service_series(s_index, ServiceSeries::BelowViable) {
+                let ever = layout.service_summary(s_index, ServiceSummary::EverBelowViable);
+                prop_assert_eq!(sm(ever.unwrap()).to_bits(), max(get(below)).to_bits());
+            }
+        }
+        for p in 0..s.providers.len() {
+            let ps = |m| get(layout.provider_series(p, m));
+            let pm = |m| sm(layout.provider_summary(p, m));
+            let margin = sum(ps(ProviderSeries::Margin));
+            prop_assert!(close(pm(ProviderSummary::Margin), margin, margin));
+            prop_assert!(close(
+                pm(ProviderSummary::MarginChange),
+                margin - pm(ProviderSummary::BaselineMargin),
+                margin
+            ));
+            let lowest = -max(&ps(ProviderSeries::Reserves).iter().map(|x| -x).collect::<Vec<_>>());
+            prop_assert_eq!(pm(ProviderSummary::MinReserves).to_bits(), lowest.to_bits());
+        }
+        let additional = cm(CommissionerSeries::AdditionalVsBaseline);
+        let peak = sm(layout.commissioner_summary(CommissionerSummary::PeakAdditional));
+        prop_assert_eq!(peak.to_bits(), max(additional).to_bits());
+        let spend = sum(cm(CommissionerSeries::Spend));
+        prop_assert!(close(sm(layout.commissioner_summary(CommissionerSummary::Spend)), spend, spend));
     }
 }
 
