@@ -421,6 +421,35 @@ mod tests {
         }
     }
 
+    /// SPEC section 7: a parameter's draw depends only on (seed, iteration, its path).
+    /// Changing another parameter's distribution, or removing a cohort, leaves it as
+    /// it was; another iteration draws it again.
+    #[test]
+    fn each_parameter_draws_from_its_own_stream() {
+        let mut s = every_kind();
+        s.cohorts[1].uptake.ceiling.dist = Distribution::Uniform { min: 0.2, max: 0.6 };
+        s.providers[0].services[1].unit_price.dist = Distribution::Pert {
+            min: 400.0,
+            mode: 500.0,
+            max: 700.0,
+        };
+        let ceiling = |s: &Scenario, i| DrawnParameters::draw(s, 9, i).cohorts[1].ceiling;
+        let before = ceiling(&s, 0);
+        assert!((0.2..0.6).contains(&before));
+        assert_eq!(
+            before.to_bits(),
+            s.cohorts[1].uptake.ceiling.draw(9, 0).to_bits()
+        );
+
+        let mut edited = s.clone();
+        edited.providers[0].services[1].unit_price.dist =
+            Distribution::Uniform { min: 1.0, max: 2.0 };
+        edited.cohorts.remove(0);
+        let after = DrawnParameters::draw(&edited, 9, 0).cohorts[0].ceiling;
+        assert_eq!(before.to_bits(), after.to_bits());
+        assert_ne!(before.to_bits(), ceiling(&s, 1).to_bits());
+    }
+
     #[test]
     fn form_scale_caps_the_spending_shares_at_one() {
         let form = |existing, named: f64| FormDraw {
