@@ -2,13 +2,15 @@
 //! providers and commissioners of mental-health services.
 //!
 //! Dependencies point one way: `cli` -> `scenario` (file -> validated types) ->
-//! `engine` (pure simulation) -> `stats` -> `output`. The core does no I/O and no
-//! printing; files are read in `scenario::load` and written in `output`.
+//! `engine` (pure simulation) -> `run` (iterations in parallel) -> `stats` -> `output`.
+//! The core does no I/O and no printing; scenario files are read in
+//! `scenario::load`, outputs written in `output::directory`, and only `cli` prints.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
 pub mod distribution;
+pub mod engine;
 pub mod output;
 pub mod rng;
 pub mod run;

@@ -1,0 +1,420 @@
+//! What one iteration writes: the ordered list of monthly series and of summary
+//! metrics (SPEC section 6), and where each lives in the engine's flat output buffers.
+//!
+//! The engine writes numbers only; names are built once per scenario here, so the month
+//! loop never touches a string. Monthly output is series-major:
+//! `monthly[series * months + t]`. Summary output is one value per metric.
+
+use crate::scenario::Scenario;
+
+/// The level of an output row (`level` column of `months.csv` and `summary.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Provider,
+    Service,
+    Cohort,
+    Commissioner,
+}
+
+impl Level {
+    /// The name written in the `level` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Provider => "provider",
+            Level::Service => "service",
+            Level::Cohort => "cohort",
+            Level::Commissioner => "commissioner",
+        }
+    }
+}
+
+/// The name of one monthly series or summary metric.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesName {
+    pub level: Level,
+    /// Provider id, `provider/service`, cohort id, or `commissioner`.
+    pub entity: String,
+    pub metric: &'static str,
+}
+
+/// Declares a metric enum whose discriminants are offsets inside an entity's block of
+/// series, with the names in the same order.
+macro_rules! metrics {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl $name {
+            /// Every metric, in output order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name written in the `metric` column.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+    };
+}
+
+metrics! {
+    /// Monthly series of a provider.
+    ProviderSeries {
+        Income => "income",
+        Costs => "costs",
+        Margin => "margin",
+        Reserves => "reserves",
+        InDeficit => "in_deficit",
+        InDistress => "in_distress",
+        DistressedBy => "distressed_by",
+    }
+}
+
+metrics! {
+    /// Monthly series of a service; `BelowViable` exists only for services with
+    /// `min_viable_activity`, and is last so the others keep their offsets.
+    ServiceSeries {
+        Activity => "activity",
+        PhbActivity => "phb_activity",
+        Income => "income",
+        Costs => "costs",
+        BelowViable => "below_viable",
+    }
+}
+
+metrics! {
+    /// Monthly series of a cohort.
+    CohortSeries {
+        Traditional => "traditional",
+        Holders => "holders",
+        NewHolders => "new_holders",
+        Returned => "returned",
+        BudgetSpend => "budget_spend",
+    }
+}
+
+metrics! {
+    /// Monthly series of the commissioner.
+    CommissionerSeries {
+        Spend => "spend",
+        BlockPayments => "block_payments",
+        ActivityPayments => "activity_payments",
+        Budgets => "budgets",
+        Admin => "admin",
+        AdditionalVsBaseline => "additional_vs_baseline",
+    }
+}
+
+metrics! {
+    /// Whole-horizon metrics of a provider.
+    ProviderSummary {
+        BaselineIncome => "baseline_income",
+        Income => "income",
+        IncomeChangePct => "income_change_pct",
+        BaselineMargin => "baseline_margin",
+        Margin => "margin",
+        MarginChange => "margin_change",
+        MinReserves => "min_reserves",
+        Distressed => "distressed",
+        DistressedBaseline => "distressed_baseline",
+    }
+}
+
+metrics! {
+    /// Whole-horizon metrics of a service; `EverBelowViable` only with
+    /// `min_viable_activity`.
+    ServiceSummary {
+        BaselineIncome => "baseline_income",
+        Income => "income",
+        IncomeChangePct => "income_change_pct",
+        EverBelowViable => "ever_below_viable",
+    }
+}
+
+metrics! {
+    /// Whole-horizon metrics of the commissioner.
+    CommissionerSummary {
+        Spend => "spend",
+        AdditionalVsBaseline => "additional_vs_baseline",
+        PeakAdditional => "peak_additional",
+    }
+}
+
+/// The entity name of the commissioner.
+pub const COMMISSIONER: &str = "commissioner";
+
+/// The ordered outputs of one scenario: providers (file order), services
+/// ([`crate::scenario::ServiceIndex`] order), cohorts (file order), commissioner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputLayout {
+    months: usize,
+    monthly: Vec<SeriesName>,
+    summary: Vec<SeriesName>,
+    /// First monthly series of each provider / service / cohort, and of the
+    /// commissioner.
+    provider_monthly: Vec<usize>,
+    service_monthly: Vec<usize>,
+    cohort_monthly: Vec<usize>,
+    commissioner_monthly: usize,
+    provider_summary: Vec<usize>,
+    service_summary: Vec<usize>,
+    commissioner_summary: usize,
+    /// Whether each service has `min_viable_activity` (and so `below_viable`).
+    viability: Vec<bool>,
+}
+
+impl OutputLayout {
+    pub fn new(scenario: &Scenario) -> Self {
+        let mut layout = OutputLayout {
+            months: scenario.months as usize,
+            monthly: Vec::new(),
+            summary: Vec::new(),
+            provider_monthly: Vec::new(),
+            service_monthly: Vec::new(),
+            cohort_monthly: Vec::new(),
+            commissioner_monthly: 0,
+            provider_summary: Vec::new(),
+            service_summary: Vec::new(),
+            commissioner_summary: 0,
+            viability: Vec::new(),
+        };
+        let push = |names: &mut Vec<SeriesName>, level, entity: &str, metric| {
+            names.push(SeriesName {
+                level,
+                entity: entity.to_owned(),
+                metric,
+            });
+        };
+
+        for provider in &scenario.providers {
+            layout.provider_monthly.push(layout.monthly.len());
+            for metric in ProviderSeries::ALL {
+                push(
+                    &mut layout.monthly,
+                    Level::Provider,
+                    &provider.id,
+                    metric.as_str(),
+                );
+            }
+            layout.provider_summary.push(layout.summary.len());
+            for metric in ProviderSummary::ALL {
+                push(
+                    &mut layout.summary,
+                    Level::Provider,
+                    &provider.id,
+                    metric.as_str(),
+                );
+            }
+        }
+
+        for (p, service) in scenario.services() {
+            let entity = format!("{}/{}", scenario.providers[p].id, service.id);
+            let viable = service.min_viable_activity.is_some();
+            layout.viability.push(viable);
+            layout.service_monthly.push(layout.monthly.len());
+            for &metric in ServiceSeries::ALL {
+                if metric != ServiceSeries::BelowViable || viable {
+                    push(
+                        &mut layout.monthly,
+                        Level::Service,
+                        &entity,
+                        metric.as_str(),
+                    );
+                }
+            }
+            layout.service_summary.push(layout.summary.len());
+            for &metric in ServiceSummary::ALL {
+                if metric != ServiceSummary::EverBelowViable || viable {
+                    push(
+                        &mut layout.summary,
+                        Level::Service,
+                        &entity,
+                        metric.as_str(),
+                    );
+                }
+            }
+        }
+
+        for cohort in &scenario.cohorts {
+            layout.cohort_monthly.push(layout.monthly.len());
+            for metric in CohortSeries::ALL {
+                push(
+                    &mut layout.monthly,
+                    Level::Cohort,
+                    &cohort.id,
+                    metric.as_str(),
+                );
+            }
+        }
+
+        layout.commissioner_monthly = layout.monthly.len();
+        for metric in CommissionerSeries::ALL {
+            push(
+                &mut layout.monthly,
+                Level::Commissioner,
+                COMMISSIONER,
+                metric.as_str(),
+            );
+        }
+        layout.commissioner_summary = layout.summary.len();
+        for metric in CommissionerSummary::ALL {
+            push(
+                &mut layout.summary,
+                Level::Commissioner,
+                COMMISSIONER,
+                metric.as_str(),
+            );
+        }
+        layout
+    }
+
+    /// Number of months (the horizon).
+    pub fn months(&self) -> usize {
+        self.months
+    }
+
+    /// Length of the monthly buffer of one iteration: series × months.
+    pub fn monthly_len(&self) -> usize {
+        self.monthly.len() * self.months
+    }
+
+    /// Length of the summary buffer of one iteration.
+    pub fn summary_len(&self) -> usize {
+        self.summary.len()
+    }
+
+    /// The monthly series, in buffer order.
+    pub fn monthly_names(&self) -> &[SeriesName] {
+        &self.monthly
+    }
+
+    /// The summary metrics, in buffer order.
+    pub fn summary_names(&self) -> &[SeriesName] {
+        &self.summary
+    }
+
+    /// Whether service `s` has `below_viable` / `ever_below_viable`.
+    pub fn has_viability(&self, s: usize) -> bool {
+        self.viability[s]
+    }
+
+    /// Series index of a provider's monthly metric.
+    pub fn provider_series(&self, p: usize, metric: ProviderSeries) -> usize {
+        self.provider_monthly[p] + metric as usize
+    }
+
+    /// Series index of a service's monthly metric; `None` for `below_viable` of a
+    /// service without `min_viable_activity`.
+    pub fn service_series(&self, s: usize, metric: ServiceSeries) -> Option<usize> {
+        (metric != ServiceSeries::BelowViable || self.viability[s])
+            .then(|| self.service_monthly[s] + metric as usize)
+    }
+
+    /// Series index of a cohort's monthly metric.
+    pub fn cohort_series(&self, c: usize, metric: CohortSeries) -> usize {
+        self.cohort_monthly[c] + metric as usize
+    }
+
+    /// Series index of a commissioner monthly metric.
+    pub fn commissioner_series(&self, metric: CommissionerSeries) -> usize {
+        self.commissioner_monthly + metric as usize
+    }
+
+    /// Index of a provider's summary metric.
+    pub fn provider_summary(&self, p: usize, metric: ProviderSummary) -> usize {
+        self.provider_summary[p] + metric as usize
+    }
+
+    /// Index of a service's summary metric; `None` for `ever_below_viable` of a service
+    /// without `min_viable_activity`.
+    pub fn service_summary(&self, s: usize, metric: ServiceSummary) -> Option<usize> {
+        (metric != ServiceSummary::EverBelowViable || self.viability[s])
+            .then(|| self.service_summary[s] + metric as usize)
+    }
+
+    /// Index of a commissioner summary metric.
+    pub fn commissioner_summary(&self, metric: CommissionerSummary) -> usize {
+        self.commissioner_summary + metric as usize
+    }
+
+    /// The range of `monthly` holding series `series`.
+    pub fn series_range(&self, series: usize) -> std::ops::Range<usize> {
+        series * self.months..(series + 1) * self.months
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::test_scenarios::*;
+
+    #[test]
+    fn order_is_providers_services_cohorts_commissioner() {
+        let mut s = scenario(
+            12,
+            vec![
+                provider("a", vec![activity_service("a", "x", 10.0)]),
+                provider(
+                    "b",
+                    vec![
+                        block_service("b", "y", 10.0, 1200.0, 1.0),
+                        activity_service("b", "z", 10.0),
+                    ],
+                ),
+            ],
+            vec![cohort("c1", 10, constant_uptake("c1", 0.1), &[(0, 1.0)])],
+        );
+        s.providers[1].services[0].min_viable_activity = Some(5.0);
+        let layout = OutputLayout::new(&s);
+
+        let names: Vec<String> = layout
+            .monthly_names()
+            .iter()
+            .map(|n| format!("{}:{}:{}", n.level.as_str(), n.entity, n.metric))
+            .collect();
+        assert_eq!(names[0], "provider:a:income");
+        assert_eq!(names[14], "service:a/x:activity");
+        assert_eq!(names[18], "service:b/y:activity");
+        assert_eq!(names[22], "service:b/y:below_viable");
+        assert_eq!(names[23], "service:b/z:activity");
+        assert_eq!(names[27], "cohort:c1:traditional");
+        assert_eq!(names[32], "commissioner:commissioner:spend");
+        assert_eq!(names.len(), 38);
+        assert_eq!(layout.monthly_len(), 38 * 12);
+
+        // The typed accessors agree with the names.
+        assert_eq!(
+            layout.monthly_names()[layout.service_series(2, ServiceSeries::Costs).unwrap()].entity,
+            "b/z"
+        );
+        assert_eq!(layout.service_series(2, ServiceSeries::BelowViable), None);
+        assert_eq!(
+            layout.monthly_names()[layout.cohort_series(0, CohortSeries::BudgetSpend)].metric,
+            "budget_spend"
+        );
+
+        let summary: Vec<String> = layout
+            .summary_names()
+            .iter()
+            .map(|n| format!("{}:{}", n.entity, n.metric))
+            .collect();
+        assert_eq!(summary[9], "b:baseline_income");
+        assert_eq!(summary[18], "a/x:baseline_income");
+        assert_eq!(summary[24], "b/y:ever_below_viable");
+        assert_eq!(summary[25], "b/z:baseline_income");
+        assert_eq!(summary[28], "commissioner:spend");
+        assert_eq!(layout.summary_len(), 31);
+        assert_eq!(
+            layout.service_summary(1, ServiceSummary::EverBelowViable),
+            Some(24)
+        );
+        assert_eq!(
+            layout.commissioner_summary(CommissionerSummary::PeakAdditional),
+            30
+        );
+    }
+}

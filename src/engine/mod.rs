@@ -1,0 +1,31 @@
+//! The simulation core (SPEC section 4): pure functions from a validated scenario, one
+//! iteration's parameter draws and a seed to numbers. No I/O, no printing, no global
+//! random generator.
+//!
+//! - [`params`]: one iteration's draw of every uncertain parameter;
+//! - [`layout`]: the names and order of the outputs;
+//! - `cohort`: willing, returns, uptake, forms, budgets (the only randomness);
+//! - `money`: spending, activity, reviews, money, flags, commissioner;
+//! - `summary`: whole-horizon metrics and the counterfactual without PHBs;
+//! - `simulate`: the month loop and its reusable [`Workspace`].
+//!
+//! A caller runs, per iteration `i`: `DrawnParameters::draw(scenario, seed, i)`, then
+//! [`simulate_iteration`] into buffers of [`OutputLayout::monthly_len`] and
+//! [`OutputLayout::summary_len`].
+
+mod cohort;
+pub mod layout;
+mod money;
+pub mod params;
+mod simulate;
+mod summary;
+
+#[cfg(test)]
+mod test_scenarios;
+#[cfg(test)]
+mod tests;
+
+pub use cohort::BUDGET_EXACT_DRAWS_BELOW;
+pub use layout::{Level, OutputLayout, SeriesName};
+pub use params::{DrawnParameters, Slot};
+pub use simulate::{Workspace, simulate_iteration};

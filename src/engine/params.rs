@@ -1,0 +1,473 @@
+//! One iteration's values of every uncertain parameter (SPEC section 3).
+//!
+//! Each parameter is drawn from its own stream (seed, iteration, path) by
+//! [`Uncertain::draw`], so adding, removing or reordering a parameter changes no other
+//! draw (common random numbers). The values are kept in plain indexed fields so that a
+//! caller (variants, sensitivity sweeps) can replace one before simulating; [`Slot`]
+//! names a single value and [`DrawnParameters::slots`] lists them all, with their
+//! paths, in one stable order.
+
+use crate::scenario::{Form, Payment, Scenario, ServiceIndex, Uncertain, UptakeModel};
+
+/// Drawn values of one provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderDraw {
+    /// £/year.
+    pub other_income: f64,
+    /// £/year.
+    pub other_costs: f64,
+}
+
+/// Drawn values of a block contract.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockDraw {
+    /// £/year before any review (`contract_value₀`).
+    pub contract_value: f64,
+    pub pass_through: f64,
+}
+
+/// Drawn values of one service, in [`ServiceIndex`] order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceDraw {
+    pub unit_price: f64,
+    /// `Some` exactly for block services.
+    pub block: Option<BlockDraw>,
+    /// £/year before any review (`fixed_cost₀`).
+    pub fixed_cost: f64,
+    pub variable_cost: f64,
+    pub other_activity: f64,
+    pub cost_flex: f64,
+    pub backfill: f64,
+}
+
+/// Drawn hazard parameters of a cohort's uptake model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UptakeDraw {
+    Bass { p: f64, q: f64 },
+    Constant { monthly: f64 },
+}
+
+/// Drawn values of one cohort, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortDraw {
+    pub uptake: UptakeDraw,
+    pub ceiling: f64,
+    pub return_rate: f64,
+    /// Units per traditional patient per month, one per entry of the cohort's `uses`.
+    pub per_month: Vec<f64>,
+}
+
+/// Drawn shares of one budget form, as drawn (before the cap of [`FormDraw::scale`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormDraw {
+    pub existing: f64,
+    /// One per entry of the form's `services`, in file order.
+    pub services: Vec<(ServiceIndex, f64)>,
+    pub admin_cost: f64,
+}
+
+impl FormDraw {
+    /// The factor every spending share (`existing` and each `services` share) is
+    /// multiplied by: SPEC section 3 scales them down in proportion when their drawn
+    /// sum exceeds 1, and leaves them alone otherwise. Applied where the shares are
+    /// used rather than at the draw, so an overridden share is capped the same way.
+    pub fn scale(&self) -> f64 {
+        let total = self.existing + self.services.iter().map(|(_, v)| v).sum::<f64>();
+        if total > 1.0 { 1.0 / total } else { 1.0 }
+    }
+}
+
+/// Every uncertain parameter's value for one iteration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawnParameters {
+    /// By provider, file order.
+    pub providers: Vec<ProviderDraw>,
+    /// By [`ServiceIndex`].
+    pub services: Vec<ServiceDraw>,
+    /// By cohort, file order.
+    pub cohorts: Vec<CohortDraw>,
+    /// By [`Form::index`]; `None` where the scenario has no table for the form.
+    pub forms: [Option<FormDraw>; 3],
+}
+
+/// One value inside [`DrawnParameters`]. Indices are those of the scenario the
+/// parameters were drawn for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Slot {
+    OtherIncome(usize),
+    OtherCosts(usize),
+    UnitPrice(ServiceIndex),
+    ContractValue(ServiceIndex),
+    PassThrough(ServiceIndex),
+    FixedCost(ServiceIndex),
+    VariableCost(ServiceIndex),
+    OtherActivity(ServiceIndex),
+    CostFlex(ServiceIndex),
+    Backfill(ServiceIndex),
+    Ceiling(usize),
+    BassP(usize),
+    BassQ(usize),
+    Monthly(usize),
+    ReturnRate(usize),
+    /// Cohort, then position in its `uses`.
+    PerMonth(usize, usize),
+    Existing(Form),
+    /// Form, then position in its `services`.
+    FormService(Form, usize),
+    AdminCost(Form),
+}
+
+/// The place of a [`Slot`] inside [`DrawnParameters`], borrowed shared or mutably: one
+/// mapping for both [`DrawnParameters::get`] and [`DrawnParameters::get_mut`].
+macro_rules! slot_place {
+    ($params:expr, $slot:expr, $as_opt:ident, $($m:tt)?) => {{
+        const FOREIGN: &str = "slot belongs to the scenario these parameters were drawn for";
+        let params = $params;
+        match $slot {
+            Slot::OtherIncome(p) => &$($m)? params.providers[p].other_income,
+            Slot::OtherCosts(p) => &$($m)? params.providers[p].other_costs,
+            Slot::UnitPrice(s) => &$($m)? params.services[s.0].unit_price,
+            Slot::ContractValue(s) => {
+                &$($m)? params.services[s.0].block.$as_opt().expect(FOREIGN).contract_value
+            }
+            Slot::PassThrough(s) => {
+                &$($m)? params.services[s.0].block.$as_opt().expect(FOREIGN).pass_through
+            }
+            Slot::FixedCost(s) => &$($m)? params.services[s.0].fixed_cost,
+            Slot::VariableCost(s) => &$($m)? params.services[s.0].variable_cost,
+            Slot::OtherActivity(s) => &$($m)? params.services[s.0].other_activity,
+            Slot::CostFlex(s) => &$($m)? params.services[s.0].cost_flex,
+            Slot::Backfill(s) => &$($m)? params.services[s.0].backfill,
+            Slot::Ceiling(c) => &$($m)? params.cohorts[c].ceiling,
+            Slot::BassP(c) => match &$($m)? params.cohorts[c].uptake {
+                UptakeDraw::Bass { p, .. } => p,
+                UptakeDraw::Constant { .. } => panic!("{FOREIGN}"),
+            },
+            Slot::BassQ(c) => match &$($m)? params.cohorts[c].uptake {
+                UptakeDraw::Bass { q, .. } => q,
+                UptakeDraw::Constant { .. } => panic!("{FOREIGN}"),
+            },
+            Slot::Monthly(c) => match &$($m)? params.cohorts[c].uptake {
+                UptakeDraw::Constant { monthly } => monthly,
+                UptakeDraw::Bass { .. } => panic!("{FOREIGN}"),
+            },
+            Slot::ReturnRate(c) => &$($m)? params.cohorts[c].return_rate,
+            Slot::PerMonth(c, u) => &$($m)? params.cohorts[c].per_month[u],
+            Slot::Existing(f) => &$($m)? params.forms[f.index()].$as_opt().expect(FOREIGN).existing,
+            Slot::FormService(f, j) => {
+                &$($m)? params.forms[f.index()].$as_opt().expect(FOREIGN).services[j].1
+            }
+            Slot::AdminCost(f) => {
+                &$($m)? params.forms[f.index()].$as_opt().expect(FOREIGN).admin_cost
+            }
+        }
+    }};
+}
+
+impl DrawnParameters {
+    /// Draws every uncertain parameter of `scenario` for `iteration`.
+    pub fn draw(scenario: &Scenario, seed: u64, iteration: u64) -> Self {
+        let d = |u: &Uncertain| u.draw(seed, iteration);
+        let providers = scenario
+            .providers
+            .iter()
+            .map(|p| ProviderDraw {
+                other_income: d(&p.other_income),
+                other_costs: d(&p.other_costs),
+            })
+            .collect();
+        let services = scenario
+            .services()
+            .map(|(_, s)| ServiceDraw {
+                unit_price: d(&s.unit_price),
+                block: match &s.payment {
+                    Payment::Block {
+                        contract_value,
+                        pass_through,
+                    } => Some(BlockDraw {
+                        contract_value: d(contract_value),
+                        pass_through: d(pass_through),
+                    }),
+                    Payment::Activity => None,
+                },
+                fixed_cost: d(&s.fixed_cost),
+                variable_cost: d(&s.variable_cost),
+                other_activity: d(&s.other_activity),
+                cost_flex: d(&s.cost_flex),
+                backfill: d(&s.backfill),
+            })
+            .collect();
+        let cohorts = scenario
+            .cohorts
+            .iter()
+            .map(|c| CohortDraw {
+                uptake: match &c.uptake.model {
+                    UptakeModel::Bass { p, q } => UptakeDraw::Bass { p: d(p), q: d(q) },
+                    UptakeModel::Constant { monthly } => UptakeDraw::Constant {
+                        monthly: d(monthly),
+                    },
+                },
+                ceiling: d(&c.uptake.ceiling),
+                return_rate: d(&c.return_rate),
+                per_month: c.uses.iter().map(|u| d(&u.per_month)).collect(),
+            })
+            .collect();
+        let forms = scenario.budget_forms.each_ref().map(|form| {
+            form.as_ref().map(|form| FormDraw {
+                existing: d(&form.existing),
+                services: form.services.iter().map(|(s, u)| (*s, d(u))).collect(),
+                admin_cost: d(&form.admin_cost),
+            })
+        });
+        DrawnParameters {
+            providers,
+            services,
+            cohorts,
+            forms,
+        }
+    }
+
+    /// Every uncertain parameter of `scenario` with the slot holding its value, in a
+    /// stable order: providers in file order (each followed by its services), then
+    /// cohorts, then budget forms.
+    pub fn slots(scenario: &Scenario) -> Vec<(Slot, &Uncertain)> {
+        let mut out = Vec::new();
+        let mut s = 0;
+        for (p, provider) in scenario.providers.iter().enumerate() {
+            out.push((Slot::OtherIncome(p), &provider.other_income));
+            out.push((Slot::OtherCosts(p), &provider.other_costs));
+            for service in &provider.services {
+                let i = ServiceIndex(s);
+                out.push((Slot::UnitPrice(i), &service.unit_price));
+                if let Payment::Block {
+                    contract_value,
+                    pass_through,
+                } = &service.payment
+                {
+                    out.push((Slot::ContractValue(i), contract_value));
+                    out.push((Slot::PassThrough(i), pass_through));
+                }
+                out.push((Slot::FixedCost(i), &service.fixed_cost));
+                out.push((Slot::VariableCost(i), &service.variable_cost));
+                out.push((Slot::OtherActivity(i), &service.other_activity));
+                out.push((Slot::CostFlex(i), &service.cost_flex));
+                out.push((Slot::Backfill(i), &service.backfill));
+                s += 1;
+            }
+        }
+        for (c, cohort) in scenario.cohorts.iter().enumerate() {
+            match &cohort.uptake.model {
+                UptakeModel::Bass { p, q } => {
+                    out.push((Slot::BassP(c), p));
+                    out.push((Slot::BassQ(c), q));
+                }
+                UptakeModel::Constant { monthly } => out.push((Slot::Monthly(c), monthly)),
+            }
+            out.push((Slot::Ceiling(c), &cohort.uptake.ceiling));
+            out.push((Slot::ReturnRate(c), &cohort.return_rate));
+            for (u, service_use) in cohort.uses.iter().enumerate() {
+                out.push((Slot::PerMonth(c, u), &service_use.per_month));
+            }
+        }
+        for form in Form::ALL {
+            if let Some(table) = &scenario.budget_forms[form.index()] {
+                out.push((Slot::Existing(form), &table.existing));
+                for (j, (_, share)) in table.services.iter().enumerate() {
+                    out.push((Slot::FormService(form, j), share));
+                }
+                out.push((Slot::AdminCost(form), &table.admin_cost));
+            }
+        }
+        out
+    }
+
+    /// The value in `slot`.
+    ///
+    /// # Panics
+    /// If `slot` does not exist in these parameters (it came from another scenario).
+    pub fn get(&self, slot: Slot) -> f64 {
+        *slot_place!(self, slot, as_ref,)
+    }
+
+    /// The value in `slot`, for overriding before a simulation.
+    ///
+    /// # Panics
+    /// If `slot` does not exist in these parameters (it came from another scenario).
+    pub fn get_mut(&mut self, slot: Slot) -> &mut f64 {
+        slot_place!(self, slot, as_mut, mut)
+    }
+
+    /// Every parameter's path and value in [`DrawnParameters::slots`] order, for
+    /// rank-correlation sensitivity. Fixed parameters are listed too (with their
+    /// constant value), so the list has the same shape in every iteration.
+    pub fn values(&self, scenario: &Scenario) -> Vec<(String, f64)> {
+        Self::slots(scenario)
+            .into_iter()
+            .map(|(slot, u)| (u.path.clone(), self.get(slot)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::Distribution;
+    use crate::engine::test_scenarios::*;
+
+    /// A scenario with every kind of parameter: block and activity services, Bass and
+    /// constant cohorts, a form with a named service.
+    fn every_kind() -> Scenario {
+        let trust = provider(
+            "trust",
+            vec![
+                block_service("trust", "crisis", 300.0, 1e6, 0.8),
+                activity_service("trust", "beds", 500.0),
+            ],
+        );
+        let mut s = scenario(
+            12,
+            vec![
+                trust,
+                provider("vol", vec![activity_service("vol", "club", 20.0)]),
+            ],
+            vec![
+                cohort("a", 10, bass_uptake("a", 0.01, 0.3), &[(0, 1.0), (2, 2.0)]),
+                cohort("b", 10, constant_uptake("b", 0.1), &[(1, 0.5)]),
+            ],
+        );
+        s.budget_forms[Form::ThirdParty.index()] =
+            Some(budget_form(Form::ThirdParty, 0.2, &[(2, 0.3)], 0.05));
+        s
+    }
+
+    #[test]
+    fn slots_list_every_parameter_once_in_a_stable_order() {
+        let mut s = every_kind();
+        // Give every parameter its own value, through the slots' paths.
+        let paths: Vec<String> = DrawnParameters::slots(&s)
+            .iter()
+            .map(|(_, u)| u.path.clone())
+            .collect();
+        let mut unique = paths.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), paths.len(), "each path once");
+        // 2 providers × 2; services 8 + 6 + 6; cohort a: p, q, ceiling, return_rate and
+        // 2 uses; b: monthly, ceiling, return_rate and 1 use; one form: 1 + 1 + 1.
+        assert_eq!(paths.len(), 4 + 20 + 6 + 4 + 3);
+
+        let slots: Vec<Slot> = DrawnParameters::slots(&s).iter().map(|(k, _)| *k).collect();
+        let mut params = DrawnParameters::draw(&s, 1, 0);
+        for (k, slot) in slots.iter().enumerate() {
+            *params.get_mut(*slot) = k as f64;
+        }
+        let values = params.values(&s);
+        for (k, (path, value)) in values.iter().enumerate() {
+            assert_eq!(path, &paths[k]);
+            assert_eq!(value.to_bits(), (k as f64).to_bits());
+        }
+
+        // Drawing reads each parameter from its own Uncertain: set every one to a
+        // distinct fixed value and the draw returns it in its slot.
+        let mut k = 0.0;
+        let mut assign = |u: &mut Uncertain| {
+            u.dist = Distribution::Fixed(k);
+            k += 1.0;
+        };
+        for p in &mut s.providers {
+            assign(&mut p.other_income);
+            assign(&mut p.other_costs);
+            for svc in &mut p.services {
+                assign(&mut svc.unit_price);
+                if let Payment::Block {
+                    contract_value,
+                    pass_through,
+                } = &mut svc.payment
+                {
+                    assign(contract_value);
+                    assign(pass_through);
+                }
+                assign(&mut svc.fixed_cost);
+                assign(&mut svc.variable_cost);
+                assign(&mut svc.other_activity);
+                assign(&mut svc.cost_flex);
+                assign(&mut svc.backfill);
+            }
+        }
+        for c in &mut s.cohorts {
+            match &mut c.uptake.model {
+                UptakeModel::Bass { p, q } => {
+                    assign(p);
+                    assign(q);
+                }
+                UptakeModel::Constant { monthly } => assign(monthly),
+            }
+            assign(&mut c.uptake.ceiling);
+            assign(&mut c.return_rate);
+            for u in &mut c.uses {
+                assign(&mut u.per_month);
+            }
+        }
+        for form in s.budget_forms.iter_mut().flatten() {
+            assign(&mut form.existing);
+            for (_, share) in &mut form.services {
+                assign(share);
+            }
+            assign(&mut form.admin_cost);
+        }
+        let drawn = DrawnParameters::draw(&s, 1, 0);
+        for (k, (_, value)) in drawn.values(&s).iter().enumerate() {
+            assert_eq!(value.to_bits(), (k as f64).to_bits());
+        }
+    }
+
+    /// SPEC section 7: a parameter's draw depends only on (seed, iteration, its path).
+    /// Changing another parameter's distribution, or removing a cohort, leaves it as
+    /// it was; another iteration draws it again.
+    #[test]
+    fn each_parameter_draws_from_its_own_stream() {
+        let mut s = every_kind();
+        s.cohorts[1].uptake.ceiling.dist = Distribution::Uniform { min: 0.2, max: 0.6 };
+        s.providers[0].services[1].unit_price.dist = Distribution::Pert {
+            min: 400.0,
+            mode: 500.0,
+            max: 700.0,
+        };
+        let ceiling = |s: &Scenario, i| DrawnParameters::draw(s, 9, i).cohorts[1].ceiling;
+        let before = ceiling(&s, 0);
+        assert!((0.2..0.6).contains(&before));
+        assert_eq!(
+            before.to_bits(),
+            s.cohorts[1].uptake.ceiling.draw(9, 0).to_bits()
+        );
+
+        let mut edited = s.clone();
+        edited.providers[0].services[1].unit_price.dist =
+            Distribution::Uniform { min: 1.0, max: 2.0 };
+        edited.cohorts.remove(0);
+        let after = DrawnParameters::draw(&edited, 9, 0).cohorts[0].ceiling;
+        assert_eq!(before.to_bits(), after.to_bits());
+        assert_ne!(before.to_bits(), ceiling(&s, 1).to_bits());
+    }
+
+    #[test]
+    fn form_scale_caps_the_spending_shares_at_one() {
+        let form = |existing, named: f64| FormDraw {
+            existing,
+            services: vec![(ServiceIndex(0), named)],
+            admin_cost: 0.5,
+        };
+        assert_eq!(form(0.3, 0.7).scale().to_bits(), 1f64.to_bits());
+        assert_eq!(form(0.2, 0.1).scale().to_bits(), 1f64.to_bits());
+        assert!((form(1.0, 1.0).scale() - 0.5).abs() < 1e-15);
+    }
+
+    #[test]
+    #[should_panic(expected = "slot belongs to the scenario")]
+    fn a_foreign_slot_is_a_bug() {
+        let s = every_kind();
+        let mut params = DrawnParameters::draw(&s, 1, 0);
+        // Service 1 is paid by activity: it has no contract.
+        *params.get_mut(Slot::ContractValue(ServiceIndex(1))) = 0.0;
+    }
+}

@@ -1,0 +1,211 @@
+//! One iteration of the model (SPEC section 4): the month loop, the reusable
+//! [`Workspace`] it runs in, and the whole-horizon summary.
+//!
+//! The month loop does steps 1–3 here (cohorts, see [`super::cohort`]) and steps 4–9 in
+//! [`super::money`]. It reads no strings and allocates nothing: every buffer lives in the
+//! workspace and is sized on the first iteration of a scenario, and histories a step
+//! needs (the review's run-rate, the deficit's trailing year) are read back from the
+//! monthly output already written.
+
+use super::cohort::{CohortState, conditional_form_shares, hazard};
+use super::layout::{CohortSeries, OutputLayout};
+use super::params::DrawnParameters;
+use super::{money, summary};
+use crate::rng::{StreamRng, stream_rng};
+use crate::scenario::Scenario;
+
+/// Buffers reused from one iteration to the next (one per thread). Create it once with
+/// [`Workspace::default`]; it sizes itself to the scenario it is given.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    /// By cohort: its stream for this iteration, its state, the conditional form
+    /// shares of its multinomial split, its offer month, and where its entries start
+    /// in `use_weight` (one more entry than cohorts).
+    pub(super) rngs: Vec<StreamRng>,
+    pub(super) cohorts: Vec<CohortState>,
+    pub(super) cond_forms: Vec<[f64; 3]>,
+    pub(super) offer: Vec<i64>,
+    pub(super) use_start: Vec<usize>,
+    /// By cohort use (flattened): the share of the cohort's `existing` budget spending
+    /// that goes to that service, `per_month × unit_price` over its sum.
+    pub(super) use_weight: Vec<f64>,
+    /// By form: the effective `existing` share (after the cap) and the factor on named
+    /// services' shares; both 0 / 1 for a form without a table.
+    pub(super) existing_share: [f64; 3],
+    pub(super) form_scale: [f64; 3],
+    /// By service: `A0`, this month's cohort activity `C` and `PHB £`, and the current
+    /// (re-based) contract value and fixed cost.
+    pub(super) baseline_activity: Vec<f64>,
+    pub(super) cohort_activity: Vec<f64>,
+    pub(super) phb_money: Vec<f64>,
+    pub(super) contract_value: Vec<f64>,
+    pub(super) fixed_cost: Vec<f64>,
+    /// By provider: this month's income and costs so far, reserves, and whether
+    /// distress has happened yet.
+    pub(super) provider_income: Vec<f64>,
+    pub(super) provider_costs: Vec<f64>,
+    pub(super) reserves: Vec<f64>,
+    pub(super) distressed: Vec<bool>,
+    /// The commissioner's monthly spend without PHBs.
+    pub(super) baseline_spend: f64,
+}
+
+/// Empties `v` and fills it with `n` copies of `value`, keeping its allocation.
+fn reset<T: Clone>(v: &mut Vec<T>, n: usize, value: T) {
+    v.clear();
+    v.resize(n, value);
+}
+
+impl Workspace {
+    /// Sets every buffer to the start of an iteration: draws each cohort's willing
+    /// (the first draw of its stream) and derives the per-iteration constants.
+    fn prepare(
+        &mut self,
+        scenario: &Scenario,
+        params: &DrawnParameters,
+        seed: u64,
+        iteration: u64,
+    ) {
+        let services = scenario.service_count();
+        self.rngs.clear();
+        self.cohorts.clear();
+        self.cond_forms.clear();
+        self.offer.clear();
+        self.use_start.clear();
+        self.use_weight.clear();
+        reset(&mut self.baseline_activity, services, 0.0);
+        reset(&mut self.cohort_activity, services, 0.0);
+        reset(&mut self.phb_money, services, 0.0);
+
+        for (c, cohort) in scenario.cohorts.iter().enumerate() {
+            let draw = &params.cohorts[c];
+            let mut rng = stream_rng(seed, iteration, cohort.key);
+            let willing = super::cohort::binomial(&mut rng, cohort.size, draw.ceiling);
+            self.rngs.push(rng);
+            self.cohorts.push(CohortState::new(willing));
+            self.cond_forms.push(conditional_form_shares(&cohort.forms));
+            self.offer.push(scenario.offer_index(cohort));
+
+            self.use_start.push(self.use_weight.len());
+            let mut total = 0.0;
+            for (u, service_use) in cohort.uses.iter().enumerate() {
+                let s = service_use.service.0;
+                let value = draw.per_month[u] * params.services[s].unit_price;
+                total += value;
+                self.use_weight.push(value);
+                self.baseline_activity[s] += cohort.size as f64 * draw.per_month[u];
+            }
+            let start = self.use_start[c];
+            for weight in &mut self.use_weight[start..] {
+                *weight = if total > 0.0 { *weight / total } else { 0.0 };
+            }
+        }
+        self.use_start.push(self.use_weight.len());
+
+        for (form, drawn) in params.forms.iter().enumerate() {
+            (self.existing_share[form], self.form_scale[form]) = match drawn {
+                Some(drawn) => (drawn.existing * drawn.scale(), drawn.scale()),
+                None => (0.0, 1.0),
+            };
+        }
+
+        self.contract_value.clear();
+        self.fixed_cost.clear();
+        self.baseline_spend = 0.0;
+        for (s, drawn) in params.services.iter().enumerate() {
+            self.baseline_activity[s] += drawn.other_activity;
+            self.fixed_cost.push(drawn.fixed_cost);
+            match &drawn.block {
+                Some(block) => {
+                    self.contract_value.push(block.contract_value);
+                    self.baseline_spend += block.contract_value / 12.0;
+                }
+                None => {
+                    self.contract_value.push(0.0);
+                    self.baseline_spend += drawn.unit_price * self.baseline_activity[s];
+                }
+            }
+        }
+
+        let providers = scenario.providers.len();
+        reset(&mut self.provider_income, providers, 0.0);
+        reset(&mut self.provider_costs, providers, 0.0);
+        reset(&mut self.distressed, providers, false);
+        self.reserves.clear();
+        self.reserves
+            .extend(scenario.providers.iter().map(|p| p.reserves));
+    }
+
+    /// Steps 1–3 for every cohort in month `t`, and the cohort series.
+    fn cohorts_month(
+        &mut self,
+        scenario: &Scenario,
+        layout: &OutputLayout,
+        params: &DrawnParameters,
+        monthly: &mut [f64],
+        t: usize,
+    ) {
+        let months = layout.months();
+        for (c, cohort) in scenario.cohorts.iter().enumerate() {
+            let state = &mut self.cohorts[c];
+            let rng = &mut self.rngs[c];
+            let draw = &params.cohorts[c];
+            state.new_holders = 0;
+            state.returned = 0;
+            if t as i64 >= self.offer[c] {
+                state.returns(rng, draw.return_rate);
+                let h = hazard(&draw.uptake, state.ever, state.willing);
+                state.uptake(rng, h, &self.cond_forms[c], &cohort.budget);
+            }
+            let holders = state.holders_total();
+            let spend: f64 = state.budgets.iter().map(|b| b / 12.0).sum();
+            let mut put = |metric, value: f64| {
+                monthly[layout.cohort_series(c, metric) * months + t] = value;
+            };
+            put(CohortSeries::Traditional, (cohort.size - holders) as f64);
+            put(CohortSeries::Holders, holders as f64);
+            put(CohortSeries::NewHolders, state.new_holders as f64);
+            put(CohortSeries::Returned, state.returned as f64);
+            put(CohortSeries::BudgetSpend, spend);
+        }
+    }
+}
+
+/// Simulates iteration `iteration` of `scenario` with the parameter values `params`
+/// (normally `DrawnParameters::draw(scenario, seed, iteration)`, possibly overridden),
+/// writing every monthly series to `monthly` (series-major: `monthly[series * months +
+/// t]`, order of [`OutputLayout::monthly_names`]) and every summary metric to `summary`
+/// (order of [`OutputLayout::summary_names`]).
+///
+/// The patients' choices come from one stream per cohort, `stream_rng(seed, iteration,
+/// cohort.key)`, in the order documented in [`super::cohort`]; the result depends on
+/// nothing else, so it is the same on any thread and with any earlier use of `ws`.
+///
+/// # Panics
+/// If `monthly` or `summary` is not of the layout's length, or `layout` and `params`
+/// were not made for `scenario`.
+#[allow(clippy::too_many_arguments)] // the signature is the engine's whole contract
+pub fn simulate_iteration(
+    scenario: &Scenario,
+    layout: &OutputLayout,
+    params: &DrawnParameters,
+    seed: u64,
+    iteration: u64,
+    ws: &mut Workspace,
+    monthly: &mut [f64],
+    summary: &mut [f64],
+) {
+    assert_eq!(monthly.len(), layout.monthly_len(), "monthly buffer length");
+    assert_eq!(summary.len(), layout.summary_len(), "summary buffer length");
+    assert_eq!(params.services.len(), scenario.service_count());
+    assert_eq!(params.cohorts.len(), scenario.cohorts.len());
+
+    ws.prepare(scenario, params, seed, iteration);
+    let first_review = scenario.first_review_index();
+    for t in 0..layout.months() {
+        let review = t as i64 >= first_review && (t as i64 - first_review) % 12 == 0;
+        ws.cohorts_month(scenario, layout, params, monthly, t);
+        money::month(scenario, layout, params, ws, monthly, t, review);
+    }
+    summary::summarise(scenario, layout, params, ws, monthly, summary);
+}

@@ -1,0 +1,135 @@
+//! Whole-horizon metrics of one iteration (SPEC section 6, `summary.csv`), and the
+//! counterfactual without PHBs they are compared with.
+//!
+//! Sums over months are read back from the iteration's monthly series. The
+//! counterfactual (SPEC section 4) uses the same parameter draws: everyone stays
+//! traditional, `A = A0`, nothing is re-based, so each provider's baseline income and
+//! costs are the same every month and only its reserves move.
+//!
+//! A service's baseline income is, per month, `contract_value₀ / 12` for a block
+//! service or `unit_price · A0` for an activity service, summed over the months; it
+//! includes no PHB money (there is none without PHBs).
+
+use super::layout::{
+    CommissionerSeries, CommissionerSummary, OutputLayout, ProviderSeries, ProviderSummary,
+    ServiceSeries, ServiceSummary,
+};
+use super::params::DrawnParameters;
+use super::simulate::Workspace;
+use crate::scenario::Scenario;
+
+/// `100 × (income − baseline) / baseline`, NaN (written as empty) when the baseline is
+/// 0 (SPEC section 4).
+fn change_pct(income: f64, baseline: f64) -> f64 {
+    if baseline == 0.0 {
+        f64::NAN
+    } else {
+        100.0 * (income - baseline) / baseline
+    }
+}
+
+/// Fills `summary` from the monthly series of the iteration just simulated.
+pub(super) fn summarise(
+    scenario: &Scenario,
+    layout: &OutputLayout,
+    params: &DrawnParameters,
+    ws: &mut Workspace,
+    monthly: &[f64],
+    summary: &mut [f64],
+) {
+    let months = layout.months();
+    let series = |index: usize| &monthly[layout.series_range(index)];
+    let total = |index: usize| series(index).iter().sum::<f64>();
+
+    // Per-month baseline income and costs by provider, reusing the month buffers.
+    ws.provider_income.fill(0.0);
+    ws.provider_costs.fill(0.0);
+    for (s, (p, _)) in scenario.services().enumerate() {
+        let drawn = &params.services[s];
+        let a0 = ws.baseline_activity[s];
+        let income = match &drawn.block {
+            Some(block) => block.contract_value / 12.0,
+            None => drawn.unit_price * a0,
+        };
+        ws.provider_income[p] += income;
+        ws.provider_costs[p] += drawn.fixed_cost / 12.0 + drawn.variable_cost * a0;
+
+        let baseline: f64 = (0..months).map(|_| income).sum();
+        let income = total(
+            layout
+                .service_series(s, ServiceSeries::Income)
+                .expect("always present"),
+        );
+        let mut put = |metric, value| {
+            if let Some(i) = layout.service_summary(s, metric) {
+                summary[i] = value;
+            }
+        };
+        put(ServiceSummary::BaselineIncome, baseline);
+        put(ServiceSummary::Income, income);
+        put(
+            ServiceSummary::IncomeChangePct,
+            change_pct(income, baseline),
+        );
+        if let Some(below) = layout.service_series(s, ServiceSeries::BelowViable) {
+            let ever = series(below).iter().fold(0.0, |a: f64, &b| a.max(b));
+            put(ServiceSummary::EverBelowViable, ever);
+        }
+    }
+
+    for (p, provider) in scenario.providers.iter().enumerate() {
+        let drawn = &params.providers[p];
+        let baseline_income_month = ws.provider_income[p] + drawn.other_income / 12.0;
+        let baseline_margin_month =
+            baseline_income_month - (ws.provider_costs[p] + drawn.other_costs / 12.0);
+        let (mut baseline_income, mut baseline_margin) = (0.0, 0.0);
+        let mut reserves = provider.reserves;
+        let mut distressed_baseline = false;
+        for _ in 0..months {
+            baseline_income += baseline_income_month;
+            baseline_margin += baseline_margin_month;
+            reserves += baseline_margin_month;
+            distressed_baseline |= reserves < provider.reserve_floor;
+        }
+
+        let of = |metric| layout.provider_series(p, metric);
+        let income = total(of(ProviderSeries::Income));
+        let margin = total(of(ProviderSeries::Margin));
+        let min_reserves = series(of(ProviderSeries::Reserves))
+            .iter()
+            .fold(f64::INFINITY, |a, &b| a.min(b));
+        let distressed = series(of(ProviderSeries::DistressedBy))[months - 1];
+
+        let mut put = |metric, value| summary[layout.provider_summary(p, metric)] = value;
+        put(ProviderSummary::BaselineIncome, baseline_income);
+        put(ProviderSummary::Income, income);
+        put(
+            ProviderSummary::IncomeChangePct,
+            change_pct(income, baseline_income),
+        );
+        put(ProviderSummary::BaselineMargin, baseline_margin);
+        put(ProviderSummary::Margin, margin);
+        put(ProviderSummary::MarginChange, margin - baseline_margin);
+        put(ProviderSummary::MinReserves, min_reserves);
+        put(ProviderSummary::Distressed, distressed);
+        put(
+            ProviderSummary::DistressedBaseline,
+            if distressed_baseline { 1.0 } else { 0.0 },
+        );
+    }
+
+    let additional = series(layout.commissioner_series(CommissionerSeries::AdditionalVsBaseline));
+    let mut put = |metric, value| summary[layout.commissioner_summary(metric)] = value;
+    put(
+        CommissionerSummary::Spend,
+        total(layout.commissioner_series(CommissionerSeries::Spend)),
+    );
+    put(
+        CommissionerSummary::AdditionalVsBaseline,
+        additional.iter().sum(),
+    );
+    put(
+        CommissionerSummary::PeakAdditional,
+        additional.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)),
+    );
+}
