@@ -15,3 +15,4 @@ pub mod output;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod stats;

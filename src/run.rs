@@ -88,7 +88,7 @@ pub fn run(
                 if exact {
                     Accumulator::Exact(Vec::with_capacity(settings.iterations as usize))
                 } else {
-                    Accumulator::Streaming(Box::new(StreamingSummary::new()))
+                    Accumulator::Streaming(Box::default())
                 }
             })
             .collect()
