@@ -31,6 +31,20 @@ pub const EXACT_VALUE_LIMIT: u64 = 1 << 26;
 pub struct RunSettings {
     pub iterations: u64,
     pub seed: u64,
+    /// Kept values above which cells switch to streaming summaries; normally
+    /// [`EXACT_VALUE_LIMIT`] (tests lower it to exercise the streaming path).
+    pub exact_value_limit: u64,
+}
+
+impl RunSettings {
+    /// `iterations` with `seed`, under the standard memory rule.
+    pub fn new(iterations: u64, seed: u64) -> Self {
+        RunSettings {
+            iterations,
+            seed,
+            exact_value_limit: EXACT_VALUE_LIMIT,
+        }
+    }
 }
 
 /// The statistics of every output cell, in the layout's order.
@@ -68,9 +82,9 @@ impl Accumulator {
 }
 
 /// Whether a run of this size keeps every value (exact percentiles).
-pub fn keeps_every_value(layout: &OutputLayout, iterations: u64) -> bool {
+pub fn keeps_every_value(layout: &OutputLayout, settings: &RunSettings) -> bool {
     let cells = (layout.monthly_len() + layout.summary_len()) as u64;
-    cells.saturating_mul(iterations) <= EXACT_VALUE_LIMIT
+    cells.saturating_mul(settings.iterations) <= settings.exact_value_limit
 }
 
 /// Runs every iteration of `scenario` and summarises every cell. `progress` is called
@@ -81,7 +95,7 @@ pub fn run(
     progress: &(dyn Fn(u64) + Sync),
 ) -> RunResult {
     let layout = OutputLayout::new(scenario);
-    let exact = keeps_every_value(&layout, settings.iterations);
+    let exact = keeps_every_value(&layout, &settings);
     let new_cells = |count: usize| -> Vec<Accumulator> {
         (0..count)
             .map(|_| {
@@ -140,5 +154,75 @@ pub fn run(
             .collect(),
         layout,
         exact_percentiles: exact,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load::EXAMPLE;
+    use crate::scenario::parse_scenario;
+
+    fn example() -> Scenario {
+        parse_scenario(EXAMPLE).expect("the example is valid").scenario
+    }
+
+    fn run_on(threads: usize, settings: RunSettings) -> RunResult {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| run(&example(), settings, &|_| {}))
+    }
+
+    fn bits(cells: &[Option<Summary>]) -> Vec<[u64; 7]> {
+        cells
+            .iter()
+            .map(|c| {
+                c.map_or([0; 7], |s| {
+                    [s.mean, s.sd, s.p5, s.p25, s.p50, s.p75, s.p95].map(f64::to_bits)
+                })
+            })
+            .collect()
+    }
+
+    /// Iterations not a multiple of the chunk size, so a partial chunk is covered.
+    const ITERATIONS: u64 = CHUNK_ITERATIONS + 37;
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let settings = RunSettings::new(ITERATIONS, 11);
+        let one = run_on(1, settings);
+        let two = run_on(2, settings);
+        let three = run_on(3, settings);
+        assert!(one.exact_percentiles);
+        assert_eq!(bits(&one.monthly), bits(&two.monthly));
+        assert_eq!(bits(&one.summary), bits(&two.summary));
+        assert_eq!(bits(&one.summary), bits(&three.summary));
+    }
+
+    #[test]
+    fn streaming_path_is_deterministic_and_close_to_exact() {
+        let streaming = RunSettings {
+            exact_value_limit: 0,
+            ..RunSettings::new(ITERATIONS, 11)
+        };
+        let a = run_on(1, streaming);
+        let b = run_on(2, streaming);
+        assert!(!a.exact_percentiles);
+        assert_eq!(bits(&a.monthly), bits(&b.monthly));
+        let exact = run_on(2, RunSettings::new(ITERATIONS, 11));
+        // Means are the same sums in the same order; percentiles within SPEC
+        // section 6's bound of 0.005 × (max − min), and max − min ≥ p95 − p5.
+        for (s, e) in a.summary.iter().zip(&exact.summary) {
+            let (Some(s), Some(e)) = (s, e) else {
+                assert_eq!(s.is_some(), e.is_some());
+                continue;
+            };
+            let scale = e.mean.abs().max(1.0);
+            assert!((s.mean - e.mean).abs() <= 1e-9 * scale, "{s:?} vs {e:?}");
+            // p95 − p5 understates max − min, so this is stricter than the spec.
+            let bound = 0.005 * (e.p95 - e.p5) + 1e-9 * scale;
+            for (approx, exact) in [(s.p25, e.p25), (s.p50, e.p50), (s.p75, e.p75)] {
+                assert!((approx - exact).abs() <= bound, "{s:?} vs {e:?}");
+            }
+        }
     }
 }

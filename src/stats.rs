@@ -112,6 +112,11 @@ pub struct StreamingSummary {
     sum_squares: f64,
     /// log2 of the bucket width, once a second distinct value has been seen.
     exponent: Option<i32>,
+    /// Whether every value so far is a whole number (flags, counts): then, once
+    /// buckets are at most half a unit wide (always when max − min < 255, since
+    /// `w < 4 (max − min) / (B − 2)`), each holds one whole number and the
+    /// percentiles are exact.
+    all_integers: bool,
     /// Index (in units of the bucket width) of `counts[0]`.
     origin: i64,
     counts: Vec<u64>,
@@ -133,6 +138,7 @@ impl StreamingSummary {
             sum: 0.0,
             sum_squares: 0.0,
             exponent: None,
+            all_integers: true,
             origin: 0,
             counts: Vec::new(),
         }
@@ -154,6 +160,7 @@ impl StreamingSummary {
             self.shift = x;
         }
         self.count += 1;
+        self.all_integers &= x.fract() == 0.0;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
         let d = x - self.shift;
@@ -270,7 +277,14 @@ impl StreamingSummary {
             if rank < before + c {
                 let bucket_low = self.shift + (self.origin + i as i64) as f64 * width;
                 let within = ((rank - before) as f64 + 0.5) / c as f64;
-                return (bucket_low + within * width).clamp(self.min, self.max);
+                let estimate = (bucket_low + within * width).clamp(self.min, self.max);
+                // The estimate is within `width` of the true value; with whole numbers
+                // and buckets at most half a unit wide, rounding recovers it exactly.
+                return if self.all_integers && width <= 0.5 {
+                    estimate.round()
+                } else {
+                    estimate
+                };
             }
             before += c;
         }
@@ -355,6 +369,24 @@ mod tests {
     fn single_value_has_zero_sd() {
         let s = summarise_exact(&mut [7.0]).unwrap();
         assert_eq!((s.sd, s.p5, s.p95), (0.0, 7.0, 7.0));
+    }
+
+    #[test]
+    fn streaming_flags_and_small_counts_are_exact() {
+        let values: Vec<f64> = (0..1000).map(|i| f64::from(u8::from(i % 37 == 0))).collect();
+        let mut s = StreamingSummary::new();
+        values.iter().for_each(|&v| s.push(v));
+        let approx = s.summary().unwrap();
+        let exact = summarise_exact(&mut values.clone()).unwrap();
+        assert_eq!(approx.p95.to_bits(), exact.p95.to_bits());
+        assert_eq!(approx.p50.to_bits(), exact.p50.to_bits());
+        // w < 4 (max − min) / (B − 2) < 1 for a span of 250, so w <= 0.5.
+        let counts: Vec<f64> = (0..999).map(|i| f64::from((i * 7919) % 251)).collect();
+        let mut s = StreamingSummary::new();
+        counts.iter().for_each(|&v| s.push(v));
+        let approx = s.summary().unwrap();
+        let exact = summarise_exact(&mut counts.clone()).unwrap();
+        assert_eq!((approx.p5, approx.p25, approx.p75), (exact.p5, exact.p25, exact.p75));
     }
 
     #[test]

@@ -66,10 +66,10 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| default_output(&source.name));
     check_destination(&output).map_err(output_error)?;
 
-    let settings = RunSettings {
-        iterations: args.iterations.unwrap_or(scenario.iterations),
-        seed: args.seed.unwrap_or(scenario.seed),
-    };
+    let settings = RunSettings::new(
+        args.iterations.unwrap_or(scenario.iterations),
+        args.seed.unwrap_or(scenario.seed),
+    );
     let threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
