@@ -164,11 +164,16 @@ mod tests {
     use crate::scenario::parse_scenario;
 
     fn example() -> Scenario {
-        parse_scenario(EXAMPLE).expect("the example is valid").scenario
+        parse_scenario(EXAMPLE)
+            .expect("the example is valid")
+            .scenario
     }
 
     fn run_on(threads: usize, settings: RunSettings) -> RunResult {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         pool.install(|| run(&example(), settings, &|_| {}))
     }
 

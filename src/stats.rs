@@ -322,7 +322,11 @@ fn ranks(values: &[f64]) -> Vec<f64> {
     let mut start = 0;
     while start < order.len() {
         let mut end = start;
-        while end + 1 < order.len() && values[order[end + 1]].total_cmp(&values[order[start]]).is_eq() {
+        while end + 1 < order.len()
+            && values[order[end + 1]]
+                .total_cmp(&values[order[start]])
+                .is_eq()
+        {
             end += 1;
         }
         let average = (start + end) as f64 / 2.0 + 1.0;
@@ -373,7 +377,9 @@ mod tests {
 
     #[test]
     fn streaming_flags_and_small_counts_are_exact() {
-        let values: Vec<f64> = (0..1000).map(|i| f64::from(u8::from(i % 37 == 0))).collect();
+        let values: Vec<f64> = (0..1000)
+            .map(|i| f64::from(u8::from(i % 37 == 0)))
+            .collect();
         let mut s = StreamingSummary::new();
         values.iter().for_each(|&v| s.push(v));
         let approx = s.summary().unwrap();
@@ -386,7 +392,10 @@ mod tests {
         counts.iter().for_each(|&v| s.push(v));
         let approx = s.summary().unwrap();
         let exact = summarise_exact(&mut counts.clone()).unwrap();
-        assert_eq!((approx.p5, approx.p25, approx.p75), (exact.p5, exact.p25, exact.p75));
+        assert_eq!(
+            (approx.p5, approx.p25, approx.p75),
+            (exact.p5, exact.p25, exact.p75)
+        );
     }
 
     #[test]

@@ -189,3 +189,183 @@ fn schema_accepts_the_examples_and_rejects_unknown_keys() {
     let bad_top = format!("{EXAMPLE}\nunknown_top = 1\n");
     assert!(!validator.is_valid(&as_json(&bad_top)));
 }
+
+/// Runs the example with `args` into `dir`, asserting success.
+fn run_example(dir: &Path, args: &[&str]) {
+    phbsim()
+        .arg("run")
+        .arg("-o")
+        .arg(dir)
+        .args(args)
+        .assert()
+        .success();
+}
+
+#[test]
+fn run_is_byte_identical_for_one_and_two_threads() {
+    let root = tempfile::tempdir().unwrap();
+    let (one, two) = (root.path().join("one"), root.path().join("two"));
+    run_example(&one, &["-n", "300", "-j", "1", "-q"]);
+    run_example(&two, &["-n", "300", "-j", "2", "-q"]);
+    for file in ["months.csv", "summary.csv"] {
+        let a = std::fs::read(one.join(file)).unwrap();
+        let b = std::fs::read(two.join(file)).unwrap();
+        assert!(a == b, "{file} differs between -j 1 and -j 2");
+    }
+}
+
+#[test]
+fn run_writes_every_output_and_prints_the_provider_table() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    let assert = phbsim()
+        .arg("run")
+        .arg("-o")
+        .arg(&out)
+        .args(["-n", "50", "--seed", "9"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("safe-haven"))
+        .stdout(predicate::str::contains("double-running cost"));
+    drop(assert);
+    for file in [
+        "months.csv",
+        "summary.csv",
+        "manifest.json",
+        "scenario.toml",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["iterations"], 50);
+    assert_eq!(manifest["seed"], 9);
+    assert_eq!(manifest["iterations_overridden"], true);
+    assert_eq!(
+        std::fs::read_to_string(out.join("scenario.toml")).unwrap(),
+        EXAMPLE
+    );
+    let months = std::fs::read_to_string(out.join("months.csv")).unwrap();
+    assert!(months.starts_with("scenario,level,entity,month,metric,mean,sd,p5,p25,p50,p75,p95\n"));
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.contains(",provider,safe-haven,distressed_baseline,"));
+}
+
+#[test]
+fn run_quiet_prints_nothing_on_stdout() {
+    let root = tempfile::tempdir().unwrap();
+    phbsim()
+        .arg("run")
+        .arg("-o")
+        .arg(root.path().join("out"))
+        .args(["-n", "10", "-q"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty());
+}
+
+#[test]
+fn run_rejects_zero_iterations_and_zero_threads_with_exit_2() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    for args in [["-n", "0"], ["-j", "0"]] {
+        phbsim()
+            .arg("run")
+            .arg("-o")
+            .arg(&out)
+            .args(args)
+            .assert()
+            .code(2);
+    }
+    assert!(!out.exists(), "nothing is created on bad usage");
+}
+
+#[test]
+fn run_refuses_a_directory_it_did_not_write() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("results");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("budget.xlsx"), "precious").unwrap();
+    phbsim()
+        .arg("run")
+        .arg("-o")
+        .arg(&out)
+        .args(["-n", "10"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("holds files phbsim did not write"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("budget.xlsx")).unwrap(),
+        "precious"
+    );
+}
+
+#[test]
+fn run_overwrites_its_own_previous_results() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    run_example(&out, &["-n", "10", "-q"]);
+    run_example(&out, &["-n", "20", "-q"]);
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"iterations\": 20"));
+}
+
+#[test]
+fn run_of_an_invalid_scenario_creates_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let bad = write(
+        root.path(),
+        "bad.toml",
+        &EXAMPLE.replacen("months      = 36", "months = 0", 1),
+    );
+    let out = root.path().join("out");
+    phbsim()
+        .arg("run")
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.toml:"))
+        .stderr(predicate::str::contains("the scenario was not run"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn run_of_a_missing_file_is_exit_2() {
+    phbsim()
+        .args(["run", "missing.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot read scenario file missing.toml",
+        ));
+}
+
+#[test]
+fn run_into_an_unwritable_place_is_exit_1() {
+    let root = tempfile::tempdir().unwrap();
+    let blocker = write(root.path(), "not-a-dir", "");
+    phbsim()
+        .arg("run")
+        .arg("-o")
+        .arg(blocker.join("out"))
+        .args(["-n", "10"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot write"));
+}
+
+#[test]
+fn run_defaults_to_out_slash_file_stem() {
+    let root = tempfile::tempdir().unwrap();
+    let scenario = write(root.path(), "my-icb.toml", EXAMPLE);
+    phbsim()
+        .current_dir(root.path())
+        .arg("run")
+        .arg(&scenario)
+        .args(["-n", "10", "-q"])
+        .assert()
+        .success();
+    assert!(root.path().join("out/my-icb/summary.csv").is_file());
+}

@@ -46,15 +46,15 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 
 /// Checks that `dir` is absent, empty, or a previous phbsim output directory.
 pub fn check_destination(dir: &Path) -> Result<(), OutputError> {
+    if dir.is_file() {
+        return Err(OutputError::Foreign {
+            dir: dir.to_path_buf(),
+            file: dir.display().to_string(),
+        });
+    }
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
-            return Err(OutputError::Foreign {
-                dir: dir.to_path_buf(),
-                file: dir.display().to_string(),
-            });
-        }
         Err(e) => return Err(io_error(dir)(e)),
     };
     let mut names = Vec::new();
