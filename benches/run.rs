@@ -1,0 +1,53 @@
+//! Speed of the built-in example: one iteration (parameter draws + simulation), and a
+//! whole run of its 1,000 iterations with the statistics of every output cell, on
+//! the machine's cores (as `phbsim run` does, without writing files).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use phbsim::engine::{DrawnParameters, OutputLayout, Workspace, simulate_iteration};
+use phbsim::run::{RunSettings, run};
+use phbsim::scenario::{load::EXAMPLE, parse_scenario};
+
+fn example_benches(c: &mut Criterion) {
+    let scenario = parse_scenario(EXAMPLE)
+        .expect("the example is valid")
+        .scenario;
+    let layout = OutputLayout::new(&scenario);
+    let mut ws = Workspace::default();
+    let mut monthly = vec![0.0; layout.monthly_len()];
+    let mut summary = vec![0.0; layout.summary_len()];
+    let mut iteration = 0;
+    c.bench_function("example: one iteration", |b| {
+        b.iter(|| {
+            iteration += 1;
+            let params = DrawnParameters::draw(&scenario, scenario.seed, iteration);
+            simulate_iteration(
+                &scenario,
+                &layout,
+                &params,
+                scenario.seed,
+                iteration,
+                &mut ws,
+                &mut monthly,
+                &mut summary,
+            );
+            black_box(&monthly);
+        })
+    });
+    let mut group = c.benchmark_group("example: full run");
+    group.sample_size(20);
+    group.bench_function("1000 iterations, all statistics", |b| {
+        b.iter(|| {
+            black_box(run(
+                &scenario,
+                RunSettings::new(1000, scenario.seed),
+                &|_| {},
+            ))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, example_benches);
+criterion_main!(benches);
