@@ -1,6 +1,9 @@
 //! A whole Monte Carlo run: every iteration in parallel, reduced into the statistics
 //! of every output cell (one entity × metric × month, or one summary metric).
 //!
+//! A run can be cancelled through an `AtomicBool` ([`run_unless`]): iterations and the
+//! reduction of each cell check it before they start, and the run then gives up.
+//!
 //! Iterations are computed in fixed chunks of [`CHUNK_ITERATIONS`], in parallel
 //! within a chunk; then each cell's accumulator takes the chunk's values in iteration
 //! order, cells in parallel. No float is ever reduced in an order that depends on the
@@ -11,6 +14,8 @@
 //! percentiles are exact (type 7); beyond it, each cell keeps a
 //! [`StreamingSummary`] whose percentiles are within 0.005 × (max − min) of the exact
 //! ones (SPEC section 6), and whose mean and sd stay exact to rounding.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -94,6 +99,24 @@ pub fn run(
     settings: RunSettings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> RunResult {
+    run_unless(scenario, settings, progress, &AtomicBool::new(false))
+        .expect("a run without a cancellation flag finishes")
+}
+
+/// The run was stopped by its cancellation flag (an interrupt) before it finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the run was cancelled")]
+pub struct Cancelled;
+
+/// [`run`], stopping soon after `cancel` is set: iterations not yet started are
+/// skipped, and the partial results are dropped.
+pub fn run_unless(
+    scenario: &Scenario,
+    settings: RunSettings,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<RunResult, Cancelled> {
+    let cancelled = || cancel.load(Ordering::Relaxed);
     let layout = OutputLayout::new(scenario);
     let exact = keeps_every_value(&layout, &settings);
     let new_cells = |count: usize| -> Vec<Accumulator> {
@@ -116,6 +139,9 @@ pub fn run(
         let rows: Vec<(Vec<f64>, Vec<f64>)> = (done..done + chunk)
             .into_par_iter()
             .map_init(Workspace::default, |ws, iteration| {
+                if cancelled() {
+                    return (Vec::new(), Vec::new());
+                }
                 let params = DrawnParameters::draw(scenario, settings.seed, iteration);
                 let mut monthly = vec![0.0; layout.monthly_len()];
                 let mut summary = vec![0.0; layout.summary_len()];
@@ -132,18 +158,32 @@ pub fn run(
                 (monthly, summary)
             })
             .collect();
+        if cancelled() {
+            return Err(Cancelled);
+        }
         monthly_cells
             .par_iter_mut()
             .enumerate()
-            .for_each(|(cell, acc)| rows.iter().for_each(|(m, _)| acc.push(m[cell])));
+            .for_each(|(cell, acc)| {
+                if !cancelled() {
+                    rows.iter().for_each(|(m, _)| acc.push(m[cell]));
+                }
+            });
         summary_cells
             .par_iter_mut()
             .enumerate()
-            .for_each(|(cell, acc)| rows.iter().for_each(|(_, s)| acc.push(s[cell])));
+            .for_each(|(cell, acc)| {
+                if !cancelled() {
+                    rows.iter().for_each(|(_, s)| acc.push(s[cell]));
+                }
+            });
+        if cancelled() {
+            return Err(Cancelled);
+        }
         done += chunk;
         progress(done);
     }
-    RunResult {
+    let result = RunResult {
         monthly: monthly_cells
             .into_par_iter()
             .map(Accumulator::finish)
@@ -154,6 +194,11 @@ pub fn run(
             .collect(),
         layout,
         exact_percentiles: exact,
+    };
+    if cancelled() {
+        Err(Cancelled)
+    } else {
+        Ok(result)
     }
 }
 
@@ -201,6 +246,25 @@ mod tests {
         assert_eq!(bits(&one.monthly), bits(&two.monthly));
         assert_eq!(bits(&one.summary), bits(&two.summary));
         assert_eq!(bits(&one.summary), bits(&three.summary));
+    }
+
+    #[test]
+    fn a_cancelled_run_stops_without_a_result() {
+        let cancel = AtomicBool::new(false);
+        let calls = std::sync::atomic::AtomicU64::new(0);
+        let progress = |_done: u64| {
+            // Cancel after the first chunk, as an interrupt would.
+            calls.fetch_add(1, Ordering::Relaxed);
+            cancel.store(true, Ordering::Relaxed);
+        };
+        let settings = RunSettings::new(10 * CHUNK_ITERATIONS, 11);
+        let result = run_unless(&example(), settings, &progress, &cancel);
+        assert_eq!(result.err(), Some(Cancelled));
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            1,
+            "no chunk after the cancel"
+        );
     }
 
     #[test]

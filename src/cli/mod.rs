@@ -5,6 +5,7 @@
 //! other failure.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod interrupt;
 mod render;
 mod run;
 

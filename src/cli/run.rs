@@ -7,11 +7,12 @@ use std::time::{Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::cli::interrupt::Interrupt;
 use crate::cli::{Failure, print_warnings, report_load_error};
-use crate::output::directory::{OutputError, check_destination, write_atomically};
+use crate::output::directory::{OutputError, Written, check_destination, write_atomically_unless};
 use crate::output::manifest::{Manifest, sha256_hex};
 use crate::output::{tables, terminal};
-use crate::run::{RunSettings, run};
+use crate::run::{RunSettings, run_unless};
 use crate::scenario::load;
 
 /// Arguments of `phbsim run`.
@@ -79,6 +80,17 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::other(format!("cannot start {threads} worker threads: {e}")))?;
 
+    let interrupt =
+        Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
+    let interrupted = || Failure {
+        exit_code: interrupt.exit_code(),
+        message: format!(
+            "interrupted by {}; no outputs were written and {} is as it was",
+            interrupt.name(),
+            output.display()
+        ),
+    };
+
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = if show_progress {
         let bar = ProgressBar::new(settings.iterations);
@@ -95,8 +107,16 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     };
     let started = now_rfc3339();
     let clock = Instant::now();
-    let result = pool.install(|| run(&scenario, settings, &|done| bar.set_position(done)));
+    let result = pool.install(|| {
+        run_unless(
+            &scenario,
+            settings,
+            &|done| bar.set_position(done),
+            interrupt.flag(),
+        )
+    });
     bar.finish_and_clear();
+    let result = result.map_err(|_| interrupted())?;
     let elapsed = clock.elapsed().as_secs_f64();
 
     let manifest = Manifest {
@@ -127,7 +147,11 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         ("manifest.json", manifest.to_json().into_bytes()),
         ("scenario.toml", source.text.clone().into_bytes()),
     ];
-    write_atomically(&output, &files).map_err(output_error)?;
+    if write_atomically_unless(&output, &files, interrupt.flag()).map_err(output_error)?
+        == Written::Cancelled
+    {
+        return Err(interrupted());
+    }
 
     if !args.quiet {
         let horizon = format!(
