@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod distribution;
 pub mod engine;
+pub mod estimate;
 pub mod output;
 pub mod rng;
 pub mod run;

@@ -159,3 +159,115 @@ fn thousands_of_problems_are_all_reported() {
         &stderr[stderr.len().saturating_sub(500)..]
     );
 }
+
+// Absurd but valid sizes: run correctly, or refused up front with an estimate.
+
+/// Runs `text` as a scenario with `args` in a fresh directory; the exit code, stderr
+/// and the output directory.
+fn run_text(text: &str, args: &[&str]) -> (Option<i32>, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), text).unwrap();
+    let output = phbsim()
+        .current_dir(dir.path())
+        .args(["run", "s.toml", "-q", "-o", "out"])
+        .args(args)
+        .output()
+        .expect("phbsim runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr, dir)
+}
+
+/// The mean of `metric` for `entity` in the last month of months.csv.
+fn last_month_mean(months_csv: &str, entity: &str, metric: &str) -> f64 {
+    let needle = format!(",{entity},");
+    months_csv
+        .lines()
+        .rfind(|l| l.contains(&needle) && l.split(',').nth(4) == Some(metric))
+        .and_then(|l| l.split(',').nth(5))
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("no {entity} {metric} in months.csv"))
+}
+
+/// Counts are u64 and money f64, and binomials draw counts whole, so a cohort of a
+/// billion, 10^15 or the largest size a file can hold runs, and every patient is
+/// either traditional or a holder in every iteration.
+#[test]
+fn a_cohort_of_a_billion_people_or_more_runs_without_overflow() {
+    for size in [1_000_000_000u64, 1_000_000_000_000_000, i64::MAX as u64] {
+        let text = VALID
+            .replacen("size = 100", &format!("size = {size}"), 1)
+            .replacen("monthly = 0.01", "monthly = 0.2", 1);
+        let (code, stderr, dir) = run_text(&text, &["-n", "20"]);
+        assert_eq!(code, Some(0), "size {size}: {stderr}");
+        let months = std::fs::read_to_string(dir.path().join("out/months.csv")).unwrap();
+        assert!(
+            !months.contains("NaN") && !months.contains("inf"),
+            "size {size}"
+        );
+        let traditional = last_month_mean(&months, "everyone", "traditional");
+        let holders = last_month_mean(&months, "everyone", "holders");
+        assert!(holders > 0.0, "size {size}: some took a budget");
+        // Exact below 2^53; above it, within the rounding of a double.
+        let total = traditional + holders;
+        assert!(
+            (total - size as f64).abs() <= size as f64 * 1e-15,
+            "size {size}: {traditional} + {holders}"
+        );
+    }
+}
+
+/// A billion iterations of the example: some 3,300 output cells each, days of work.
+/// (A billion iterations of a scenario with a few hundred cells is within the limits:
+/// hours of computing, and it runs.)
+#[test]
+fn a_billion_iterations_are_refused_with_an_estimate() {
+    let example = include_str!("../scenarios/example-icb.toml");
+    let in_file = example.replacen("iterations  = 1000", "iterations  = 1_000_000_000", 1);
+    assert_ne!(in_file, example, "the example sets its iterations");
+    for (text, args) in [
+        (in_file.as_str(), &[][..]),
+        (example, &["-n", "1000000000"][..]),
+    ] {
+        let (code, stderr, dir) = run_text(text, args);
+        assert_eq!(code, Some(2), "{stderr}");
+        for fragment in [
+            "this run is too large to start",
+            "× 1000000000 iterations",
+            "of memory and",
+            "of computing on",
+            "Lower the iterations",
+            "--allow-large",
+        ] {
+            assert!(stderr.contains(fragment), "missing {fragment:?}: {stderr}");
+        }
+        assert!(!dir.path().join("out").exists(), "nothing is created");
+    }
+}
+
+/// 100,000 cohorts over 600 months: hundreds of millions of output cells, terabytes
+/// of statistics. Validation accepts the file (about 18 MB); `run` refuses it at once.
+#[test]
+fn six_hundred_months_of_100000_cohorts_are_refused_with_an_estimate() {
+    let mut text =
+        VALID
+            .split("[[cohorts]]")
+            .next()
+            .unwrap()
+            .replacen("months = 12", "months = 600", 1);
+    text.push_str("[budget_forms.notional]\nexisting = 0.5\n");
+    for c in 0..100_000 {
+        text.push_str(&format!(
+            "[[cohorts]]\nid = \"c{c}\"\nsize = 10\nuptake = {{ model = \"constant\", monthly = 0.01 }}\nbudget = 1000\nforms = {{ notional = 1.0 }}\nuses = [{{ service = \"trust/crisis\", per_month = 0.5 }}]\n"
+        ));
+    }
+    let (code, stderr, dir) = run_text(&text, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    for fragment in [
+        "300010215 output cells (600 months) × 1000 iterations",
+        "TiB of memory",
+        "beyond the limit of 16 GiB of memory",
+    ] {
+        assert!(stderr.contains(fragment), "missing {fragment:?}: {stderr}");
+    }
+    assert!(!dir.path().join("out").exists(), "nothing is created");
+}

@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::interrupt::Interrupt;
 use crate::cli::{Failure, print_warnings, report_load_error};
+use crate::estimate::Estimate;
 use crate::output::directory::{OutputError, Written, check_destination, write_atomically_unless};
 use crate::output::manifest::{Manifest, sha256_hex};
 use crate::output::{tables, terminal};
@@ -35,6 +36,9 @@ pub struct RunArgs {
     /// No progress bar and no table (errors and warnings are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Run even if the estimated memory or work is beyond phbsim's limits.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 fn output_error(error: OutputError) -> Failure {
@@ -75,6 +79,11 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
     );
+    if !args.allow_large {
+        Estimate::of(&scenario, &settings)
+            .check(threads)
+            .map_err(|too_large| Failure::bad_input(too_large.to_string()))?;
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
