@@ -1,0 +1,94 @@
+//! Value stability (STYLE 14): the outputs of `tests/snapshots/tiny.toml` for its
+//! seed are pinned byte for byte, so any change to the random streams, the order of
+//! draws, the model's arithmetic, the statistics or the CSV format shows up in review.
+//!
+//! When a change of results is intended, regenerate the pinned files with
+//!
+//! ```sh
+//! PHBSIM_UPDATE_SNAPSHOTS=1 cargo test --test snapshots
+//! ```
+//!
+//! review the diff of `tests/snapshots/`, and record the change under "Changes of
+//! results" in CHANGELOG.md. Pinned on x86-64 Linux; the promise is byte-identical
+//! results on one platform (see docs/guarantees.md).
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+const DIR: &str = "tests/snapshots";
+
+/// The months whose rows of months.csv are pinned: before any offer, the crisis
+/// users' first offer (also the first review, which changes nothing yet), and the
+/// last month (the second review re-bases the block contract).
+const PINNED_MONTHS: [&str; 3] = ["2027-03", "2027-04", "2028-04"];
+
+/// Runs the tiny scenario on `threads` threads; its summary.csv and the pinned rows
+/// of its months.csv.
+fn outputs(threads: &str) -> (String, String) {
+    let out = tempfile::tempdir().unwrap();
+    Command::cargo_bin("phbsim")
+        .unwrap()
+        .args([
+            "run",
+            "tests/snapshots/tiny.toml",
+            "-q",
+            "-j",
+            threads,
+            "-o",
+        ])
+        .arg(out.path().join("tiny"))
+        .assert()
+        .success();
+    let read = |name: &str| std::fs::read_to_string(out.path().join("tiny").join(name)).unwrap();
+    let months = read("months.csv");
+    let mut lines = months.lines();
+    let header = lines.next().expect("a header");
+    let mut pinned = format!("{header}\n");
+    for line in lines.filter(|l| PINNED_MONTHS.iter().any(|m| l.contains(&format!(",{m},")))) {
+        pinned.push_str(line);
+        pinned.push('\n');
+    }
+    (read("summary.csv"), pinned)
+}
+
+/// Compares `actual` with the pinned file `name`, or rewrites it when asked to.
+fn compare(name: &str, actual: &str) {
+    let path = Path::new(DIR).join(name);
+    if std::env::var_os("PHBSIM_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let pinned = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} unreadable ({e}); see the header of tests/snapshots.rs",
+            path.display()
+        )
+    });
+    if pinned != actual {
+        let first = pinned
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(|| "line count".to_string(), |i| format!("line {}", i + 1));
+        panic!(
+            "{} changed (first difference at {first}). If the change of results is intended, \
+             run `PHBSIM_UPDATE_SNAPSHOTS=1 cargo test --test snapshots`, review the diff and \
+             record it in CHANGELOG.md.\n--- pinned\n{pinned}\n--- now\n{actual}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn tiny_scenario_outputs_are_value_stable() {
+    let (summary, months) = outputs("2");
+    compare("tiny.summary.csv", &summary);
+    compare("tiny.months.csv", &months);
+}
+
+/// The same bytes on one thread as on two: the snapshot does not depend on `-j`.
+#[test]
+fn tiny_scenario_outputs_do_not_depend_on_threads() {
+    assert_eq!(outputs("1"), outputs("2"));
+}
