@@ -18,9 +18,13 @@ fuzz_target!(|data: &[u8]| {
     match parse_scenario(text) {
         Ok(validated) => {
             let written = validated.scenario.to_toml();
-            let again = parse_scenario(&written)
-                .unwrap_or_else(|problems| panic!("written back invalid: {problems:#?}\n{written}"));
-            assert_eq!(again.scenario, validated.scenario, "changed when written back");
+            let again = parse_scenario(&written).unwrap_or_else(|problems| {
+                panic!("written back invalid: {problems:#?}\n{written}")
+            });
+            assert_eq!(
+                again.scenario, validated.scenario,
+                "changed when written back"
+            );
         }
         Err(problems) => {
             assert!(problems.iter().any(|p| p.is_error()));
