@@ -14,6 +14,7 @@
 
 use rayon::prelude::*;
 
+use crate::compare::{ComparedMetric, is_worse, paired_metrics};
 use crate::engine::{DrawnParameters, OutputLayout, Workspace, simulate_iteration};
 use crate::scenario::Scenario;
 use crate::stats::{StreamingSummary, Summary, summarise_exact};
@@ -81,10 +82,48 @@ impl Accumulator {
     }
 }
 
-/// Whether a run of this size keeps every value (exact percentiles).
-pub fn keeps_every_value(layout: &OutputLayout, settings: &RunSettings) -> bool {
-    let cells = (layout.monthly_len() + layout.summary_len()) as u64;
+/// Values one chunk may hold (scenarios × iterations × cells per iteration; 2^22
+/// values = 32 MiB), which sets how many iterations a chunk of a run with many
+/// variants computes at once. A fixed rule: results do not depend on it anyway.
+pub const CHUNK_VALUE_BUDGET: u64 = 1 << 22;
+
+/// A paired comparison of one variant with the base (see [`crate::compare`]).
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Index of the variant in the scenarios passed to [`run_set`] (1 and up).
+    pub variant: usize,
+    pub metrics: Vec<ComparedMetric>,
+    /// By metric: statistics of variant − base over iterations.
+    pub difference: Vec<Option<Summary>>,
+    /// By metric: the share of iterations in which the variant is worse.
+    pub p_worse: Vec<f64>,
+}
+
+/// The results of a base scenario and its variants, run together.
+#[derive(Debug, Clone)]
+pub struct SetResult {
+    /// By scenario, in the order given.
+    pub runs: Vec<RunResult>,
+    /// One per variant (every scenario after the first).
+    pub comparisons: Vec<Comparison>,
+}
+
+/// Whether a run of `cells` values per iteration keeps every value (exact
+/// percentiles).
+pub fn keeps_every_value(cells: u64, settings: &RunSettings) -> bool {
     cells.saturating_mul(settings.iterations) <= settings.exact_value_limit
+}
+
+fn new_accumulators(count: usize, exact: bool, iterations: u64) -> Vec<Accumulator> {
+    (0..count)
+        .map(|_| {
+            if exact {
+                Accumulator::Exact(Vec::with_capacity(iterations as usize))
+            } else {
+                Accumulator::Streaming(Box::default())
+            }
+        })
+        .collect()
 }
 
 /// Runs every iteration of `scenario` and summarises every cell. `progress` is called
@@ -94,67 +133,129 @@ pub fn run(
     settings: RunSettings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> RunResult {
-    let layout = OutputLayout::new(scenario);
-    let exact = keeps_every_value(&layout, &settings);
-    let new_cells = |count: usize| -> Vec<Accumulator> {
-        (0..count)
-            .map(|_| {
-                if exact {
-                    Accumulator::Exact(Vec::with_capacity(settings.iterations as usize))
-                } else {
-                    Accumulator::Streaming(Box::default())
-                }
-            })
-            .collect()
-    };
-    let mut monthly_cells = new_cells(layout.monthly_len());
-    let mut summary_cells = new_cells(layout.summary_len());
+    let mut set = run_set(&[scenario], settings, progress);
+    set.runs.remove(0)
+}
+
+/// Runs a base scenario (first) and its variants in one parallel pass: iteration `i`
+/// of every scenario uses the streams of iteration `i`, so the variants are compared
+/// with the base under common random numbers.
+pub fn run_set(
+    scenarios: &[&Scenario],
+    settings: RunSettings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> SetResult {
+    let layouts: Vec<OutputLayout> = scenarios.iter().map(|s| OutputLayout::new(s)).collect();
+    let pairs: Vec<Vec<ComparedMetric>> = layouts[1..]
+        .iter()
+        .map(|variant| paired_metrics(&layouts[0], variant))
+        .collect();
+    let per_iteration: u64 = layouts
+        .iter()
+        .map(|l| (l.monthly_len() + l.summary_len()) as u64)
+        .sum::<u64>()
+        + pairs.iter().map(|p| p.len() as u64).sum::<u64>();
+    let exact = keeps_every_value(per_iteration, &settings);
+    let chunk_size = (CHUNK_VALUE_BUDGET / per_iteration.max(1)).clamp(1, CHUNK_ITERATIONS);
+
+    let mut monthly: Vec<Vec<Accumulator>> = layouts
+        .iter()
+        .map(|l| new_accumulators(l.monthly_len(), exact, settings.iterations))
+        .collect();
+    let mut summary: Vec<Vec<Accumulator>> = layouts
+        .iter()
+        .map(|l| new_accumulators(l.summary_len(), exact, settings.iterations))
+        .collect();
+    let mut differences: Vec<Vec<Accumulator>> = pairs
+        .iter()
+        .map(|p| new_accumulators(p.len(), exact, settings.iterations))
+        .collect();
+    // By variant and metric: (iterations worse, iterations defined).
+    let mut worse: Vec<Vec<(u64, u64)>> = pairs.iter().map(|p| vec![(0, 0); p.len()]).collect();
 
     let mut done = 0;
     while done < settings.iterations {
-        let chunk = CHUNK_ITERATIONS.min(settings.iterations - done);
-        let rows: Vec<(Vec<f64>, Vec<f64>)> = (done..done + chunk)
+        let chunk = chunk_size.min(settings.iterations - done);
+        let tasks: Vec<(usize, u64)> = (0..scenarios.len())
+            .flat_map(|s| (done..done + chunk).map(move |i| (s, i)))
+            .collect();
+        // rows[s * chunk + k]: scenario s, iteration done + k.
+        let rows: Vec<(Vec<f64>, Vec<f64>)> = tasks
             .into_par_iter()
-            .map_init(Workspace::default, |ws, iteration| {
+            .map_init(Workspace::default, |ws, (s, iteration)| {
+                let (scenario, layout) = (scenarios[s], &layouts[s]);
                 let params = DrawnParameters::draw(scenario, settings.seed, iteration);
-                let mut monthly = vec![0.0; layout.monthly_len()];
-                let mut summary = vec![0.0; layout.summary_len()];
+                let mut m = vec![0.0; layout.monthly_len()];
+                let mut y = vec![0.0; layout.summary_len()];
                 simulate_iteration(
                     scenario,
-                    &layout,
+                    layout,
                     &params,
                     settings.seed,
                     iteration,
                     ws,
-                    &mut monthly,
-                    &mut summary,
+                    &mut m,
+                    &mut y,
                 );
-                (monthly, summary)
+                (m, y)
             })
             .collect();
-        monthly_cells
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(cell, acc)| rows.iter().for_each(|(m, _)| acc.push(m[cell])));
-        summary_cells
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(cell, acc)| rows.iter().for_each(|(_, s)| acc.push(s[cell])));
+        let chunk_rows = |s: usize| &rows[s * chunk as usize..(s + 1) * chunk as usize];
+        for s in 0..scenarios.len() {
+            let own = chunk_rows(s);
+            monthly[s]
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(cell, acc)| own.iter().for_each(|(m, _)| acc.push(m[cell])));
+            summary[s]
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(cell, acc)| own.iter().for_each(|(_, y)| acc.push(y[cell])));
+        }
+        for (v, metrics) in pairs.iter().enumerate() {
+            let (base_rows, variant_rows) = (chunk_rows(0), chunk_rows(v + 1));
+            for (k, metric) in metrics.iter().enumerate() {
+                for (base, variant) in base_rows.iter().zip(variant_rows) {
+                    let difference = variant.1[metric.variant_index] - base.1[metric.base_index];
+                    differences[v][k].push(difference);
+                    if !difference.is_nan() {
+                        worse[v][k].1 += 1;
+                        worse[v][k].0 += u64::from(is_worse(difference, metric.higher_is_worse));
+                    }
+                }
+            }
+        }
         done += chunk;
         progress(done);
     }
-    RunResult {
-        monthly: monthly_cells
-            .into_par_iter()
-            .map(Accumulator::finish)
-            .collect(),
-        summary: summary_cells
-            .into_par_iter()
-            .map(Accumulator::finish)
-            .collect(),
-        layout,
-        exact_percentiles: exact,
-    }
+    let finish = |cells: Vec<Accumulator>| -> Vec<Option<Summary>> {
+        cells.into_par_iter().map(Accumulator::finish).collect()
+    };
+    let runs = layouts
+        .into_iter()
+        .zip(monthly.into_iter().zip(summary))
+        .map(|(layout, (m, y))| RunResult {
+            layout,
+            monthly: finish(m),
+            summary: finish(y),
+            exact_percentiles: exact,
+        })
+        .collect();
+    let comparisons = pairs
+        .into_iter()
+        .zip(differences.into_iter().zip(worse))
+        .enumerate()
+        .map(|(v, (metrics, (difference, worse)))| Comparison {
+            variant: v + 1,
+            metrics,
+            difference: finish(difference),
+            p_worse: worse
+                .iter()
+                .map(|&(w, n)| if n == 0 { 0.0 } else { w as f64 / n as f64 })
+                .collect(),
+        })
+        .collect();
+    SetResult { runs, comparisons }
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use crate::cli::{Failure, print_warnings, report_load_error};
 use crate::output::directory::{OutputError, check_destination, write_atomically};
 use crate::output::manifest::{Manifest, sha256_hex};
 use crate::output::{tables, terminal};
-use crate::run::{RunSettings, run};
+use crate::run::{RunSettings, run_set};
+use crate::scenario::Scenario;
 use crate::scenario::load;
 
 /// Arguments of `phbsim run`.
@@ -95,7 +96,11 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     };
     let started = now_rfc3339();
     let clock = Instant::now();
-    let result = pool.install(|| run(&scenario, settings, &|done| bar.set_position(done)));
+    let scenarios: Vec<&Scenario> = std::iter::once(&scenario)
+        .chain(validated.variants.iter().map(|v| &v.scenario))
+        .collect();
+    let set = pool.install(|| run_set(&scenarios, settings, &|done| bar.set_position(done)));
+    let result = &set.runs[0];
     bar.finish_and_clear();
     let elapsed = clock.elapsed().as_secs_f64();
 
@@ -111,22 +116,40 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         seed_overridden: args.seed.is_some(),
         threads,
         exact_percentiles: result.exact_percentiles,
+        variants: validated.variants.iter().map(|v| v.name.clone()).collect(),
         started,
         finished: now_rfc3339(),
         elapsed_seconds: elapsed,
     };
+    let named: Vec<tables::Named<'_>> = scenarios
+        .iter()
+        .zip(&set.runs)
+        .map(|(s, result)| tables::Named {
+            name: &s.name,
+            scenario: s,
+            result,
+        })
+        .collect();
+    let format_error = |file: &'static str| {
+        move |e: csv::Error| Failure::other(format!("cannot format {file}: {e}"))
+    };
     let mut months = Vec::new();
-    tables::write_months(&mut months, &scenario.name, &scenario, &result)
-        .map_err(|e| Failure::other(format!("cannot format months.csv: {e}")))?;
+    tables::write_months(&mut months, &named).map_err(format_error("months.csv"))?;
     let mut summary = Vec::new();
-    tables::write_summary(&mut summary, &scenario.name, &result)
-        .map_err(|e| Failure::other(format!("cannot format summary.csv: {e}")))?;
-    let files = [
+    tables::write_summary(&mut summary, &named).map_err(format_error("summary.csv"))?;
+    let mut files = vec![
         ("months.csv", months),
         ("summary.csv", summary),
         ("manifest.json", manifest.to_json().into_bytes()),
         ("scenario.toml", source.text.clone().into_bytes()),
     ];
+    if !set.comparisons.is_empty() {
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        let mut compare = Vec::new();
+        tables::write_compare(&mut compare, &scenario.name, &set, &names)
+            .map_err(format_error("compare.csv"))?;
+        files.push(("compare.csv", compare));
+    }
     write_atomically(&output, &files).map_err(output_error)?;
 
     if !args.quiet {
@@ -135,13 +158,18 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
             scenario.start,
             scenario.month_label(scenario.months - 1)
         );
-        print!(
+        out!(
             "{}",
-            terminal::render(&result, &horizon, &output.display().to_string())
+            terminal::render(result, &horizon, &output.display().to_string())
         );
-        println!(
+        if !set.comparisons.is_empty() {
+            let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+            out!("{}", terminal::render_comparisons(&set, &names));
+        }
+        outln!(
             "{} iterations in {:.2} s on {threads} thread(s)",
-            settings.iterations, elapsed
+            settings.iterations,
+            elapsed
         );
     }
     Ok(())

@@ -194,6 +194,7 @@ mod tests {
                 seed_overridden: false,
                 threads: 1,
                 exact_percentiles: true,
+                variants: Vec::new(),
                 started: String::new(),
                 finished: String::new(),
                 elapsed_seconds: 0.0,

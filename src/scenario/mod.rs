@@ -6,9 +6,11 @@
 
 mod checks;
 mod parse;
+pub mod paths;
 mod problem;
 mod reader;
 mod types;
+pub mod variants;
 
 pub use parse::{Validated, parse_scenario};
 pub use problem::{Problem, Severity, line_column};
