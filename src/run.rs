@@ -261,6 +261,7 @@ pub fn run_set(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Level;
     use crate::scenario::load::EXAMPLE;
     use crate::scenario::parse_scenario;
 
@@ -330,5 +331,95 @@ mod tests {
                 assert!((approx - exact).abs() <= bound, "{s:?} vs {e:?}");
             }
         }
+    }
+
+    /// The example with `set` applied as a variant named "variant".
+    fn example_with_variant(set: &str) -> (Scenario, Scenario) {
+        let text = format!("{EXAMPLE}\n[[variants]]\nname = \"variant\"\nset = {set}\n");
+        let mut validated = parse_scenario(&text).expect("valid");
+        let variant = validated
+            .variants
+            .pop()
+            .expect("the variant just added")
+            .scenario;
+        (validated.scenario, variant)
+    }
+
+    /// Common random numbers (SPEC section 7): a variant that changes one cohort leaves
+    /// every other cohort's draws, and so its outputs, exactly as in the base.
+    #[test]
+    fn a_variant_of_one_cohort_leaves_the_other_cohorts_identical() {
+        let (base, variant) =
+            example_with_variant(r#"{ "cohorts.frequent-crisis.uptake.q" = 0.6 }"#);
+        let set = run_set(&[&base, &variant], RunSettings::new(200, 5), &|_| {});
+        let (a, b) = (&set.runs[0], &set.runs[1]);
+        let mut compared = 0;
+        for (series, name) in a.layout.monthly_names().iter().enumerate() {
+            if name.level != Level::Cohort {
+                continue;
+            }
+            let cells = a.layout.series_range(series);
+            let same = bits(&a.monthly[cells.clone()]) == bits(&b.monthly[cells]);
+            if name.entity == "frequent-crisis" {
+                if name.metric == "holders" {
+                    assert!(!same, "the changed cohort must change");
+                }
+            } else {
+                assert!(same, "{} {} differs", name.entity, name.metric);
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 4 * 5, "four other cohorts, five metrics each");
+    }
+
+    #[test]
+    fn a_variant_equal_to_the_base_differs_by_nothing() {
+        let (base, variant) = example_with_variant("{}");
+        let set = run_set(&[&base, &variant], RunSettings::new(100, 5), &|_| {});
+        let comparison = &set.comparisons[0];
+        assert!(!comparison.metrics.is_empty());
+        for (k, metric) in comparison.metrics.iter().enumerate() {
+            if let Some(d) = comparison.difference[k] {
+                assert_eq!(
+                    [d.mean, d.sd, d.p5, d.p95].map(f64::abs),
+                    [0.0; 4],
+                    "{:?}",
+                    metric.name
+                );
+            }
+            assert_eq!(comparison.p_worse[k].to_bits(), 0f64.to_bits());
+        }
+    }
+
+    /// The point of common random numbers: the paired difference of a realistic
+    /// variant varies far less than the difference of two independent runs.
+    #[test]
+    fn paired_differences_are_less_noisy_than_independent_runs() {
+        let (base, variant) = example_with_variant(r#"{ "contracts.first_review" = "2029-04" }"#);
+        let settings = RunSettings::new(400, 5);
+        let set = run_set(&[&base, &variant], settings, &|_| {});
+        let comparison = &set.comparisons[0];
+        let k = comparison
+            .metrics
+            .iter()
+            .position(|m| m.name.entity == "trust" && m.name.metric == "income")
+            .unwrap();
+        let paired_sd = comparison.difference[k].unwrap().sd;
+        // Independent runs: the sd of a difference of independent draws is
+        // sqrt(sd_a^2 + sd_b^2).
+        let income_sd = |result: &RunResult| {
+            let i = result
+                .layout
+                .summary_names()
+                .iter()
+                .position(|n| n.entity == "trust" && n.metric == "income")
+                .unwrap();
+            result.summary[i].unwrap().sd
+        };
+        let independent_sd = income_sd(&set.runs[0]).hypot(income_sd(&set.runs[1]));
+        assert!(
+            paired_sd * 2.0 < independent_sd,
+            "paired {paired_sd}, independent {independent_sd}"
+        );
     }
 }
