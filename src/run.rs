@@ -380,12 +380,8 @@ mod tests {
         assert!(!comparison.metrics.is_empty());
         for (k, metric) in comparison.metrics.iter().enumerate() {
             if let Some(d) = comparison.difference[k] {
-                assert_eq!(
-                    [d.mean, d.sd, d.p5, d.p95].map(f64::abs),
-                    [0.0; 4],
-                    "{:?}",
-                    metric.name
-                );
+                let magnitudes = [d.mean, d.sd, d.p5, d.p95].map(|v| v.abs().to_bits());
+                assert_eq!(magnitudes, [0u64; 4], "{:?}", metric.name);
             }
             assert_eq!(comparison.p_worse[k].to_bits(), 0f64.to_bits());
         }
