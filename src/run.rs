@@ -145,6 +145,26 @@ pub fn run_set(
     settings: RunSettings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> SetResult {
+    run_set_with(scenarios, settings, &|_, _| {}, &mut |_, _, _| {}, progress)
+}
+
+/// [`run_set`] with two hooks into every iteration, the extension point of analyses
+/// that vary parameters (`crate::sensitivity`):
+///
+/// - `adjust(s, params)` may change the parameter draws of scenario `s` before the
+///   iteration is simulated, e.g. pin one parameter at a value in every iteration while
+///   the others keep their draws (common random numbers still hold: the streams depend
+///   on (seed, iteration, id) only). Called in parallel.
+/// - `observe(s, iteration, summary)` sees each iteration's summary metrics (in
+///   [`OutputLayout::summary_names`] order), on the calling thread, in iteration order
+///   for each scenario, so whatever it collects is the same for any thread count.
+pub fn run_set_with(
+    scenarios: &[&Scenario],
+    settings: RunSettings,
+    adjust: &(dyn Fn(usize, &mut DrawnParameters) + Sync),
+    observe: &mut dyn FnMut(usize, u64, &[f64]),
+    progress: &(dyn Fn(u64) + Sync),
+) -> SetResult {
     let layouts: Vec<OutputLayout> = scenarios.iter().map(|s| OutputLayout::new(s)).collect();
     let pairs: Vec<Vec<ComparedMetric>> = layouts[1..]
         .iter()
@@ -184,7 +204,8 @@ pub fn run_set(
             .into_par_iter()
             .map_init(Workspace::default, |ws, (s, iteration)| {
                 let (scenario, layout) = (scenarios[s], &layouts[s]);
-                let params = DrawnParameters::draw(scenario, settings.seed, iteration);
+                let mut params = DrawnParameters::draw(scenario, settings.seed, iteration);
+                adjust(s, &mut params);
                 let mut m = vec![0.0; layout.monthly_len()];
                 let mut y = vec![0.0; layout.summary_len()];
                 simulate_iteration(
@@ -224,6 +245,9 @@ pub fn run_set(
                     }
                 }
             }
+        }
+        for (k, (_, y)) in rows.iter().enumerate() {
+            observe(k / chunk as usize, done + k as u64 % chunk, y);
         }
         done += chunk;
         progress(done);
