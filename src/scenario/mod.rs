@@ -13,6 +13,7 @@ mod types;
 pub mod variants;
 
 pub use parse::{Validated, parse_scenario};
+pub use problem::nearest;
 pub use problem::{Problem, Severity, line_column};
 pub use types::*;
 pub mod load;
