@@ -43,6 +43,9 @@ seed = 17
 [contracts]
 first_review = "2027-05"
 
+[budget_forms.notional]
+existing = 0
+
 [[providers]]
 id = "p"
 reserves = 20.5
