@@ -25,6 +25,8 @@ macro_rules! outln {
 mod diff;
 mod render;
 mod run;
+mod sensitivity;
+mod stress;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -67,6 +69,12 @@ pub enum Command {
     /// Show which parameters differ between two scenarios, then run both with common
     /// random numbers and print the paired differences per provider.
     Diff(diff::DiffArgs),
+    /// One-way sensitivity: each uncertain parameter at its P10 and P90, per provider
+    /// the change in income and P(distress); writes sensitivity.csv.
+    Sensitivity(sensitivity::SensitivityArgs),
+    /// Reverse stress test: the value of a parameter at which a provider's
+    /// P(distress) reaches a target, with a 95% interval.
+    Stress(stress::StressArgs),
 }
 
 /// How a command failed: the exit code and what to print (nothing when the details
@@ -102,6 +110,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Init { file, force } => init(file, force),
         Command::Run(args) => run::run_command(args),
         Command::Diff(args) => diff::diff_command(args),
+        Command::Sensitivity(args) => sensitivity::sensitivity_command(args),
+        Command::Stress(args) => stress::stress_command(args),
         Command::Schema => {
             outln!("{}", json_schema());
             Ok(())

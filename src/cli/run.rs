@@ -37,19 +37,19 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
-fn output_error(error: OutputError) -> Failure {
+pub(super) fn output_error(error: OutputError) -> Failure {
     match error {
         OutputError::Foreign { .. } => Failure::bad_input(error.to_string()),
         OutputError::Io { .. } => Failure::other(error.to_string()),
     }
 }
 
-fn now_rfc3339() -> String {
+pub(super) fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
 /// The default output directory: `out/<file stem>`.
-fn default_output(scenario_name: &Path) -> PathBuf {
+pub(super) fn default_output(scenario_name: &Path) -> PathBuf {
     let stem = scenario_name.file_stem().map_or_else(
         || "scenario".to_string(),
         |s| s.to_string_lossy().into_owned(),
