@@ -80,6 +80,7 @@ pub struct Row {
     pub effect: Option<f64>,
     /// Monte Carlo standard error of `effect`: the sd of the paired difference over
     /// `√n` (one-way); `1 / √(n − 1)`, the sd of ρ when there is no association (rank).
+    /// `None` with a single iteration.
     pub effect_se: Option<f64>,
     /// `|effect|`, what the rows are ranked by; `None` where `effect` is.
     pub swing: Option<f64>,
@@ -191,6 +192,10 @@ pub fn analyse(
         exact_percentiles &= set.runs.iter().all(|r| r.exact_percentiles);
         let comparison = &set.comparisons[0];
         let paired_se = |index: usize| {
+            // One iteration has no spread to estimate an error from.
+            if n < 2 {
+                return None;
+            }
             comparison
                 .metrics
                 .iter()
