@@ -102,7 +102,7 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
         args.param,
         percent(result.target)
     );
-    let (lo, hi) = u.range.bounds();
+    let (_, hi) = u.range.bounds();
     let assumed = match u.fixed_value() {
         Some(value) => format!("the scenario sets it to {}", short(value)),
         None => format!("the scenario draws it from {}", u.dist.describe()),
@@ -110,7 +110,7 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
     outln!(
         "valid range: {}{}; {assumed}; P(distress) at the usual draws {}",
         u.range.describe(),
-        if hi.is_finite() || lo > 0.0 {
+        if hi.is_finite() {
             String::new()
         } else {
             format!(
