@@ -89,6 +89,7 @@ pub(super) fn note_variants(validated: &Validated) {
     }
 }
 
+/// Runs `phbsim sensitivity`: analyse, write the directory, print the tornado.
 pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
     let (source, validated) = load::load(args.scenario.as_deref()).map_err(report_load_error)?;
     print_warnings(&source, &validated.warnings);

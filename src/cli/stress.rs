@@ -55,6 +55,7 @@ fn percent(p: f64) -> String {
     format!("{:.1}%", p * 100.0)
 }
 
+/// Runs `phbsim stress`: find the provider and parameter, search, print the answer.
 pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
     let (source, validated) = load::load(args.scenario.as_deref()).map_err(report_load_error)?;
     print_warnings(&source, &validated.warnings);

@@ -53,6 +53,7 @@ pub struct ProviderOutcomes {
 }
 
 impl ProviderOutcomes {
+    /// The outcomes of every provider of `scenario`, laid out as in `layout`.
     pub fn new(scenario: &Scenario, layout: &OutputLayout) -> Self {
         let count = scenario.providers.len();
         ProviderOutcomes {

@@ -31,6 +31,11 @@
 //! Monte Carlo error only: uncertainty about the other parameters is already inside
 //! `P̂`, as their draws.
 //!
+//! Common random numbers make `P̂` close to, not exactly, a monotone step function:
+//! a pinned value can shift an iteration's later draws (a binomial with `n p ≥ 10` is
+//! drawn by rejection and may be redrawn outright), so the interval's ends carry
+//! local noise; the coverage argument holds whatever the curve's shape.
+//!
 //! The search evaluates each `x` once and remembers it. A curve that is not monotone
 //! over the evaluated points is reported: the crossing found is then the first of
 //! several, and a target reached only inside the range (not at either end) is
