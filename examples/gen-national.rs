@@ -46,7 +46,10 @@ const OTHER_SERVICES: [[(&str, &str, f64, f64); 2]; 2] = [
 
 /// Cohorts: id, share of people in contact, services used (index into the ICB's 12
 /// services: 0-7 trust, 8-9 first other provider, 10-11 second) with units a month.
-const COHORTS: [(&str, f64, &[(usize, f64)]); 8] = [
+/// A cohort template: id, share of people in contact, (service index, units a month).
+type CohortTemplate = (&'static str, f64, &'static [(usize, f64)]);
+
+const COHORTS: [CohortTemplate; 8] = [
     (
         "frequent-crisis",
         0.010,
