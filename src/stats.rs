@@ -292,9 +292,16 @@ impl StreamingSummary {
             let below = h.floor() as u64;
             (h, below, (below + 1).min(last))
         });
-        // The ten ranks in ascending order (QUANTILES ascend, so they do).
+        // The ten ranks, looked up in ascending order (a pair's upper rank may pass
+        // the next pair's lower one when there are few values).
         let ranks: Vec<u64> = bounds.iter().flat_map(|&(_, lo, hi)| [lo, hi]).collect();
-        let values = self.order_statistics(&ranks);
+        let mut sorted = ranks.clone();
+        sorted.sort_unstable();
+        let found = self.order_statistics(&sorted);
+        let values: Vec<f64> = ranks
+            .iter()
+            .map(|r| found[sorted.partition_point(|s| s < r)])
+            .collect();
         let mut out = [0.0; 5];
         for (q, &(h, below, _)) in bounds.iter().enumerate() {
             let (low, high) = (values[2 * q], values[2 * q + 1]);
