@@ -12,6 +12,7 @@ pub mod cli;
 pub mod distribution;
 pub mod engine;
 pub mod output;
+pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;
