@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod render;
+mod report;
 mod run;
 
 use std::io::{IsTerminal, Write};
@@ -46,6 +47,8 @@ pub enum Command {
     Schema,
     /// Run a scenario (or the built-in example) and write its outputs.
     Run(run::RunArgs),
+    /// Rebuild report.html from an output directory of `run`.
+    Report(report::ReportArgs),
 }
 
 /// How a command failed: the exit code and what to print (nothing when the details
@@ -80,6 +83,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Validate { files } => validate(&files),
         Command::Init { file, force } => init(file, force),
         Command::Run(args) => run::run_command(args),
+        Command::Report(args) => report::report_command(args),
         Command::Schema => {
             println!("{}", json_schema());
             Ok(())
