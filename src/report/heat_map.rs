@@ -81,7 +81,7 @@ pub fn heat_map(map: &HeatMap<'_>) -> Markup {
             text x=(coord(left)) y="48" { "0%" }
             text x=(coord(left + 80.0)) y="48" text-anchor="middle" { "50%" }
             text x=(coord(left + 160.0)) y="48" text-anchor="end" { "100%" }
-            text x=(coord(left + 172.0)) y="33" { "chance in that month (grey: no data)" }
+            text x=(coord(left + 172.0)) y="33" { "chance of deficit that month (grey: no data)" }
         }
         @for (r, (label, values)) in map.rows.iter().enumerate() {
             @let top = TOP + r as f64 * ROW;

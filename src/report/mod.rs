@@ -7,7 +7,7 @@
 //! stylesheet lays it out on A4 (summary on the first page).
 //!
 //! - `data`: the output directory read back into typed tables (`parse`: from text);
-//! - `summary`: the headline findings and the provider table;
+//! - `summary`: the key figures and the provider table;
 //! - `sections`: the chart sections (providers, deficits, services, cohorts,
 //!   commissioner);
 //! - `charts`: fan and line charts, `heat_map`: the heat map, as SVG;

@@ -91,7 +91,7 @@ fn provider_figures(data: &OutputData, i: usize, row: &ProviderRow<'_>) -> Marku
         h3 { (p.name) " " span .id { "(" (p.id) ")" } }
         div .grid {
             (figure(income_chart, &format!(
-                "Bands hold the middle 90% and 50% of the {} and the line is their median; where the fan sits below the dashed line, budgets are taking income away.",
+                "Bands hold the middle 90% and 50% of the {} and the line is their median; where the fan sits below the dashed line, budgets are taking income away (the axis does not start at zero).",
                 futures(data)
             )))
             (figure(reserves_chart,

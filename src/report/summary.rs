@@ -1,4 +1,4 @@
-//! The first thing a meeting reads: a few sentences of findings and the provider table,
+//! The first thing a meeting reads: three key figures and the provider table,
 //! riskiest provider first.
 
 use maud::{Markup, html};
@@ -7,6 +7,7 @@ use super::data::{OutputData, RunTables};
 use super::heat_map::ramp;
 use super::{percent, thousands};
 use crate::engine::Level;
+use crate::engine::layout::COMMISSIONER;
 use crate::output::terminal::money;
 use crate::scenario::Provider;
 use crate::stats::Summary;
@@ -73,46 +74,58 @@ fn risk_cell(p: f64) -> Markup {
     }
 }
 
-/// The sentence on the provider most at risk, and the commissioner's extra cost.
-fn findings(data: &OutputData, rows: &[ProviderRow<'_>]) -> Markup {
+/// Three figures a meeting takes away: the riskiest provider's chance of distress, the
+/// commissioner's double-running cost, and how many people hold a budget at the end.
+fn key_figures(data: &OutputData, rows: &[ProviderRow<'_>]) -> Markup {
     let run = data.base();
     let end = data.months.last().map_or("", String::as_str);
-    let extra = run.summary(
-        Level::Commissioner,
-        "commissioner",
-        "additional_vs_baseline",
-    );
-    let peak = run.summary(Level::Commissioner, "commissioner", "peak_additional");
+    let extra = run.summary(Level::Commissioner, COMMISSIONER, "additional_vs_baseline");
+    // Means add up: the mean of the total of holders is the total of the means.
+    let holders: f64 = data
+        .scenario
+        .cohorts
+        .iter()
+        .filter_map(|c| {
+            run.series(Level::Cohort, &c.id, "holders")
+                .last()
+                .copied()
+                .flatten()
+        })
+        .map(|s| s.mean)
+        .sum();
+    let offered: u64 = data.scenario.cohorts.iter().map(|c| c.size).sum();
     html! {
-        ul .findings {
-            @for row in rows.iter().take(3) {
-                li {
-                    strong { (row.provider.name) }
-                    ": " (percent(row.distress)) " chance of distress (reserves below their floor) by " (end)
-                    " with PHBs, against " (percent(row.distress_baseline)) " without ("
-                    (points(row.distress - row.distress_baseline)) ")"
-                    @if let Some(change) = &row.income_change_pct {
-                        "; income over the horizon " (signed_pct(change.p50)) " (median)"
+        div .figures {
+            @if let Some(row) = rows.first() {
+                div .figure-box {
+                    span .big { (percent(row.distress)) }
+                    span .what {
+                        "chance that " strong { (row.provider.name) } " is in distress by " (end)
+                        " with PHBs, against " (percent(row.distress_baseline)) " without"
                     }
-                    "."
                 }
             }
             @if let Some(extra) = extra {
-                li {
-                    strong { "Commissioner" }
-                    ": double running costs " (money(extra.mean)) " over the horizon on average (90% of futures between "
-                    (money(extra.p5)) " and " (money(extra.p95)) ")"
-                    @if let Some(peak) = peak {
-                        ", at most " (money(peak.mean)) " in one month on average"
+                div .figure-box {
+                    span .big { (money(extra.mean)) }
+                    span .what {
+                        "double-running cost to the commissioner over " (data.months.len())
+                        " months, on average (90% of futures: " (money(extra.p5)) " to " (money(extra.p95)) ")"
                     }
-                    "."
+                }
+            }
+            div .figure-box {
+                span .big { (thousands(holders.round() as u64)) }
+                span .what {
+                    "people holding a budget in " (end) ", on average, of "
+                    (thousands(offered)) " in the cohorts offered one"
                 }
             }
         }
     }
 }
 
-/// The headline section: findings, then every provider in a table.
+/// The headline section: key figures, then every provider in a table.
 pub fn headline(data: &OutputData) -> Markup {
     let run = data.base();
     let rows = ranked_providers(data, run);
@@ -120,7 +133,7 @@ pub fn headline(data: &OutputData) -> Markup {
     html! {
         section #headline {
             h2 { "Headlines" }
-            (findings(data, &rows))
+            (key_figures(data, &rows))
             table .providers {
                 caption {
                     "Providers by chance of distress by " (end) ", riskiest first, over "
@@ -129,8 +142,8 @@ pub fn headline(data: &OutputData) -> Markup {
                 thead {
                     tr {
                         th scope="col" { "Provider" }
-                        th scope="col" { "P(distress) with PHBs" }
-                        th scope="col" { "P(distress) without PHBs" }
+                        th scope="col" { "Chance of distress by " (end) ", with PHBs" }
+                        th scope="col" { "… without PHBs" }
                         th scope="col" { "Risk added by PHBs" }
                         th scope="col" { "Income change over the horizon: median (P5 to P95)" }
                         th scope="col" { "Lowest reserves, P5 (reserve floor)" }
@@ -151,7 +164,7 @@ pub fn headline(data: &OutputData) -> Markup {
                             }
                             td {
                                 @if let Some(r) = &row.min_reserves { (money(r.p5)) " " }
-                                span .floor { "(" (money(row.provider.reserve_floor)) ")" }
+                                span .floor { "(floor " (money(row.provider.reserve_floor)) ")" }
                             }
                         }
                     }
