@@ -243,8 +243,20 @@ pub fn line_chart(chart: &LineChart<'_>) -> Markup {
         (LEFT, WIDTH - RIGHT),
     );
     let y = LinearScale::new(ticks.domain(), (bottom, top));
-    let xs: Vec<f64> = (0..chart.months.len()).map(|t| x.map(t as f64)).collect();
+    // A single month is drawn across the plot, so its values show as a level rather
+    // than as an invisible point.
+    let single = chart.months.len() == 1;
+    let xs: Vec<f64> = if single {
+        vec![LEFT, WIDTH - RIGHT]
+    } else {
+        (0..chart.months.len()).map(|t| x.map(t as f64)).collect()
+    };
     let scaled = |values: &[Option<f64>]| -> Vec<Option<f64>> {
+        let values = if single && values.len() == 1 {
+            vec![values[0]; 2]
+        } else {
+            values.to_vec()
+        };
         values
             .iter()
             .map(|v| v.filter(|v| v.is_finite()).map(|v| y.map(v)))
@@ -380,6 +392,26 @@ mod tests {
             }
         }
         assert!(svg.contains(">-£5k<"), "the floor's level is on the axis");
+    }
+
+    #[test]
+    fn a_single_month_is_drawn_across_the_plot() {
+        let labels = &months(1);
+        let svg = line_chart(&LineChart {
+            id: "one".into(),
+            title: "one".into(),
+            description: "d".into(),
+            months: labels,
+            y_title: "£".into(),
+            units: Units::Money,
+            layers: fan(&[stats(10.0, 1.0)], colour::BLUE, "income"),
+        })
+        .into_string();
+        let needle = "class=\"line\" d=\"M";
+        let d = &svg[svg.find(needle).unwrap() + needle.len() - 1..];
+        let d = &d[..d.find('"').unwrap()];
+        assert!(d.starts_with(&format!("M{}", coord(LEFT))), "{d}");
+        assert!(d.contains(&format!("L{}", coord(WIDTH - RIGHT))), "{d}");
     }
 
     #[test]

@@ -55,7 +55,16 @@ fn horizon(data: &OutputData) -> String {
         data.months.first().map_or("", String::as_str),
         data.months.last().map_or("", String::as_str),
     );
-    format!("{first} to {last} ({} months)", data.months.len())
+    format!("{first} to {last} ({})", month_count(data.months.len()))
+}
+
+/// `1 month`, `36 months`.
+fn month_count(n: usize) -> String {
+    if n == 1 {
+        "1 month".to_string()
+    } else {
+        format!("{n} months")
+    }
 }
 
 /// The run's identity: what was run, with what, by which version.

@@ -9,7 +9,7 @@ use super::data::OutputData;
 use super::heat_map::{HeatMap, heat_map};
 use super::summary::{ProviderRow, ranked_providers};
 use super::svg::Units;
-use super::{percent, thousands};
+use super::{month_count, percent, thousands};
 use crate::engine::Level;
 use crate::engine::layout::COMMISSIONER;
 use crate::output::terminal::money;
@@ -324,7 +324,7 @@ pub fn commissioner(data: &OutputData) -> Markup {
             div .grid {
                 (figure(chart, "The orange area between the dashed line (spend without PHBs) and the solid line (mean spend with PHBs) is the double-running cost: budgets paid while block contracts have not yet shrunk to match."))
                 table .spend {
-                    caption { "Spend over " (data.months.len()) " months, mean of the futures" }
+                    caption { "Spend over " (month_count(data.months.len())) ", mean of the futures" }
                     tbody {
                         @for (label, metric) in parts {
                             tr { th scope="row" { (label) } td { (money(total(metric))) } }

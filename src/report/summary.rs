@@ -5,7 +5,7 @@ use maud::{Markup, html};
 
 use super::data::{OutputData, RunTables};
 use super::heat_map::ramp;
-use super::{percent, thousands};
+use super::{month_count, percent, thousands};
 use crate::engine::Level;
 use crate::engine::layout::COMMISSIONER;
 use crate::output::terminal::money;
@@ -109,8 +109,8 @@ fn key_figures(data: &OutputData, rows: &[ProviderRow<'_>]) -> Markup {
                 div .figure-box {
                     span .big { (money(extra.mean)) }
                     span .what {
-                        "double-running cost to the commissioner over " (data.months.len())
-                        " months, on average (90% of futures: " (money(extra.p5)) " to " (money(extra.p95)) ")"
+                        "double-running cost to the commissioner over " (month_count(data.months.len()))
+                        ", on average (90% of futures: " (money(extra.p5)) " to " (money(extra.p95)) ")"
                     }
                 }
             }

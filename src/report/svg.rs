@@ -118,13 +118,22 @@ pub fn tick_labels(ticks: &Ticks, units: Units) -> Vec<String> {
             .map(|v| format!("{:.d$}%", v * 100.0))
             .collect();
     }
-    let (divisor, suffix) = if largest >= 1e6 {
-        (1e6, if units == Units::Money { "m" } else { "M" })
+    let natural = if largest >= 1e6 {
+        0
     } else if largest >= 1e4 || (units == Units::Money && largest >= 1e3) {
-        (1e3, "k")
+        1
     } else {
-        (1.0, "")
+        2
     };
+    let mega = if units == Units::Money { "m" } else { "M" };
+    // The largest unit whose labels still tell adjacent ticks apart with two decimals;
+    // a narrow axis around £6.5m reads `£6511.02k`-style rather than `£6.511m` five
+    // times over.
+    let (divisor, suffix) = [(1e6, mega), (1e3, "k"), (1.0, "")][natural..]
+        .iter()
+        .copied()
+        .find(|&(divisor, _)| decimals_for(ticks.step / divisor) <= 2)
+        .unwrap_or((1.0, ""));
     let d = decimals_for(ticks.step / divisor);
     ticks
         .values
@@ -310,6 +319,12 @@ mod tests {
             tick_labels(&ticks, Units::Count),
             ["15.0k", "17.5k", "20.0k", "22.5k", "25.0k"]
         );
+        // A narrow axis far from zero: labels stay distinct.
+        let ticks = nice_ticks(6_511_020.0, 6_511_090.0, 4);
+        let labels = tick_labels(&ticks, Units::Money);
+        assert_eq!(labels[..2], ["£6511.02k", "£6511.04k"]);
+        let distinct: std::collections::BTreeSet<_> = labels.iter().collect();
+        assert_eq!(distinct.len(), labels.len(), "{labels:?}");
     }
 
     #[test]
