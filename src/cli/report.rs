@@ -14,6 +14,8 @@ pub struct ReportArgs {
     pub dir: PathBuf,
 }
 
+/// Reads `args.dir`, builds the report and replaces its report.html atomically; a
+/// missing, foreign or malformed directory is bad input (exit 2).
 pub fn report_command(args: ReportArgs) -> Result<(), Failure> {
     let data = report::data::read_output_dir(&args.dir).map_err(|e| match e {
         ReportError::Unreadable { .. } => Failure::other(e.to_string()),

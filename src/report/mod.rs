@@ -12,6 +12,11 @@
 //!   commissioner);
 //! - `charts`: fan and line charts, `heat_map`: the heat map, as SVG;
 //! - `svg`: scales, ticks and path data.
+//!
+//! Variants are not drawn yet, but have their place: [`data::OutputData::runs`] holds
+//! one set of tables per value of the `scenario` column, and a chart is a list of
+//! layers, so a side-by-side table and overlaid medians (one median layer per run) can
+//! be added without changing either.
 
 mod charts;
 pub mod data;
