@@ -24,6 +24,7 @@ macro_rules! outln {
 
 mod diff;
 mod render;
+mod report;
 mod run;
 
 use std::io::{IsTerminal, Write};
@@ -67,6 +68,8 @@ pub enum Command {
     /// Show which parameters differ between two scenarios, then run both with common
     /// random numbers and print the paired differences per provider.
     Diff(diff::DiffArgs),
+    /// Rebuild report.html from an output directory of `run`.
+    Report(report::ReportArgs),
 }
 
 /// How a command failed: the exit code and what to print (nothing when the details
@@ -102,6 +105,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Init { file, force } => init(file, force),
         Command::Run(args) => run::run_command(args),
         Command::Diff(args) => diff::diff_command(args),
+        Command::Report(args) => report::report_command(args),
         Command::Schema => {
             outln!("{}", json_schema());
             Ok(())
