@@ -13,6 +13,7 @@ pub mod compare;
 pub mod distribution;
 pub mod engine;
 pub mod output;
+pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;

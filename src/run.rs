@@ -82,10 +82,11 @@ impl Accumulator {
     }
 }
 
-/// Values one chunk may hold (scenarios × iterations × cells per iteration; 2^22
-/// values = 32 MiB), which sets how many iterations a chunk of a run with many
-/// variants computes at once. A fixed rule: results do not depend on it anyway.
-pub const CHUNK_VALUE_BUDGET: u64 = 1 << 22;
+/// Values one chunk may hold (scenarios × iterations × cells per iteration; 2^25
+/// values = 256 MiB), which sets how many iterations a chunk of a large run computes
+/// at once. Larger chunks let each streaming summary take many values per visit,
+/// which keeps its buckets in cache. A fixed rule: results do not depend on it.
+pub const CHUNK_VALUE_BUDGET: u64 = 1 << 25;
 
 /// A paired comparison of one variant with the base (see [`crate::compare`]).
 #[derive(Debug, Clone)]
@@ -193,21 +194,39 @@ pub fn run_set_with(
     // By variant and metric: (iterations worse, iterations defined).
     let mut worse: Vec<Vec<(u64, u64)>> = pairs.iter().map(|p| vec![(0, 0); p.len()]).collect();
 
+    // Output buffers of one chunk, reused: rows of scenario s, iteration done + k, at
+    // `k * len .. (k + 1) * len` (every layout has commissioner cells, so len > 0).
+    let mut monthly_rows: Vec<Vec<f64>> = layouts
+        .iter()
+        .map(|l| vec![0.0; chunk_size as usize * l.monthly_len()])
+        .collect();
+    let mut summary_rows: Vec<Vec<f64>> = layouts
+        .iter()
+        .map(|l| vec![0.0; chunk_size as usize * l.summary_len()])
+        .collect();
     let mut done = 0;
     while done < settings.iterations {
         let chunk = chunk_size.min(settings.iterations - done);
-        let tasks: Vec<(usize, u64)> = (0..scenarios.len())
-            .flat_map(|s| (done..done + chunk).map(move |i| (s, i)))
-            .collect();
-        // rows[s * chunk + k]: scenario s, iteration done + k.
-        let rows: Vec<(Vec<f64>, Vec<f64>)> = tasks
+        let mut tasks = Vec::with_capacity(scenarios.len() * chunk as usize);
+        for (s, (m, y)) in monthly_rows
+            .iter_mut()
+            .zip(summary_rows.iter_mut())
+            .enumerate()
+        {
+            let (m_len, y_len) = (layouts[s].monthly_len(), layouts[s].summary_len());
+            let rows = m.chunks_mut(m_len).zip(y.chunks_mut(y_len));
+            for (k, (m_row, y_row)) in rows.take(chunk as usize).enumerate() {
+                tasks.push((s, done + k as u64, m_row, y_row));
+            }
+        }
+        tasks
             .into_par_iter()
-            .map_init(Workspace::default, |ws, (s, iteration)| {
+            .for_each_init(Workspace::default, |ws, (s, iteration, m, y)| {
                 let (scenario, layout) = (scenarios[s], &layouts[s]);
                 let mut params = DrawnParameters::draw(scenario, settings.seed, iteration);
                 adjust(s, &mut params);
-                let mut m = vec![0.0; layout.monthly_len()];
-                let mut y = vec![0.0; layout.summary_len()];
+                m.fill(0.0);
+                y.fill(0.0);
                 simulate_iteration(
                     scenario,
                     layout,
@@ -215,29 +234,33 @@ pub fn run_set_with(
                     settings.seed,
                     iteration,
                     ws,
-                    &mut m,
-                    &mut y,
+                    m,
+                    y,
                 );
-                (m, y)
-            })
-            .collect();
-        let chunk_rows = |s: usize| &rows[s * chunk as usize..(s + 1) * chunk as usize];
+            });
         for s in 0..scenarios.len() {
-            let own = chunk_rows(s);
+            let (m_len, y_len) = (layouts[s].monthly_len(), layouts[s].summary_len());
+            let (m_rows, y_rows) = (&monthly_rows[s], &summary_rows[s]);
             monthly[s]
                 .par_iter_mut()
                 .enumerate()
-                .for_each(|(cell, acc)| own.iter().for_each(|(m, _)| acc.push(m[cell])));
+                .for_each(|(cell, acc)| {
+                    (0..chunk as usize).for_each(|k| acc.push(m_rows[k * m_len + cell]))
+                });
             summary[s]
                 .par_iter_mut()
                 .enumerate()
-                .for_each(|(cell, acc)| own.iter().for_each(|(_, y)| acc.push(y[cell])));
+                .for_each(|(cell, acc)| {
+                    (0..chunk as usize).for_each(|k| acc.push(y_rows[k * y_len + cell]))
+                });
         }
         for (v, metrics) in pairs.iter().enumerate() {
-            let (base_rows, variant_rows) = (chunk_rows(0), chunk_rows(v + 1));
+            let (base_len, variant_len) = (layouts[0].summary_len(), layouts[v + 1].summary_len());
+            let (base_rows, variant_rows) = (&summary_rows[0], &summary_rows[v + 1]);
             for (k, metric) in metrics.iter().enumerate() {
-                for (base, variant) in base_rows.iter().zip(variant_rows) {
-                    let difference = variant.1[metric.variant_index] - base.1[metric.base_index];
+                for row in 0..chunk as usize {
+                    let difference = variant_rows[row * variant_len + metric.variant_index]
+                        - base_rows[row * base_len + metric.base_index];
                     differences[v][k].push(difference);
                     if !difference.is_nan() {
                         worse[v][k].1 += 1;
@@ -246,8 +269,11 @@ pub fn run_set_with(
                 }
             }
         }
-        for (k, (_, y)) in rows.iter().enumerate() {
-            observe(k / chunk as usize, done + k as u64 % chunk, y);
+        for (s, rows) in summary_rows.iter().enumerate() {
+            let y_len = layouts[s].summary_len();
+            for (k, y) in rows.chunks(y_len).take(chunk as usize).enumerate() {
+                observe(s, done + k as u64, y);
+            }
         }
         done += chunk;
         progress(done);

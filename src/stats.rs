@@ -224,26 +224,35 @@ impl StreamingSummary {
                 self.counts[0] = self.counts[0].saturating_add(times);
                 return;
             }
-            self.coarsen();
+            self.coarsen_to_fit(offset + self.origin);
         }
     }
 
-    /// Doubles the bucket width, merging aligned pairs.
-    fn coarsen(&mut self) {
-        let exponent = self.exponent.expect("grid exists");
-        let new_origin = self.origin.div_euclid(2);
+    /// Widens the buckets by the fewest doublings that fit `bucket` (an index at the
+    /// current width) and everything already held into the window, merging aligned
+    /// buckets in one pass: a stream whose first values lie close together may need
+    /// dozens of doublings at once, and each pass over the counts costs `B`.
+    fn coarsen_to_fit(&mut self, bucket: i64) {
+        let low = bucket.min(self.origin);
+        let high = bucket.max(self.origin + self.top);
+        let mut doublings = 1u32;
+        while (high >> doublings) - (low >> doublings) >= STREAMING_BUCKETS as i64 {
+            doublings += 1;
+        }
+        // Arithmetic shifts floor towards minus infinity, as bucket indices need.
+        let new_origin = self.origin >> doublings;
         let mut merged = vec![0u32; STREAMING_BUCKETS];
         for (i, &c) in self.counts.iter().enumerate() {
             if c > 0 {
-                let index = (self.origin + i as i64).div_euclid(2) - new_origin;
+                let index = ((self.origin + i as i64) >> doublings) - new_origin;
                 merged[index as usize] = merged[index as usize].saturating_add(c);
             }
         }
-        self.top = (self.origin + self.top).div_euclid(2) - new_origin;
+        self.top = ((self.origin + self.top) >> doublings) - new_origin;
         self.counts = merged;
         self.origin = new_origin;
-        self.exponent = Some(exponent + 1);
-        self.inverse_width *= 0.5;
+        self.exponent = Some(self.exponent.expect("grid exists") + doublings as i32);
+        self.inverse_width *= 0.5f64.powi(doublings as i32);
     }
 
     /// The statistics so far; `None` before any defined value.
@@ -259,7 +268,7 @@ impl StreamingSummary {
         } else {
             ((self.sum_squares - n * mean_shifted * mean_shifted).max(0.0) / (n - 1.0)).sqrt()
         };
-        let [p5, p25, p50, p75, p95] = QUANTILES.map(|p| self.quantile(p));
+        let [p5, p25, p50, p75, p95] = self.quantiles();
         Some(Summary {
             mean,
             sd,
@@ -271,39 +280,62 @@ impl StreamingSummary {
         })
     }
 
-    /// Approximate type-7 quantile: interpolation between the approximate order
-    /// statistics around rank `h = (n − 1) p`.
-    fn quantile(&self, p: f64) -> f64 {
+    /// Approximate type-7 [`QUANTILES`]: interpolation between the approximate order
+    /// statistics around rank `h = (n − 1) p`, all found in one pass over the buckets.
+    fn quantiles(&self) -> [f64; 5] {
         if self.exponent.is_none() {
-            return self.min; // every value is equal
+            return [self.min; 5]; // every value is equal
         }
-        let h = (self.count - 1) as f64 * p;
-        let below = h.floor() as u64;
-        let above = (below + 1).min(self.count - 1);
-        let low = self.order_statistic(below);
-        low + (h - below as f64) * (self.order_statistic(above) - low)
+        let last = self.count - 1;
+        let bounds = QUANTILES.map(|p| {
+            let h = last as f64 * p;
+            let below = h.floor() as u64;
+            (h, below, (below + 1).min(last))
+        });
+        // The ten ranks, looked up in ascending order (a pair's upper rank may pass
+        // the next pair's lower one when there are few values).
+        let ranks: Vec<u64> = bounds.iter().flat_map(|&(_, lo, hi)| [lo, hi]).collect();
+        let mut sorted = ranks.clone();
+        sorted.sort_unstable();
+        let found = self.order_statistics(&sorted);
+        let values: Vec<f64> = ranks
+            .iter()
+            .map(|r| found[sorted.partition_point(|s| s < r)])
+            .collect();
+        let mut out = [0.0; 5];
+        for (q, &(h, below, _)) in bounds.iter().enumerate() {
+            let (low, high) = (values[2 * q], values[2 * q + 1]);
+            out[q] = low + (h - below as f64) * (high - low);
+        }
+        out
     }
 
-    /// The value of 0-based rank `rank`, placed within the bucket that holds it.
-    fn order_statistic(&self, rank: u64) -> f64 {
+    /// The values of ascending 0-based `ranks`, each placed within the bucket that
+    /// holds it (spread evenly over the bucket, clamped to [min, max]).
+    fn order_statistics(&self, ranks: &[u64]) -> Vec<f64> {
         let width = 2f64.powi(self.exponent.expect("grid exists"));
+        let mut out = Vec::with_capacity(ranks.len());
+        let mut next = 0;
         let mut before = 0u64;
         for (i, &c) in self.counts.iter().enumerate() {
-            if rank < before + u64::from(c) {
+            let c = u64::from(c);
+            while next < ranks.len() && ranks[next] < before + c {
                 let bucket_low = self.shift + (self.origin + i as i64) as f64 * width;
-                let within = ((rank - before) as f64 + 0.5) / f64::from(c);
+                let within = ((ranks[next] - before) as f64 + 0.5) / c as f64;
                 let estimate = (bucket_low + within * width).clamp(self.min, self.max);
                 // The estimate is within `width` of the true value; with whole numbers
                 // and buckets at most half a unit wide, rounding recovers it exactly.
-                return if self.all_integers && width <= 0.5 {
+                out.push(if self.all_integers && width <= 0.5 {
                     estimate.round()
                 } else {
                     estimate
-                };
+                });
+                next += 1;
             }
-            before += u64::from(c);
+            before += c;
         }
-        self.max
+        out.resize(ranks.len(), self.max);
+        out
     }
 }
 

@@ -24,6 +24,7 @@ macro_rules! outln {
 
 mod diff;
 mod render;
+mod report;
 mod run;
 mod sensitivity;
 mod stress;
@@ -69,6 +70,8 @@ pub enum Command {
     /// Show which parameters differ between two scenarios, then run both with common
     /// random numbers and print the paired differences per provider.
     Diff(diff::DiffArgs),
+    /// Rebuild report.html from an output directory of `run`.
+    Report(report::ReportArgs),
     /// One-way sensitivity: each uncertain parameter at its P10 and P90, per provider
     /// the change in income and P(distress); writes sensitivity.csv.
     Sensitivity(sensitivity::SensitivityArgs),
@@ -110,6 +113,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Init { file, force } => init(file, force),
         Command::Run(args) => run::run_command(args),
         Command::Diff(args) => diff::diff_command(args),
+        Command::Report(args) => report::report_command(args),
         Command::Sensitivity(args) => sensitivity::sensitivity_command(args),
         Command::Stress(args) => stress::stress_command(args),
         Command::Schema => {

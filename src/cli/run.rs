@@ -1,5 +1,5 @@
-//! `phbsim run`: validate, simulate in parallel, write the outputs atomically, print
-//! the provider table.
+//! `phbsim run`: validate, simulate in parallel, write the outputs (CSV tables, manifest,
+//! scenario, report) atomically, print the provider table.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use crate::cli::{Failure, print_warnings, report_load_error};
 use crate::output::directory::{OutputError, check_destination, write_atomically};
 use crate::output::manifest::{Manifest, sha256_hex};
 use crate::output::{tables, terminal};
+use crate::report::{self, data::OutputFiles};
 use crate::run::{RunSettings, run_set};
 use crate::scenario::Scenario;
 use crate::scenario::load;
@@ -137,11 +138,24 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     tables::write_months(&mut months, &named).map_err(format_error("months.csv"))?;
     let mut summary = Vec::new();
     tables::write_summary(&mut summary, &named).map_err(format_error("summary.csv"))?;
+    let manifest = manifest.to_json();
+    // The report is built from the very bytes written beside it, as `phbsim report`
+    // builds it from the files, so the two are identical.
+    let outputs = OutputFiles {
+        manifest: &manifest,
+        scenario: &source.text,
+        summary: &summary,
+        months: &months,
+    };
+    let report = report::parse_outputs(&output, outputs)
+        .map(|data| report::build(&data))
+        .map_err(|e| Failure::other(format!("cannot build report.html: {e}")))?;
     let mut files = vec![
         ("months.csv", months),
         ("summary.csv", summary),
-        ("manifest.json", manifest.to_json().into_bytes()),
+        ("manifest.json", manifest.into_bytes()),
         ("scenario.toml", source.text.clone().into_bytes()),
+        ("report.html", report.into_bytes()),
     ];
     if !set.comparisons.is_empty() {
         let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
