@@ -31,6 +31,11 @@ fn run_writes_a_report_that_report_rebuilds_byte_for_byte() {
     let written = fs::read(out.join("report.html")).expect("run writes report.html");
     assert!(written.starts_with(b"<!DOCTYPE html>"));
     assert!(written.len() > 20_000, "a report with its charts");
+    let text = String::from_utf8(written.clone()).unwrap();
+    assert!(
+        text.contains("id=\"variants\"") && text.contains("rollout twice as fast"),
+        "the example's variants are in the report"
+    );
 
     fs::remove_file(out.join("report.html")).unwrap();
     phbsim()
@@ -87,6 +92,16 @@ fn report_of_an_incomplete_directory_names_the_missing_file() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("months.csv is missing"));
+
+    // The example has variants, so its paired differences are needed too.
+    run_example(&out);
+    fs::remove_file(out.join("compare.csv")).unwrap();
+    phbsim()
+        .arg("report")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("compare.csv is missing"));
 }
 
 #[test]

@@ -138,6 +138,15 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     tables::write_months(&mut months, &named).map_err(format_error("months.csv"))?;
     let mut summary = Vec::new();
     tables::write_summary(&mut summary, &named).map_err(format_error("summary.csv"))?;
+    let compare = if set.comparisons.is_empty() {
+        None
+    } else {
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        let mut compare = Vec::new();
+        tables::write_compare(&mut compare, &scenario.name, &set, &names)
+            .map_err(format_error("compare.csv"))?;
+        Some(compare)
+    };
     let manifest = manifest.to_json();
     // The report is built from the very bytes written beside it, as `phbsim report`
     // builds it from the files, so the two are identical.
@@ -146,6 +155,7 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         scenario: &source.text,
         summary: &summary,
         months: &months,
+        compare: compare.as_deref(),
     };
     let report = report::parse_outputs(&output, outputs)
         .map(|data| report::build(&data))
@@ -157,11 +167,7 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         ("scenario.toml", source.text.clone().into_bytes()),
         ("report.html", report.into_bytes()),
     ];
-    if !set.comparisons.is_empty() {
-        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-        let mut compare = Vec::new();
-        tables::write_compare(&mut compare, &scenario.name, &set, &names)
-            .map_err(format_error("compare.csv"))?;
+    if let Some(compare) = compare {
         files.push(("compare.csv", compare));
     }
     write_atomically(&output, &files).map_err(output_error)?;

@@ -19,6 +19,8 @@ pub mod colour {
     pub const VERMILLION: &str = "#D55E00";
     pub const ORANGE: &str = "#E69F00";
     pub const GREEN: &str = "#009E73";
+    pub const SKY_BLUE: &str = "#56B4E9";
+    pub const PURPLE: &str = "#CC79A7";
     pub const BLACK: &str = "#000000";
 }
 
@@ -36,6 +38,8 @@ pub enum Stroke {
     Solid,
     Dashed,
     Dotted,
+    DashDot,
+    LongDash,
 }
 
 /// One layer of a line chart, painted in order.
@@ -221,6 +225,8 @@ fn dash(stroke: Stroke) -> Option<&'static str> {
         Stroke::Solid => None,
         Stroke::Dashed => Some("6 4"),
         Stroke::Dotted => Some("2 3"),
+        Stroke::DashDot => Some("8 3 2 3"),
+        Stroke::LongDash => Some("14 4"),
     }
 }
 
@@ -235,9 +241,13 @@ pub fn line_chart(chart: &LineChart<'_>) -> Markup {
         });
     let ticks = nice_ticks(lo, hi, 5);
     let labels = tick_labels(&ticks, chart.units);
-    let bottom = HEIGHT - BOTTOM;
     let items = legend_layout(&chart.layers);
-    let top = items.last().map_or(LEGEND_Y, |&(_, y, _)| y) + 18.0;
+    let legend_bottom = items.last().map_or(LEGEND_Y, |&(_, y, _)| y);
+    // A legend of more than two rows (many variants) makes the chart taller rather
+    // than the plot shorter.
+    let height = HEIGHT + (legend_bottom - (LEGEND_Y + LEGEND_ROW)).max(0.0);
+    let bottom = height - BOTTOM;
+    let top = legend_bottom + 18.0;
     let x = LinearScale::new(
         (0.0, chart.months.len().saturating_sub(1) as f64),
         (LEFT, WIDTH - RIGHT),
@@ -292,7 +302,7 @@ pub fn line_chart(chart: &LineChart<'_>) -> Markup {
         line x1=(coord(LEFT)) x2=(coord(WIDTH - RIGHT)) y1=(coord(bottom)) y2=(coord(bottom)) stroke="#888" {}
         (month_axis(&x, chart.months, bottom))
     };
-    frame(&chart.id, &chart.title, &chart.description, HEIGHT, body)
+    frame(&chart.id, &chart.title, &chart.description, height, body)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! An output directory read back into typed data: the manifest, the scenario as run,
-//! and every statistic of `months.csv` and `summary.csv` (SPEC section 6).
+//! An output directory read back into typed data: the manifest, the scenario as run
+//! and its variants, every statistic of `months.csv` and `summary.csv`, and the paired
+//! differences of `compare.csv` (SPEC section 6).
 //!
 //! [`read_output_dir`] is the one place the report reads files; the parsing itself is
 //! pure (`super::parse`), so `phbsim run` builds its report from the very bytes it
@@ -46,12 +47,14 @@ pub enum ReportError {
 /// A series or metric: level, entity, metric.
 pub(super) type Key = (Level, String, String);
 
-/// The tables of one scenario (the `scenario` column). Today an output directory holds
-/// one; variants will add one per variant, and the report will set them side by side.
+/// The tables of one scenario (the `scenario` column): the base's, or a variant's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunTables {
     /// The `scenario` column.
     pub name: String,
+    /// This scenario's month labels, `YYYY-MM` (a variant may set its own start or
+    /// length).
+    pub months: Vec<String>,
     pub(super) monthly: BTreeMap<Key, Vec<Option<Summary>>>,
     pub(super) summary: BTreeMap<Key, Option<Summary>>,
 }
@@ -65,12 +68,53 @@ impl RunTables {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The monthly statistics of a series on the months `labels` (another run's
+    /// horizon): `None` in a month this run does not have.
+    pub fn series_on(
+        &self,
+        labels: &[String],
+        level: Level,
+        entity: &str,
+        metric: &str,
+    ) -> Vec<Option<Summary>> {
+        let series = self.series(level, entity, metric);
+        labels
+            .iter()
+            .map(|label| {
+                self.months
+                    .iter()
+                    .position(|m| m == label)
+                    .and_then(|t| series.get(t).copied().flatten())
+            })
+            .collect()
+    }
+
     /// The whole-horizon statistics of a metric, if defined.
     pub fn summary(&self, level: Level, entity: &str, metric: &str) -> Option<&Summary> {
         self.summary
             .get(&(level, entity.to_string(), metric.to_string()))
             .and_then(Option::as_ref)
     }
+}
+
+/// A variant of the scenario, as its file describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantInfo {
+    /// Its name, its `scenario` in the tables.
+    pub name: String,
+    /// The `description` of its `[[variants]]` table, if any.
+    pub description: Option<String>,
+    /// (path, value as TOML) as it sets them.
+    pub changes: Vec<(String, String)>,
+}
+
+/// One row of `compare.csv`: a paired difference, variant − base, over iterations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Compared {
+    /// `None` where no iteration defined it.
+    pub difference: Option<Summary>,
+    /// The share of iterations in which the variant is worse for whoever bears it.
+    pub p_worse: f64,
 }
 
 /// Everything in an output directory that the report shows.
@@ -80,8 +124,13 @@ pub struct OutputData {
     pub scenario: Scenario,
     /// The scenario's month labels, `YYYY-MM`, over the horizon.
     pub months: Vec<String>,
-    /// The scenario as run first; in the tables' order after it.
+    /// The base (the scenario as run) first, then each variant in file order.
     pub runs: Vec<RunTables>,
+    /// The variants in file order: `runs[1..]`, described.
+    pub variants: Vec<VariantInfo>,
+    /// `compare.csv` by variant name and (level, entity, metric); empty without
+    /// variants.
+    pub(super) compare: BTreeMap<(String, Key), Compared>,
 }
 
 impl OutputData {
@@ -89,15 +138,31 @@ impl OutputData {
     pub fn base(&self) -> &RunTables {
         &self.runs[0]
     }
+
+    /// The paired difference of `variant` against the base in a summary metric.
+    pub fn compared(
+        &self,
+        variant: &str,
+        level: Level,
+        entity: &str,
+        metric: &str,
+    ) -> Option<&Compared> {
+        self.compare.get(&(
+            variant.to_string(),
+            (level, entity.to_string(), metric.to_string()),
+        ))
+    }
 }
 
-/// The contents of the four input files.
+/// The contents of the input files.
 #[derive(Debug, Clone, Copy)]
 pub struct OutputFiles<'a> {
     pub manifest: &'a str,
     pub scenario: &'a str,
     pub summary: &'a [u8],
     pub months: &'a [u8],
+    /// `compare.csv`, written when the scenario has variants.
+    pub compare: Option<&'a [u8]>,
 }
 
 /// A [`ReportError::Malformed`] naming `dir/file` and, where known, the line.
@@ -164,6 +229,12 @@ pub fn read_output_dir(dir: &Path) -> Result<OutputData, ReportError> {
     let scenario = text("scenario.toml")?;
     let summary = read("summary.csv")?;
     let months = read("months.csv")?;
+    // Written only for a scenario with variants; the parser asks for it then.
+    let compare = match read("compare.csv") {
+        Ok(bytes) => Some(bytes),
+        Err(ReportError::MissingFile { .. }) => None,
+        Err(e) => return Err(e),
+    };
     parse_outputs(
         dir,
         OutputFiles {
@@ -171,6 +242,7 @@ pub fn read_output_dir(dir: &Path) -> Result<OutputData, ReportError> {
             scenario: &scenario,
             summary: &summary,
             months: &months,
+            compare: compare.as_deref(),
         },
     )
 }

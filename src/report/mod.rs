@@ -10,13 +10,13 @@
 //! - `summary`: the key figures and the provider table;
 //! - `sections`: the chart sections (providers, deficits, services, cohorts,
 //!   commissioner);
+//! - `variants`: with variants, each against the base (a side-by-side table and
+//!   overlaid medians); nothing without;
 //! - `charts`: fan and line charts, `heat_map`: the heat map, as SVG;
 //! - `svg`: scales, ticks and path data.
 //!
-//! Variants are not drawn yet, but have their place: [`data::OutputData::runs`] holds
-//! one set of tables per value of the `scenario` column, and a chart is a list of
-//! layers, so a side-by-side table and overlaid medians (one median layer per run) can
-//! be added without changing either.
+//! [`data::OutputData::runs`] holds one set of tables per value of the `scenario`
+//! column, the base first. Every section but `variants` draws the base's tables only.
 
 mod charts;
 pub mod data;
@@ -25,6 +25,7 @@ mod parse;
 mod sections;
 mod summary;
 mod svg;
+mod variants;
 
 #[cfg(test)]
 mod tests;
@@ -101,6 +102,16 @@ fn header(data: &OutputData) -> Markup {
                 dt { "Scenario SHA-256" } dd .sha { (m.scenario_sha256) }
                 dt { "Scenario file" } dd { (m.scenario_file) }
                 dt { "Run finished" } dd { (m.finished) }
+                @if !data.variants.is_empty() {
+                    dt { "Variants" }
+                    dd .variants-meta {
+                        @for (i, v) in data.variants.iter().enumerate() {
+                            @if i > 0 { "; " }
+                            (v.name)
+                        }
+                        " (against the base below)"
+                    }
+                }
             }
         }
     }
@@ -115,7 +126,12 @@ fn footer(data: &OutputData) -> Markup {
                     " simulated futures of the same scenario. Light bands hold the middle 90% of them (5th to 95th percentile), darker bands the middle 50%; the solid line is the median." }
                 li { "“Without PHBs” is the same futures with no budgets offered: the same prices, costs and activity, so the difference is what budgets do." }
                 li { "A provider's monthly income without PHBs does not change from month to month within a future, so the dashed line is its mean over the futures: the horizon's baseline income (summary.csv) divided by the number of months." }
-                li { "Every number comes from months.csv and summary.csv in this folder; rebuild this page with " code { "phbsim report DIR" } "." }
+                @if data.variants.is_empty() {
+                    li { "Every number comes from months.csv and summary.csv in this folder; rebuild this page with " code { "phbsim report DIR" } "." }
+                } @else {
+                    li { "Every chart and table shows the base (the scenario as run) except in “Variants against the base”, which sets each variant beside it." }
+                    li { "Every number comes from months.csv, summary.csv and compare.csv in this folder; rebuild this page with " code { "phbsim report DIR" } "." }
+                }
             }
             p .generated { "phbsim " (data.manifest.phbsim_version) ", scenario SHA-256 " span .sha { (data.manifest.scenario_sha256) } }
         }
@@ -136,6 +152,7 @@ pub fn build(data: &OutputData) -> String {
             body {
                 (header(data))
                 (summary::headline(data))
+                (variants::section(data))
                 (sections::provider_charts(data))
                 (sections::deficit_heat_map(data))
                 (sections::service_activity(data))

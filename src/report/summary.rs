@@ -67,7 +67,7 @@ fn signed_pct(value: f64) -> String {
 }
 
 /// A table cell coloured by probability, dark text on light and light on dark.
-fn risk_cell(p: f64) -> Markup {
+pub(super) fn risk_cell(p: f64) -> Markup {
     let text = if p > 0.45 { "#fff" } else { "#222" };
     html! {
         td .risk style=(format!("background:{};color:{text}", ramp(p))) { (percent(p)) }
