@@ -1,6 +1,9 @@
 //! A whole Monte Carlo run: every iteration in parallel, reduced into the statistics
 //! of every output cell (one entity × metric × month, or one summary metric).
 //!
+//! A run can be cancelled through an `AtomicBool` ([`run_set_unless`]): iterations
+//! check it before they start, and the run gives up after the chunk in progress.
+//!
 //! Iterations are computed in fixed chunks of [`CHUNK_ITERATIONS`], in parallel
 //! within a chunk; then each cell's accumulator takes the chunk's values in iteration
 //! order, cells in parallel. No float is ever reduced in an order that depends on the
@@ -11,6 +14,8 @@
 //! percentiles are exact (type 7); beyond it, each cell keeps a
 //! [`StreamingSummary`] whose percentiles are within 0.005 × (max − min) of the exact
 //! ones (SPEC section 6), and whose mean and sd stay exact to rounding.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -149,6 +154,29 @@ pub fn run_set(
     run_set_with(scenarios, settings, &|_, _| {}, &mut |_, _, _| {}, progress)
 }
 
+/// The run was stopped by its cancellation flag (an interrupt) before it finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the run was cancelled")]
+pub struct Cancelled;
+
+/// [`run_set`], stopping soon after `cancel` is set: iterations not yet started are
+/// skipped and the partial results dropped.
+pub fn run_set_unless(
+    scenarios: &[&Scenario],
+    settings: RunSettings,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<SetResult, Cancelled> {
+    run_set_core(
+        scenarios,
+        settings,
+        &|_, _| {},
+        &mut |_, _, _| {},
+        progress,
+        cancel,
+    )
+}
+
 /// [`run_set`] with two hooks into every iteration, the extension point of analyses
 /// that vary parameters (`crate::sensitivity`):
 ///
@@ -166,6 +194,26 @@ pub fn run_set_with(
     observe: &mut dyn FnMut(usize, u64, &[f64]),
     progress: &(dyn Fn(u64) + Sync),
 ) -> SetResult {
+    run_set_core(
+        scenarios,
+        settings,
+        adjust,
+        observe,
+        progress,
+        &AtomicBool::new(false),
+    )
+    .expect("a run without a cancellation flag finishes")
+}
+
+fn run_set_core(
+    scenarios: &[&Scenario],
+    settings: RunSettings,
+    adjust: &(dyn Fn(usize, &mut DrawnParameters) + Sync),
+    observe: &mut dyn FnMut(usize, u64, &[f64]),
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<SetResult, Cancelled> {
+    let cancelled = || cancel.load(Ordering::Relaxed);
     let layouts: Vec<OutputLayout> = scenarios.iter().map(|s| OutputLayout::new(s)).collect();
     let pairs: Vec<Vec<ComparedMetric>> = layouts[1..]
         .iter()
@@ -222,6 +270,9 @@ pub fn run_set_with(
         tasks
             .into_par_iter()
             .for_each_init(Workspace::default, |ws, (s, iteration, m, y)| {
+                if cancelled() {
+                    return;
+                }
                 let (scenario, layout) = (scenarios[s], &layouts[s]);
                 let mut params = DrawnParameters::draw(scenario, settings.seed, iteration);
                 adjust(s, &mut params);
@@ -238,6 +289,9 @@ pub fn run_set_with(
                     y,
                 );
             });
+        if cancelled() {
+            return Err(Cancelled);
+        }
         for s in 0..scenarios.len() {
             let (m_len, y_len) = (layouts[s].monthly_len(), layouts[s].summary_len());
             let (m_rows, y_rows) = (&monthly_rows[s], &summary_rows[s]);
@@ -305,7 +359,7 @@ pub fn run_set_with(
                 .collect(),
         })
         .collect();
-    SetResult { runs, comparisons }
+    Ok(SetResult { runs, comparisons })
 }
 
 #[cfg(test)]
@@ -353,6 +407,26 @@ mod tests {
         assert_eq!(bits(&one.monthly), bits(&two.monthly));
         assert_eq!(bits(&one.summary), bits(&two.summary));
         assert_eq!(bits(&one.summary), bits(&three.summary));
+    }
+
+    #[test]
+    fn a_cancelled_run_stops_without_a_result() {
+        let cancel = AtomicBool::new(false);
+        let calls = std::sync::atomic::AtomicU64::new(0);
+        let progress = |_done: u64| {
+            // Cancel after the first chunk, as an interrupt would.
+            calls.fetch_add(1, Ordering::Relaxed);
+            cancel.store(true, Ordering::Relaxed);
+        };
+        let scenario = example();
+        let settings = RunSettings::new(10 * CHUNK_ITERATIONS, 11);
+        let result = run_set_unless(&[&scenario], settings, &progress, &cancel);
+        assert_eq!(result.err(), Some(Cancelled));
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            1,
+            "no chunk after the cancel"
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ macro_rules! outln {
 }
 
 mod diff;
+mod interrupt;
 mod render;
 mod report;
 mod run;

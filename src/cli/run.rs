@@ -7,12 +7,13 @@ use std::time::{Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::cli::interrupt::Interrupt;
 use crate::cli::{Failure, print_warnings, report_load_error};
-use crate::output::directory::{OutputError, check_destination, write_atomically};
+use crate::output::directory::{OutputError, Written, check_destination, write_atomically_unless};
 use crate::output::manifest::{Manifest, sha256_hex};
 use crate::output::{tables, terminal};
 use crate::report::{self, data::OutputFiles};
-use crate::run::{RunSettings, run_set};
+use crate::run::{RunSettings, run_set_unless};
 use crate::scenario::Scenario;
 use crate::scenario::load;
 
@@ -81,6 +82,17 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::other(format!("cannot start {threads} worker threads: {e}")))?;
 
+    let interrupt =
+        Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
+    let interrupted = || Failure {
+        exit_code: interrupt.exit_code(),
+        message: format!(
+            "interrupted by {}; no outputs were written and {} is as it was",
+            interrupt.name(),
+            output.display()
+        ),
+    };
+
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = if show_progress {
         let bar = ProgressBar::new(settings.iterations);
@@ -100,9 +112,17 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     let scenarios: Vec<&Scenario> = std::iter::once(&scenario)
         .chain(validated.variants.iter().map(|v| &v.scenario))
         .collect();
-    let set = pool.install(|| run_set(&scenarios, settings, &|done| bar.set_position(done)));
-    let result = &set.runs[0];
+    let set = pool.install(|| {
+        run_set_unless(
+            &scenarios,
+            settings,
+            &|done| bar.set_position(done),
+            interrupt.flag(),
+        )
+    });
     bar.finish_and_clear();
+    let set = set.map_err(|_| interrupted())?;
+    let result = &set.runs[0];
     let elapsed = clock.elapsed().as_secs_f64();
 
     let manifest = Manifest {
@@ -170,7 +190,11 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     if let Some(compare) = compare {
         files.push(("compare.csv", compare));
     }
-    write_atomically(&output, &files).map_err(output_error)?;
+    if write_atomically_unless(&output, &files, interrupt.flag()).map_err(output_error)?
+        == Written::Cancelled
+    {
+        return Err(interrupted());
+    }
 
     if !args.quiet {
         let horizon = format!(

@@ -275,9 +275,14 @@ impl Distribution {
         let (mean, variance) = standard
             .family
             .clamped_moments(standard.standard_value(lo), standard.standard_value(hi));
+        // Rounding in `E[Z^2] - E[Z]^2` can leave the exact bounds of a variable
+        // confined to [lo, hi]: its mean lies in it and its variance is at most
+        // (hi - lo)^2 / 4 (Popoviciu). Regression: a gamma with mean 3e8 clamped to
+        // [0, 3.4] came out with a variance above that bound.
+        let width = hi - lo;
         (
-            standard.loc + standard.scale * mean,
-            standard.scale * standard.scale * variance,
+            (standard.loc + standard.scale * mean).clamp(lo, hi),
+            (standard.scale * standard.scale * variance).clamp(0.0, width * width / 4.0),
         )
     }
 

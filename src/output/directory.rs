@@ -9,6 +9,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::output::manifest::Manifest;
 
@@ -98,18 +99,38 @@ fn sibling(dir: &Path, what: &str) -> PathBuf {
     parent.join(format!(".{name}.phbsim-{what}-{}", std::process::id()))
 }
 
-/// The temporary directory a run into `dir` writes to (removed on failure and by the
-/// interrupt handler).
+/// The temporary directory a run into `dir` writes to (removed on failure and when
+/// the run is interrupted).
 pub fn staging_path(dir: &Path) -> PathBuf {
     sibling(dir, "tmp")
 }
 
 /// Writes `files` (name, bytes) into `dir` atomically: all of them, or none.
 pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), OutputError> {
+    write_atomically_unless(dir, files, &AtomicBool::new(false)).map(|_| ())
+}
+
+/// Whether [`write_atomically_unless`] moved the outputs into place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Every file is in place.
+    All,
+    /// `cancel` was set first: nothing changed, and the temporary directory is gone.
+    Cancelled,
+}
+
+/// [`write_atomically`], giving up if `cancel` is set (by an interrupt) before the
+/// outputs are moved into place; the temporary directory is removed whenever the
+/// outputs are not moved, so the destination is left exactly as it was.
+pub fn write_atomically_unless(
+    dir: &Path,
+    files: &[(&str, Vec<u8>)],
+    cancel: &AtomicBool,
+) -> Result<Written, OutputError> {
     check_destination(dir)?;
     let staging = staging_path(dir);
-    let result = stage_and_swap(dir, &staging, files);
-    if result.is_err() {
+    let result = stage_and_swap(dir, &staging, files, cancel);
+    if result.as_ref().map_or(true, |w| *w == Written::Cancelled) {
         let _ = fs::remove_dir_all(&staging);
     }
     result
@@ -119,7 +140,9 @@ fn stage_and_swap(
     dir: &Path,
     staging: &Path,
     files: &[(&str, Vec<u8>)],
-) -> Result<(), OutputError> {
+    cancel: &AtomicBool,
+) -> Result<Written, OutputError> {
+    let cancelled = || cancel.load(Ordering::Relaxed);
     if let Some(parent) = staging.parent() {
         fs::create_dir_all(parent).map_err(io_error(parent))?;
     }
@@ -130,9 +153,15 @@ fn stage_and_swap(
         let mut file = fs::File::create(&path).map_err(io_error(&path))?;
         file.write_all(bytes).map_err(io_error(&path))?;
         file.sync_all().map_err(io_error(&path))?;
+        if cancelled() {
+            return Ok(Written::Cancelled);
+        }
     }
     // Checked again: the directory may have changed while the run went on.
     check_destination(dir)?;
+    if cancelled() {
+        return Ok(Written::Cancelled);
+    }
     let old = sibling(dir, "old");
     let had_previous = dir.exists();
     if had_previous {
@@ -148,7 +177,7 @@ fn stage_and_swap(
     if had_previous {
         let _ = fs::remove_dir_all(&old);
     }
-    Ok(())
+    Ok(Written::All)
 }
 
 /// Replaces one file of an existing output directory atomically: the bytes go to a
@@ -219,6 +248,21 @@ mod tests {
             check_destination(dir.path()),
             Err(OutputError::Foreign { .. })
         ));
+    }
+
+    #[test]
+    fn a_cancelled_write_leaves_the_destination_and_no_temporary_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        let cancel = AtomicBool::new(true);
+        let written =
+            write_atomically_unless(&dir, &[("months.csv", b"x".to_vec())], &cancel).unwrap();
+        assert_eq!(written, Written::Cancelled);
+        assert_eq!(
+            fs::read_dir(root.path()).unwrap().count(),
+            0,
+            "nothing left"
+        );
     }
 
     #[test]

@@ -100,6 +100,10 @@ pub fn resolve(scenario: &mut Scenario, ids: &IdCheck, problems: &mut Problems) 
 
     let mut by_name: BTreeMap<String, ServiceIndex> = BTreeMap::new();
     for (index, (p, service)) in scenario.services().enumerate() {
+        // An id that could not be read (already an error) is no service to suggest.
+        if scenario.providers[p].id == "?" || service.id == "?" {
+            continue;
+        }
         by_name
             .entry(format!("{}/{}", scenario.providers[p].id, service.id))
             .or_insert(ServiceIndex(index));

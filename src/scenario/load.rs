@@ -1,8 +1,10 @@
 //! Reading a scenario from disk: the one place scenario files are read.
 //!
-//! A thin wrapper over the pure [`parse_scenario`]: it adds the path, refuses bytes
-//! that are not UTF-8 (naming the line and column of the first bad byte) and strips
-//! nothing silently.
+//! A thin wrapper over the pure [`parse_scenario`]: it adds the path and refuses bytes
+//! that are not UTF-8 (naming the line and column of the first bad byte). The one
+//! thing it removes is a UTF-8 byte-order mark at the very start, which Windows
+//! editors write and which is no part of the text: keeping it would shift every
+//! column of the first line by one. CRLF line endings are kept (TOML allows them).
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +16,9 @@ pub const EXAMPLE: &str = include_str!("../../scenarios/example-icb.toml");
 pub const EXAMPLE_NAME: &str = "example-icb.toml";
 /// The commented starter written by `phbsim init`.
 pub const STARTER: &str = include_str!("../../scenarios/starter.toml");
+
+/// The UTF-8 byte-order mark, removed from the start of a file when present.
+pub const BYTE_ORDER_MARK: char = '\u{feff}';
 
 /// A scenario's text and where it came from, whether or not it is valid.
 #[derive(Debug, Clone)]
@@ -53,13 +58,17 @@ pub fn read_source(path: &Path) -> Result<Source, LoadError> {
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Source {
             name: path.to_path_buf(),
-            text,
+            text: match text.strip_prefix(BYTE_ORDER_MARK) {
+                Some(rest) => rest.to_string(),
+                None => text,
+            },
         }),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
             let prefix = String::from_utf8_lossy(&bytes[..valid]);
-            let (line, column) = crate::scenario::line_column(&prefix, prefix.len());
+            let prefix = prefix.strip_prefix(BYTE_ORDER_MARK).unwrap_or(&prefix);
+            let (line, column) = crate::scenario::line_column(prefix, prefix.len());
             Err(LoadError::NotUtf8 {
                 path: path.to_path_buf(),
                 line,

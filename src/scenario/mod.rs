@@ -2,7 +2,8 @@
 //!
 //! `reader` turns TOML values into typed, range-checked values with positions;
 //! `parse` walks the file's tables; `checks` makes the whole-file checks; `problem`
-//! holds what is found. [`parse_scenario`] is pure: reading a file is the caller's.
+//! holds what is found; `write` turns a scenario back into TOML
+//! ([`Scenario::to_toml`]). [`parse_scenario`] is pure: reading a file is the caller's.
 
 mod checks;
 mod parse;
@@ -11,6 +12,7 @@ mod problem;
 mod reader;
 mod types;
 pub mod variants;
+mod write;
 
 pub use parse::{Validated, parse_scenario};
 pub use problem::nearest;

@@ -164,7 +164,10 @@ impl<'a, 'i> TableReader<'a, 'i> {
         match number_of(value.get_ref()) {
             Ok(v) => Some((v, value.span())),
             Err(message) => {
-                problems.error(format!("`{key}`: {message}"), value.span());
+                problems.push(
+                    Problem::error(format!("`{key}`: {message}"), Some(value.span()))
+                        .with_help(format!("write a plain finite number, e.g. `{key} = 0`")),
+                );
                 None
             }
         }
@@ -215,9 +218,15 @@ impl<'a, 'i> TableReader<'a, 'i> {
                 return None;
             }
             other => {
-                problems.error(
-                    format!("`{key}` must be an integer, found {}", kind_of(other)),
-                    span,
+                problems.push(
+                    Problem::error(
+                        format!("`{key}` must be an integer, found {}", kind_of(other)),
+                        Some(span),
+                    )
+                    .with_help(format!(
+                        "write a whole number without quotes, e.g. `{key} = {}`",
+                        lo.max(1)
+                    )),
                 );
                 return None;
             }
@@ -225,10 +234,12 @@ impl<'a, 'i> TableReader<'a, 'i> {
         match parsed {
             Some(v) if (lo..=hi).contains(&v) => Some((v, span)),
             Some(v) => {
-                let range = if hi >= i128::from(i64::MAX) {
-                    format!("at least {lo}")
-                } else {
-                    format!("from {lo} to {hi}")
+                // An open-ended range is bounded only by the largest integer TOML holds;
+                // name the bound that was crossed.
+                let range = match (hi >= i128::from(i64::MAX), v < lo) {
+                    (true, true) => format!("at least {lo}"),
+                    (true, false) => format!("at most {hi}"),
+                    (false, _) => format!("from {lo} to {hi}"),
                 };
                 problems.push(
                     Problem::error(format!("`{key}` is {v}; it must be {range}"), Some(span))
@@ -237,7 +248,10 @@ impl<'a, 'i> TableReader<'a, 'i> {
                 None
             }
             None => {
-                problems.error(format!("`{key}` is too large"), span);
+                problems.push(
+                    Problem::error(format!("`{key}` is too large"), Some(span))
+                        .with_help(format!("use a whole number from {lo} to {hi}")),
+                );
                 None
             }
         }

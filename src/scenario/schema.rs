@@ -99,9 +99,49 @@ pub struct BudgetFormTable {
     /// Share of budget spent back at the cohort's own services; default 0.
     pub existing: Option<UncertainValue>,
     /// Shares spent at named services ("provider-id/service-id").
-    pub services: Option<BTreeMap<String, UncertainValue>>,
+    #[schemars(with = "Option<BTreeMap<String, UncertainValue>>")]
+    pub services: Option<ServiceShares>,
     /// Commissioner's cost of running the budget, as a share of it; default 0.
     pub admin_cost: Option<UncertainValue>,
+}
+
+/// Shares by service reference, in the order written: a scenario written back out
+/// must read the same, and the shares are summed in this order.
+#[derive(Debug, Default)]
+pub struct ServiceShares(pub Vec<(String, UncertainValue)>);
+
+impl Serialize for ServiceShares {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (service, share) in &self.0 {
+            map.serialize_entry(service, share)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for ServiceShares {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Shares;
+        impl<'de> serde::de::Visitor<'de> for Shares {
+            type Value = ServiceShares;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table of shares by \"provider-id/service-id\"")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ServiceShares, A::Error> {
+                let mut shares = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    shares.push(entry);
+                }
+                Ok(ServiceShares(shares))
+            }
+        }
+        deserializer.deserialize_map(Shares)
+    }
 }
 
 /// `nhs_trust`, `voluntary`, `independent` or `local_authority`.

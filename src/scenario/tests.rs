@@ -819,3 +819,56 @@ fn variants_need_unique_names_and_sweeps_values() {
     let text = with("[[variants]]\nnam = \"v\"\nset = {}\n");
     rejects(&text, "did you mean `name`?", "nam = ");
 }
+
+/// Every shipped scenario, written back out by [`Scenario::to_toml`] and parsed
+/// again, is the same scenario (and writing it again gives the same text).
+#[test]
+fn shipped_scenarios_survive_writing_and_reading_back() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).expect("scenarios/ exists") {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        count += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        let scenario = parse_scenario(&text)
+            .expect("shipped scenarios are valid")
+            .scenario;
+        let written = scenario.to_toml();
+        let again = parse_scenario(&written)
+            .unwrap_or_else(|p| {
+                panic!(
+                    "{} written back is invalid: {p:#?}\n{written}",
+                    path.display()
+                )
+            })
+            .scenario;
+        assert_eq!(
+            again,
+            scenario,
+            "{} changed when written back",
+            path.display()
+        );
+        assert_eq!(again.to_toml(), written, "writing is stable");
+    }
+    assert!(count >= 4, "example, starter and the variants");
+}
+
+/// Defaults the parser fills in (the national forms split, `offer_from`, names) read
+/// back the same; shares of named services keep their order when numbers and
+/// distributions are mixed.
+#[test]
+fn defaults_and_mixed_shares_survive_writing_and_reading_back() {
+    let text = edit(
+        "services = { \"charity/cafe\" = 0.1 }",
+        "services = { \"charity/cafe\" = { dist = \"uniform\", min = 0, max = 0.1 }, \"trust/therapy\" = 0.05 }",
+    )
+    .replacen("forms = { notional = 1.0 }\n", "", 1)
+    .replacen("name = \"Trust\"\n", "", 1);
+    let scenario = parse_scenario(&text).expect("valid").scenario;
+    assert!(scenario.cohorts[1].forms_defaulted);
+    let again = parse_scenario(&scenario.to_toml()).expect("valid").scenario;
+    assert_eq!(again, scenario, "{}", scenario.to_toml());
+}
