@@ -26,6 +26,7 @@ use crate::sensitivity::tornado::{Metric, Row, Sensitivity};
 
 /// What this page adds to the report's stylesheet.
 const STYLE: &str = "\
+p.method { margin-top: 12px; }
 section.provider { break-before: page; }
 section.provider figure.chart { max-width: 1000px; margin: 8px 0 14px; }
 table.rank { margin: 6px 0 10px; }
@@ -284,7 +285,7 @@ fn header(scenario: &Scenario, manifest: &Manifest, result: &Sensitivity, horizo
                 dt { "Run finished" } dd { (manifest.finished) }
                 dt { "Parameters varied" } dd { (result.parameters.len()) " uncertain assumptions" }
             }
-            p .lead {
+            p .lead .method {
                 "Each uncertain assumption in turn is set to its 10th percentile (P10, a low value) and then its 90th (P90, a high value), while every other assumption keeps its simulated values in every future. The charts show how far that moves each provider's mean income over the horizon and its chance of financial distress by the end of it: the longer the bars, the more the assumption matters."
             }
         }
