@@ -32,6 +32,7 @@ section.provider figure.chart { max-width: 1000px; margin: 8px 0 14px; }
 table.rank { margin: 6px 0 10px; }
 table.rank th.param { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12.5px; font-weight: normal; }
 td.noise { color: #999; }
+@media print { section.provider figure.chart { width: 100%; max-width: none; } }
 ";
 
 /// Parameters shown in each tornado chart.
@@ -90,6 +91,9 @@ pub struct Bar {
     pub low: Option<f64>,
     /// Change at the high value (P90).
     pub high: Option<f64>,
+    /// Whether the swing is within two Monte Carlo standard errors of zero: drawn
+    /// pale, as it may be noise.
+    pub noise: bool,
 }
 
 impl Bar {
@@ -116,6 +120,10 @@ pub fn bars(rows: &[&Row], base: f64, scale: f64, top: usize) -> Vec<Bar> {
             high_value: r.high_value,
             low: change(r.low_result),
             high: change(r.high_result),
+            noise: match (r.swing, r.effect_se) {
+                (Some(swing), Some(se)) => swing > 0.0 && swing < 2.0 * se,
+                _ => false,
+            },
         })
         .collect()
 }
@@ -224,11 +232,13 @@ pub fn tornado_chart(chart: &Tornado) -> Markup {
                 text x=(coord(left - 8.0)) y=(coord(mid + 11.0)) text-anchor="end" fill="#666" font-size="10" {
                     "P10 " (bar.low_value.map_or("–".to_string(), short))
                     " · P90 " (bar.high_value.map_or("–".to_string(), short))
+                    @if bar.noise { " · within noise" }
                 }
                 @for (class, value, fill, top) in [("low", bar.low, LOW_COLOUR, mid - BAR), ("high", bar.high, HIGH_COLOUR, mid)] {
                     @if let Some(value) = value {
                         @let (bx, width) = span(&x, value);
-                        rect class=(class) x=(coord(bx)) y=(coord(top)) width=(coord(width)) height=(coord(BAR)) fill=(fill) {}
+                        rect class=(class) x=(coord(bx)) y=(coord(top)) width=(coord(width)) height=(coord(BAR)) fill=(fill)
+                            fill-opacity=[bar.noise.then_some("0.4")] {}
                         @if bar.swing() > 0.0 {
                             @let (tx, anchor) = if value < 0.0 { (bx - 4.0, "end") } else { (bx + width + 4.0, "start") };
                             text x=(coord(tx)) y=(coord(top + BAR - 1.5)) text-anchor=(anchor) fill="#333" font-size="10" { (chart.axis.change(value)) }
@@ -335,6 +345,15 @@ fn rank_table(result: &Sensitivity, provider: &str, noise: f64) -> Markup {
     }
 }
 
+/// The caption's note on pale bars, when a chart has any.
+fn pale(bars: &[Bar]) -> &'static str {
+    if bars.iter().any(|b| b.noise) {
+        "Pale bars (“within noise”): the swing is less than two Monte Carlo standard errors, so it may be chance; raise -n to tell. "
+    } else {
+        ""
+    }
+}
+
 /// One provider's section: its two tornadoes and its rank correlations.
 fn provider_section(scenario: &Scenario, result: &Sensitivity, i: usize, horizon: &str) -> Markup {
     let base = &result.base[i];
@@ -356,6 +375,8 @@ fn provider_section(scenario: &Scenario, result: &Sensitivity, i: usize, horizon
         String::new()
     };
     let noise = 2.0 / ((result.iterations.max(2) - 1) as f64).sqrt();
+    let income_bars = bars(&income_rows, base.income, 1.0, TOP);
+    let distress_bars = bars(&distress_rows, base.distressed, 100.0, TOP);
     let income = tornado_chart(&Tornado {
         id: format!("income-{i}"),
         title: format!("{id}: what moves income"),
@@ -369,7 +390,7 @@ fn provider_section(scenario: &Scenario, result: &Sensitivity, i: usize, horizon
         ),
         base_label: money(base.income),
         axis: Axis::Money,
-        bars: bars(&income_rows, base.income, 1.0, TOP),
+        bars: income_bars.clone(),
     });
     let distress_moves = distress_rows
         .iter()
@@ -388,7 +409,7 @@ fn provider_section(scenario: &Scenario, result: &Sensitivity, i: usize, horizon
         ),
         base_label: format!("{:.1}%", base.distressed * 100.0),
         axis: Axis::Points,
-        bars: bars(&distress_rows, base.distressed, 100.0, TOP),
+        bars: distress_bars.clone(),
     });
     html! {
         section .provider id=(format!("provider-{id}")) {
@@ -401,15 +422,17 @@ fn provider_section(scenario: &Scenario, result: &Sensitivity, i: usize, horizon
                 p .note { "No uncertain assumption in the scenario: nothing to vary." }
             } @else {
                 (figure(income, &format!(
-                    "How to read: each row is one assumption. The blue bar shows how much higher (right) or lower (left) {id}'s mean income over the horizon is with the assumption at its P10, the orange bar the same at its P90, against {} at the usual draws (the black line). Rows are sorted by swing, the gap between the two ends: the top rows matter most. {of}",
-                    money(base.income)
+                    "How to read: each row is one assumption. The blue bar shows how much higher (right) or lower (left) {id}'s mean income over the horizon is with the assumption at its P10, the orange bar the same at its P90, against {} at the usual draws (the black line). Rows are sorted by swing, the gap between the two ends: the top rows matter most. {}{of}",
+                    money(base.income),
+                    pale(&income_bars)
                 )))
                 @if distress_moves {
                     (figure(distress, &format!(
-                        "How to read: as above, for the chance that {id} is in distress (reserves below the floor) by the end of the horizon, {:.1}% at the usual draws. A bar to +10 pts means a 10 percentage point higher chance (say from {:.1}% to {:.1}%). Sorted by their own swing, so the order can differ from the income chart.",
+                        "How to read: as above, for the chance that {id} is in distress (reserves below the floor) by the end of the horizon, {:.1}% at the usual draws. A bar to +10 pts means a 10 percentage point higher chance (say from {:.1}% to {:.1}%). Sorted by their own swing, so the order can differ from the income chart. {}",
                         base.distressed * 100.0,
                         base.distressed * 100.0,
-                        (base.distressed * 100.0 + 10.0).min(100.0)
+                        (base.distressed * 100.0 + 10.0).min(100.0),
+                        pale(&distress_bars)
                     )))
                 } @else {
                     p .note {
@@ -630,6 +653,27 @@ mod tests {
         assert_eq!(idle.len(), 2);
         assert!(idle.iter().all(|r| r.2 == 0.0), "{idle:?}");
         assert!(svg.contains(">no effect<"));
+        assert!(
+            !svg.contains("within noise"),
+            "a zero swing is no effect, not noise"
+        );
+        assert!(!svg.contains("fill-opacity"));
+    }
+
+    #[test]
+    fn a_swing_within_two_standard_errors_is_drawn_pale() {
+        let mut r = result();
+        r.rows[1].effect_se = Some(30_000.0); // `small`: swing £50k < 2 × £30k
+        let svg = chart(&r, Metric::Income);
+        let drawn = rows(&svg);
+        assert_eq!(drawn[1].0, "cohorts.c.small");
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let pale: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.attribute("fill-opacity") == Some("0.4"))
+            .collect();
+        assert_eq!(pale.len(), 2, "both of its bars and no other");
+        assert_eq!(svg.matches("within noise").count(), 1);
     }
 
     #[test]
