@@ -97,7 +97,7 @@ fn sensitivity_csv_is_byte_identical_for_one_and_two_threads() {
         "{}",
         income[2]
     );
-    for name in ["manifest.json", "scenario.toml"] {
+    for name in ["manifest.json", "scenario.toml", "report.html"] {
         assert!(dir.path().join("two").join(name).exists(), "{name}");
     }
 }
@@ -119,6 +119,42 @@ fn sensitivity_writes_to_out_slash_stem_dash_sensitivity_by_default() {
             .join("out/closed-sensitivity/sensitivity.csv")
             .exists()
     );
+}
+
+/// `report.html` is written beside `sensitivity.csv`: self-contained, every chart
+/// labelled for screen readers, the idle parameter drawn with no effect.
+#[test]
+fn sensitivity_writes_a_self_contained_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path());
+    let out = dir.path().join("out");
+    phbsim()
+        .arg("sensitivity")
+        .arg(&file)
+        .args(["-n", "40", "-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(!page.contains("<script"));
+    assert!(!page.contains("http://") && !page.contains("https://"));
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let sha: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert!(page.contains(sha["scenario_sha256"].as_str().unwrap()));
+    assert!(
+        page.contains("closed form") && page.contains(">17<"),
+        "name and seed"
+    );
+    let svgs: Vec<&str> = page.split("<svg").skip(1).collect();
+    assert_eq!(svgs.len(), 2, "income and distress tornadoes of provider p");
+    for svg in &svgs {
+        let open = &svg[..svg.find('>').unwrap()];
+        assert!(open.contains("role=\"img\""), "{open}");
+        assert!(svg.contains("<title"));
+    }
+    assert!(page.contains("providers.p.services.unused.variable_cost"));
+    assert!(page.contains(">no effect<"));
 }
 
 #[test]

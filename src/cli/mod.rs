@@ -74,7 +74,8 @@ pub enum Command {
     /// Rebuild report.html from an output directory of `run`.
     Report(report::ReportArgs),
     /// One-way sensitivity: each uncertain parameter at its P10 and P90, per provider
-    /// the change in income and P(distress); writes sensitivity.csv.
+    /// the change in income and P(distress); writes sensitivity.csv and report.html
+    /// (tornado charts).
     Sensitivity(sensitivity::SensitivityArgs),
     /// Reverse stress test: the value of a parameter at which a provider's
     /// P(distress) reaches a target, with a 95% interval.

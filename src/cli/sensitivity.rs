@@ -1,5 +1,6 @@
 //! `phbsim sensitivity`: one-way sensitivity and rank correlations of every uncertain
-//! parameter, written to `sensitivity.csv` and printed as a tornado per provider.
+//! parameter, written to `sensitivity.csv`, drawn in `report.html` (a tornado chart per
+//! provider) and printed as a tornado per provider.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -136,10 +137,12 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
     let mut table = Vec::new();
     write_sensitivity(&mut table, &scenario.name, &result)
         .map_err(|e| Failure::other(format!("cannot format sensitivity.csv: {e}")))?;
+    let report = crate::report::build_sensitivity(&scenario, &manifest, &result);
     write_atomically(
         &output,
         &[
             ("sensitivity.csv", table),
+            ("report.html", report.into_bytes()),
             ("manifest.json", manifest.to_json().into_bytes()),
             ("scenario.toml", source.text.clone().into_bytes()),
         ],

@@ -154,8 +154,20 @@ pub struct LineChart<'a> {
 
 /// The `<svg>` root with its text alternatives and visible title.
 pub(super) fn frame(id: &str, title: &str, description: &str, height: f64, body: Markup) -> Markup {
+    frame_sized(id, title, description, WIDTH, height, body)
+}
+
+/// [`frame`] for a chart `width` units wide rather than the usual [`WIDTH`].
+pub(super) fn frame_sized(
+    id: &str,
+    title: &str,
+    description: &str,
+    width: f64,
+    height: f64,
+    body: Markup,
+) -> Markup {
     html! {
-        svg viewBox=(format!("0 0 {} {}", WIDTH, coord(height))) role="img"
+        svg viewBox=(format!("0 0 {} {}", width, coord(height))) role="img"
             aria-labelledby=(format!("{id}-title {id}-desc")) font-size="11" {
             title id=(format!("{id}-title")) { (title) }
             desc id=(format!("{id}-desc")) { (description) }

@@ -13,7 +13,9 @@
 //! - `variants`: with variants, each against the base (a side-by-side table and
 //!   overlaid medians); nothing without;
 //! - `charts`: fan and line charts, `heat_map`: the heat map, as SVG;
-//! - `svg`: scales, ticks and path data.
+//! - `svg`: scales, ticks and path data;
+//! - `tornado`: the page `phbsim sensitivity` writes (tornado charts per provider),
+//!   sharing this page's shell, stylesheet, chart frame and scales.
 //!
 //! [`data::OutputData::runs`] holds one set of tables per value of the `scenario`
 //! column, the base first. Every section but `variants` draws the base's tables only.
@@ -25,6 +27,7 @@ mod parse;
 mod sections;
 mod summary;
 mod svg;
+mod tornado;
 mod variants;
 
 #[cfg(test)]
@@ -34,6 +37,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use data::OutputData;
 pub use parse::parse_outputs;
+pub use tornado::build as build_sensitivity;
 
 const STYLE: &str = include_str!("style.css");
 
@@ -138,29 +142,42 @@ fn footer(data: &OutputData) -> Markup {
     }
 }
 
-/// The report page of an output directory, as HTML text.
-pub fn build(data: &OutputData) -> String {
+/// A self-contained page: the report's stylesheet inline (then `extra_style`, if any),
+/// `title` in the tab, `body`. Shared by the run report and the sensitivity report.
+fn page(title: &str, extra_style: Option<&str>, body: Markup) -> String {
     let page = html! {
         (DOCTYPE)
         html lang="en-GB" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "phbsim report: " (data.scenario.name) }
+                title { (title) }
                 style { (PreEscaped(STYLE)) }
+                @if let Some(extra) = extra_style {
+                    style { (PreEscaped(extra)) }
+                }
             }
-            body {
-                (header(data))
-                (summary::headline(data))
-                (variants::section(data))
-                (sections::provider_charts(data))
-                (sections::deficit_heat_map(data))
-                (sections::service_activity(data))
-                (sections::cohort_uptake(data))
-                (sections::commissioner(data))
-                (footer(data))
-            }
+            body { (body) }
         }
     };
     page.into_string()
+}
+
+/// The report page of an output directory, as HTML text.
+pub fn build(data: &OutputData) -> String {
+    page(
+        &format!("phbsim report: {}", data.scenario.name),
+        None,
+        html! {
+            (header(data))
+            (summary::headline(data))
+            (variants::section(data))
+            (sections::provider_charts(data))
+            (sections::deficit_heat_map(data))
+            (sections::service_activity(data))
+            (sections::cohort_uptake(data))
+            (sections::commissioner(data))
+            (footer(data))
+        },
+    )
 }

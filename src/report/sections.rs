@@ -15,7 +15,7 @@ use crate::engine::layout::COMMISSIONER;
 use crate::output::terminal::money;
 
 /// A chart in a `<figure>` with its how-to-read caption.
-fn figure(chart: Markup, caption: &str) -> Markup {
+pub(super) fn figure(chart: Markup, caption: &str) -> Markup {
     html! {
         figure .chart {
             (chart)
