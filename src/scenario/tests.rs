@@ -872,3 +872,20 @@ fn defaults_and_mixed_shares_survive_writing_and_reading_back() {
     let again = parse_scenario(&scenario.to_toml()).expect("valid").scenario;
     assert_eq!(again, scenario, "{}", scenario.to_toml());
 }
+
+/// Regression: every cohort's warning used to be scanned again for each later value,
+/// so validating 10^5 cohorts took over 15 minutes. 10,000 warned cohorts must
+/// validate (a quadratic scan would do 10^8 comparisons here).
+#[test]
+fn many_warnings_do_not_make_validation_quadratic() {
+    let mut text = String::from(
+        "[scenario]\nname = \"many\"\nstart = \"2027-04\"\nmonths = 12\n\n[[providers]]\nid = \"p\"\n\n[[providers.services]]\nid = \"s\"\npayment = \"activity\"\nunit_price = 1\n",
+    );
+    for c in 0..10_000 {
+        text.push_str(&format!(
+            "\n[[cohorts]]\nid = \"c{c}\"\nsize = 1\nuptake = {{ model = \"constant\", monthly = 0.1 }}\nbudget = 1\nforms = {{ notional = 1.0 }}\n"
+        ));
+    }
+    let validated = parse_scenario(&text).expect("valid");
+    assert_eq!(validated.warnings.len(), 10_000);
+}
