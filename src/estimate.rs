@@ -7,12 +7,14 @@
 //! in or exhausting memory. The limits are fixed numbers, never the machine's free
 //! memory, so whether a run is refused does not depend on where or when it starts.
 //!
-//! The estimate follows [`crate::run`]: the kept values of every cell (or its
-//! bounded streaming summary), one chunk of iterations in flight, the summaries, and
-//! the CSV text held before writing.
+//! The estimate follows [`crate::run`]: the kept values of every cell of the base
+//! scenario, its variants and their paired differences (or each cell's bounded
+//! streaming summary), one chunk of iterations in flight, the summaries, and the CSV
+//! text held before writing.
 
+use crate::compare::paired_metrics;
 use crate::engine::OutputLayout;
-use crate::run::{CHUNK_ITERATIONS, RunSettings, keeps_every_value};
+use crate::run::{CHUNK_ITERATIONS, CHUNK_VALUE_BUDGET, RunSettings, keeps_every_value};
 use crate::scenario::Scenario;
 use crate::stats::{StreamingSummary, Summary};
 
@@ -45,23 +47,32 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    /// The cost of running `scenario` with `settings`.
-    pub fn of(scenario: &Scenario, settings: &RunSettings) -> Estimate {
-        let layout = OutputLayout::new(scenario);
-        let monthly = layout.monthly_len() as u64;
-        let cells = monthly + layout.summary_len() as u64;
-        let values = if keeps_every_value(&layout, settings) {
+    /// The cost of running `scenarios` (a base and its variants, run together as
+    /// [`crate::run::run_set`] does) with `settings`.
+    pub fn of(scenarios: &[&Scenario], settings: &RunSettings) -> Estimate {
+        let layouts: Vec<OutputLayout> = scenarios.iter().map(|s| OutputLayout::new(s)).collect();
+        let monthly: u64 = layouts.iter().map(|l| l.monthly_len() as u64).sum();
+        let summary: u64 = layouts.iter().map(|l| l.summary_len() as u64).sum();
+        let paired: u64 = layouts
+            .iter()
+            .skip(1)
+            .map(|variant| paired_metrics(&layouts[0], variant).len() as u64)
+            .sum();
+        let cells = monthly + summary + paired;
+        let values = if keeps_every_value(cells, settings) {
             cells.saturating_mul(settings.iterations).saturating_mul(8)
         } else {
             cells.saturating_mul(StreamingSummary::MAX_BYTES as u64 + 16)
         };
-        let chunk = CHUNK_ITERATIONS.min(settings.iterations);
+        let chunk = (CHUNK_VALUE_BUDGET / cells.max(1))
+            .clamp(1, CHUNK_ITERATIONS)
+            .min(settings.iterations);
         let in_flight = cells.saturating_mul(chunk).saturating_mul(8);
         let summaries = cells.saturating_mul(std::mem::size_of::<Option<Summary>>() as u64);
         let csv = monthly.saturating_mul(CSV_BYTES_PER_CELL);
         Estimate {
             cells,
-            months: scenario.months,
+            months: scenarios.iter().map(|s| s.months).max().unwrap_or(0),
             iterations: settings.iterations,
             memory_bytes: values
                 .saturating_add(in_flight)
@@ -176,7 +187,7 @@ mod tests {
     #[test]
     fn the_example_at_its_own_size_is_well_within_the_limits() {
         let s = example();
-        let estimate = Estimate::of(&s, &RunSettings::new(s.iterations, s.seed));
+        let estimate = Estimate::of(&[&s], &RunSettings::new(s.iterations, s.seed));
         assert!(estimate.check(1).is_ok(), "{estimate:?}");
         assert!(estimate.memory_bytes < 100 << 20, "{estimate:?}");
         // 1,000 iterations of about 3,300 cells: a fraction of a second per core.
@@ -185,7 +196,7 @@ mod tests {
 
     #[test]
     fn a_billion_iterations_are_too_much_work_but_not_too_much_memory() {
-        let estimate = Estimate::of(&example(), &RunSettings::new(1_000_000_000, 1));
+        let estimate = Estimate::of(&[&example()], &RunSettings::new(1_000_000_000, 1));
         assert!(
             estimate.memory_bytes < MEMORY_LIMIT_BYTES,
             "streaming keeps it bounded"

@@ -9,11 +9,14 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
+pub mod compare;
 pub mod distribution;
 pub mod engine;
 pub mod estimate;
 pub mod output;
+pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;

@@ -1,8 +1,8 @@
 //! A whole Monte Carlo run: every iteration in parallel, reduced into the statistics
 //! of every output cell (one entity × metric × month, or one summary metric).
 //!
-//! A run can be cancelled through an `AtomicBool` ([`run_unless`]): iterations and the
-//! reduction of each cell check it before they start, and the run then gives up.
+//! A run can be cancelled through an `AtomicBool` ([`run_set_unless`]): iterations
+//! check it before they start, and the run gives up after the chunk in progress.
 //!
 //! Iterations are computed in fixed chunks of [`CHUNK_ITERATIONS`], in parallel
 //! within a chunk; then each cell's accumulator takes the chunk's values in iteration
@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
+use crate::compare::{ComparedMetric, is_worse, paired_metrics};
 use crate::engine::{DrawnParameters, OutputLayout, Workspace, simulate_iteration};
 use crate::scenario::Scenario;
 use crate::stats::{StreamingSummary, Summary, summarise_exact};
@@ -86,10 +87,49 @@ impl Accumulator {
     }
 }
 
-/// Whether a run of this size keeps every value (exact percentiles).
-pub fn keeps_every_value(layout: &OutputLayout, settings: &RunSettings) -> bool {
-    let cells = (layout.monthly_len() + layout.summary_len()) as u64;
+/// Values one chunk may hold (scenarios × iterations × cells per iteration; 2^25
+/// values = 256 MiB), which sets how many iterations a chunk of a large run computes
+/// at once. Larger chunks let each streaming summary take many values per visit,
+/// which keeps its buckets in cache. A fixed rule: results do not depend on it.
+pub const CHUNK_VALUE_BUDGET: u64 = 1 << 25;
+
+/// A paired comparison of one variant with the base (see [`crate::compare`]).
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Index of the variant in the scenarios passed to [`run_set`] (1 and up).
+    pub variant: usize,
+    pub metrics: Vec<ComparedMetric>,
+    /// By metric: statistics of variant − base over iterations.
+    pub difference: Vec<Option<Summary>>,
+    /// By metric: the share of iterations in which the variant is worse.
+    pub p_worse: Vec<f64>,
+}
+
+/// The results of a base scenario and its variants, run together.
+#[derive(Debug, Clone)]
+pub struct SetResult {
+    /// By scenario, in the order given.
+    pub runs: Vec<RunResult>,
+    /// One per variant (every scenario after the first).
+    pub comparisons: Vec<Comparison>,
+}
+
+/// Whether a run of `cells` values per iteration keeps every value (exact
+/// percentiles).
+pub fn keeps_every_value(cells: u64, settings: &RunSettings) -> bool {
     cells.saturating_mul(settings.iterations) <= settings.exact_value_limit
+}
+
+fn new_accumulators(count: usize, exact: bool, iterations: u64) -> Vec<Accumulator> {
+    (0..count)
+        .map(|_| {
+            if exact {
+                Accumulator::Exact(Vec::with_capacity(iterations as usize))
+            } else {
+                Accumulator::Streaming(Box::default())
+            }
+        })
+        .collect()
 }
 
 /// Runs every iteration of `scenario` and summarises every cell. `progress` is called
@@ -99,8 +139,19 @@ pub fn run(
     settings: RunSettings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> RunResult {
-    run_unless(scenario, settings, progress, &AtomicBool::new(false))
-        .expect("a run without a cancellation flag finishes")
+    let mut set = run_set(&[scenario], settings, progress);
+    set.runs.remove(0)
+}
+
+/// Runs a base scenario (first) and its variants in one parallel pass: iteration `i`
+/// of every scenario uses the streams of iteration `i`, so the variants are compared
+/// with the base under common random numbers.
+pub fn run_set(
+    scenarios: &[&Scenario],
+    settings: RunSettings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> SetResult {
+    run_set_with(scenarios, settings, &|_, _| {}, &mut |_, _, _| {}, progress)
 }
 
 /// The run was stopped by its cancellation flag (an interrupt) before it finished.
@@ -108,103 +159,213 @@ pub fn run(
 #[error("the run was cancelled")]
 pub struct Cancelled;
 
-/// [`run`], stopping soon after `cancel` is set: iterations not yet started are
-/// skipped, and the partial results are dropped.
-pub fn run_unless(
-    scenario: &Scenario,
+/// [`run_set`], stopping soon after `cancel` is set: iterations not yet started are
+/// skipped and the partial results dropped.
+pub fn run_set_unless(
+    scenarios: &[&Scenario],
     settings: RunSettings,
     progress: &(dyn Fn(u64) + Sync),
     cancel: &AtomicBool,
-) -> Result<RunResult, Cancelled> {
-    let cancelled = || cancel.load(Ordering::Relaxed);
-    let layout = OutputLayout::new(scenario);
-    let exact = keeps_every_value(&layout, &settings);
-    let new_cells = |count: usize| -> Vec<Accumulator> {
-        (0..count)
-            .map(|_| {
-                if exact {
-                    Accumulator::Exact(Vec::with_capacity(settings.iterations as usize))
-                } else {
-                    Accumulator::Streaming(Box::default())
-                }
-            })
-            .collect()
-    };
-    let mut monthly_cells = new_cells(layout.monthly_len());
-    let mut summary_cells = new_cells(layout.summary_len());
+) -> Result<SetResult, Cancelled> {
+    run_set_core(
+        scenarios,
+        settings,
+        &|_, _| {},
+        &mut |_, _, _| {},
+        progress,
+        cancel,
+    )
+}
 
+/// [`run_set`] with two hooks into every iteration, the extension point of analyses
+/// that vary parameters (`crate::sensitivity`):
+///
+/// - `adjust(s, params)` may change the parameter draws of scenario `s` before the
+///   iteration is simulated, e.g. pin one parameter at a value in every iteration while
+///   the others keep their draws (common random numbers still hold: the streams depend
+///   on (seed, iteration, id) only). Called in parallel.
+/// - `observe(s, iteration, summary)` sees each iteration's summary metrics (in
+///   [`OutputLayout::summary_names`] order), on the calling thread, in iteration order
+///   for each scenario, so whatever it collects is the same for any thread count.
+pub fn run_set_with(
+    scenarios: &[&Scenario],
+    settings: RunSettings,
+    adjust: &(dyn Fn(usize, &mut DrawnParameters) + Sync),
+    observe: &mut dyn FnMut(usize, u64, &[f64]),
+    progress: &(dyn Fn(u64) + Sync),
+) -> SetResult {
+    run_set_core(
+        scenarios,
+        settings,
+        adjust,
+        observe,
+        progress,
+        &AtomicBool::new(false),
+    )
+    .expect("a run without a cancellation flag finishes")
+}
+
+fn run_set_core(
+    scenarios: &[&Scenario],
+    settings: RunSettings,
+    adjust: &(dyn Fn(usize, &mut DrawnParameters) + Sync),
+    observe: &mut dyn FnMut(usize, u64, &[f64]),
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<SetResult, Cancelled> {
+    let cancelled = || cancel.load(Ordering::Relaxed);
+    let layouts: Vec<OutputLayout> = scenarios.iter().map(|s| OutputLayout::new(s)).collect();
+    let pairs: Vec<Vec<ComparedMetric>> = layouts[1..]
+        .iter()
+        .map(|variant| paired_metrics(&layouts[0], variant))
+        .collect();
+    let per_iteration: u64 = layouts
+        .iter()
+        .map(|l| (l.monthly_len() + l.summary_len()) as u64)
+        .sum::<u64>()
+        + pairs.iter().map(|p| p.len() as u64).sum::<u64>();
+    let exact = keeps_every_value(per_iteration, &settings);
+    let chunk_size = (CHUNK_VALUE_BUDGET / per_iteration.max(1)).clamp(1, CHUNK_ITERATIONS);
+
+    let mut monthly: Vec<Vec<Accumulator>> = layouts
+        .iter()
+        .map(|l| new_accumulators(l.monthly_len(), exact, settings.iterations))
+        .collect();
+    let mut summary: Vec<Vec<Accumulator>> = layouts
+        .iter()
+        .map(|l| new_accumulators(l.summary_len(), exact, settings.iterations))
+        .collect();
+    let mut differences: Vec<Vec<Accumulator>> = pairs
+        .iter()
+        .map(|p| new_accumulators(p.len(), exact, settings.iterations))
+        .collect();
+    // By variant and metric: (iterations worse, iterations defined).
+    let mut worse: Vec<Vec<(u64, u64)>> = pairs.iter().map(|p| vec![(0, 0); p.len()]).collect();
+
+    // Output buffers of one chunk, reused: rows of scenario s, iteration done + k, at
+    // `k * len .. (k + 1) * len` (every layout has commissioner cells, so len > 0).
+    let mut monthly_rows: Vec<Vec<f64>> = layouts
+        .iter()
+        .map(|l| vec![0.0; chunk_size as usize * l.monthly_len()])
+        .collect();
+    let mut summary_rows: Vec<Vec<f64>> = layouts
+        .iter()
+        .map(|l| vec![0.0; chunk_size as usize * l.summary_len()])
+        .collect();
     let mut done = 0;
     while done < settings.iterations {
-        let chunk = CHUNK_ITERATIONS.min(settings.iterations - done);
-        let rows: Vec<(Vec<f64>, Vec<f64>)> = (done..done + chunk)
+        let chunk = chunk_size.min(settings.iterations - done);
+        let mut tasks = Vec::with_capacity(scenarios.len() * chunk as usize);
+        for (s, (m, y)) in monthly_rows
+            .iter_mut()
+            .zip(summary_rows.iter_mut())
+            .enumerate()
+        {
+            let (m_len, y_len) = (layouts[s].monthly_len(), layouts[s].summary_len());
+            let rows = m.chunks_mut(m_len).zip(y.chunks_mut(y_len));
+            for (k, (m_row, y_row)) in rows.take(chunk as usize).enumerate() {
+                tasks.push((s, done + k as u64, m_row, y_row));
+            }
+        }
+        tasks
             .into_par_iter()
-            .map_init(Workspace::default, |ws, iteration| {
+            .for_each_init(Workspace::default, |ws, (s, iteration, m, y)| {
                 if cancelled() {
-                    return (Vec::new(), Vec::new());
+                    return;
                 }
-                let params = DrawnParameters::draw(scenario, settings.seed, iteration);
-                let mut monthly = vec![0.0; layout.monthly_len()];
-                let mut summary = vec![0.0; layout.summary_len()];
+                let (scenario, layout) = (scenarios[s], &layouts[s]);
+                let mut params = DrawnParameters::draw(scenario, settings.seed, iteration);
+                adjust(s, &mut params);
+                m.fill(0.0);
+                y.fill(0.0);
                 simulate_iteration(
                     scenario,
-                    &layout,
+                    layout,
                     &params,
                     settings.seed,
                     iteration,
                     ws,
-                    &mut monthly,
-                    &mut summary,
+                    m,
+                    y,
                 );
-                (monthly, summary)
-            })
-            .collect();
+            });
         if cancelled() {
             return Err(Cancelled);
         }
-        monthly_cells
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(cell, acc)| {
-                if !cancelled() {
-                    rows.iter().for_each(|(m, _)| acc.push(m[cell]));
+        for s in 0..scenarios.len() {
+            let (m_len, y_len) = (layouts[s].monthly_len(), layouts[s].summary_len());
+            let (m_rows, y_rows) = (&monthly_rows[s], &summary_rows[s]);
+            monthly[s]
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(cell, acc)| {
+                    (0..chunk as usize).for_each(|k| acc.push(m_rows[k * m_len + cell]))
+                });
+            summary[s]
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(cell, acc)| {
+                    (0..chunk as usize).for_each(|k| acc.push(y_rows[k * y_len + cell]))
+                });
+        }
+        for (v, metrics) in pairs.iter().enumerate() {
+            let (base_len, variant_len) = (layouts[0].summary_len(), layouts[v + 1].summary_len());
+            let (base_rows, variant_rows) = (&summary_rows[0], &summary_rows[v + 1]);
+            for (k, metric) in metrics.iter().enumerate() {
+                for row in 0..chunk as usize {
+                    let difference = variant_rows[row * variant_len + metric.variant_index]
+                        - base_rows[row * base_len + metric.base_index];
+                    differences[v][k].push(difference);
+                    if !difference.is_nan() {
+                        worse[v][k].1 += 1;
+                        worse[v][k].0 += u64::from(is_worse(difference, metric.higher_is_worse));
+                    }
                 }
-            });
-        summary_cells
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(cell, acc)| {
-                if !cancelled() {
-                    rows.iter().for_each(|(_, s)| acc.push(s[cell]));
-                }
-            });
-        if cancelled() {
-            return Err(Cancelled);
+            }
+        }
+        for (s, rows) in summary_rows.iter().enumerate() {
+            let y_len = layouts[s].summary_len();
+            for (k, y) in rows.chunks(y_len).take(chunk as usize).enumerate() {
+                observe(s, done + k as u64, y);
+            }
         }
         done += chunk;
         progress(done);
     }
-    let result = RunResult {
-        monthly: monthly_cells
-            .into_par_iter()
-            .map(Accumulator::finish)
-            .collect(),
-        summary: summary_cells
-            .into_par_iter()
-            .map(Accumulator::finish)
-            .collect(),
-        layout,
-        exact_percentiles: exact,
+    let finish = |cells: Vec<Accumulator>| -> Vec<Option<Summary>> {
+        cells.into_par_iter().map(Accumulator::finish).collect()
     };
-    if cancelled() {
-        Err(Cancelled)
-    } else {
-        Ok(result)
-    }
+    let runs = layouts
+        .into_iter()
+        .zip(monthly.into_iter().zip(summary))
+        .map(|(layout, (m, y))| RunResult {
+            layout,
+            monthly: finish(m),
+            summary: finish(y),
+            exact_percentiles: exact,
+        })
+        .collect();
+    let comparisons = pairs
+        .into_iter()
+        .zip(differences.into_iter().zip(worse))
+        .enumerate()
+        .map(|(v, (metrics, (difference, worse)))| Comparison {
+            variant: v + 1,
+            metrics,
+            difference: finish(difference),
+            p_worse: worse
+                .iter()
+                .map(|&(w, n)| if n == 0 { 0.0 } else { w as f64 / n as f64 })
+                .collect(),
+        })
+        .collect();
+    Ok(SetResult { runs, comparisons })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Level;
     use crate::scenario::load::EXAMPLE;
     use crate::scenario::parse_scenario;
 
@@ -257,8 +418,9 @@ mod tests {
             calls.fetch_add(1, Ordering::Relaxed);
             cancel.store(true, Ordering::Relaxed);
         };
+        let scenario = example();
         let settings = RunSettings::new(10 * CHUNK_ITERATIONS, 11);
-        let result = run_unless(&example(), settings, &progress, &cancel);
+        let result = run_set_unless(&[&scenario], settings, &progress, &cancel);
         assert_eq!(result.err(), Some(Cancelled));
         assert_eq!(
             calls.load(Ordering::Relaxed),
@@ -293,5 +455,91 @@ mod tests {
                 assert!((approx - exact).abs() <= bound, "{s:?} vs {e:?}");
             }
         }
+    }
+
+    /// The example with `set` applied as a variant named "variant".
+    fn example_with_variant(set: &str) -> (Scenario, Scenario) {
+        let text = format!("{EXAMPLE}\n[[variants]]\nname = \"variant\"\nset = {set}\n");
+        let mut validated = parse_scenario(&text).expect("valid");
+        let variant = validated
+            .variants
+            .pop()
+            .expect("the variant just added")
+            .scenario;
+        (validated.scenario, variant)
+    }
+
+    /// Common random numbers (SPEC section 7): a variant that changes one cohort leaves
+    /// every other cohort's draws, and so its outputs, exactly as in the base.
+    #[test]
+    fn a_variant_of_one_cohort_leaves_the_other_cohorts_identical() {
+        let (base, variant) =
+            example_with_variant(r#"{ "cohorts.frequent-crisis.uptake.q" = 0.6 }"#);
+        let set = run_set(&[&base, &variant], RunSettings::new(200, 5), &|_| {});
+        let (a, b) = (&set.runs[0], &set.runs[1]);
+        let mut compared = 0;
+        for (series, name) in a.layout.monthly_names().iter().enumerate() {
+            if name.level != Level::Cohort {
+                continue;
+            }
+            let cells = a.layout.series_range(series);
+            let same = bits(&a.monthly[cells.clone()]) == bits(&b.monthly[cells]);
+            if name.entity == "frequent-crisis" {
+                if name.metric == "holders" {
+                    assert!(!same, "the changed cohort must change");
+                }
+            } else {
+                assert!(same, "{} {} differs", name.entity, name.metric);
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 4 * 5, "four other cohorts, five metrics each");
+    }
+
+    #[test]
+    fn a_variant_equal_to_the_base_differs_by_nothing() {
+        let (base, variant) = example_with_variant("{}");
+        let set = run_set(&[&base, &variant], RunSettings::new(100, 5), &|_| {});
+        let comparison = &set.comparisons[0];
+        assert!(!comparison.metrics.is_empty());
+        for (k, metric) in comparison.metrics.iter().enumerate() {
+            if let Some(d) = comparison.difference[k] {
+                let magnitudes = [d.mean, d.sd, d.p5, d.p95].map(|v| v.abs().to_bits());
+                assert_eq!(magnitudes, [0u64; 4], "{:?}", metric.name);
+            }
+            assert_eq!(comparison.p_worse[k].to_bits(), 0f64.to_bits());
+        }
+    }
+
+    /// The point of common random numbers: the paired difference of a realistic
+    /// variant varies far less than the difference of two independent runs.
+    #[test]
+    fn paired_differences_are_less_noisy_than_independent_runs() {
+        let (base, variant) = example_with_variant(r#"{ "contracts.first_review" = "2029-04" }"#);
+        let settings = RunSettings::new(400, 5);
+        let set = run_set(&[&base, &variant], settings, &|_| {});
+        let comparison = &set.comparisons[0];
+        let k = comparison
+            .metrics
+            .iter()
+            .position(|m| m.name.entity == "trust" && m.name.metric == "income")
+            .unwrap();
+        let paired_sd = comparison.difference[k].unwrap().sd;
+        // Independent runs: the sd of a difference of independent draws is
+        // sqrt(sd_a^2 + sd_b^2).
+        let income_sd = |result: &RunResult| {
+            let i = result
+                .layout
+                .summary_names()
+                .iter()
+                .position(|n| n.entity == "trust" && n.metric == "income")
+                .unwrap();
+            result.summary[i].unwrap().sd
+        };
+        let independent_sd = income_sd(&set.runs[0]).hypot(income_sd(&set.runs[1]));
+        assert!(
+            paired_sd * 2.0 < independent_sd,
+            "paired {paired_sd}, independent {independent_sd}"
+        );
     }
 }

@@ -79,10 +79,11 @@ pub fn summarise_exact(values: &mut [f64]) -> Option<Summary> {
 }
 
 /// Buckets a streaming summary may span. With `B` buckets the grid width `w` stays
-/// below `4 (max − min) / (B − 2)` (see [`StreamingSummary`]), and each percentile
-/// errs by less than `w`: 1,024 buckets give an error below 0.0040 × (max − min),
-/// inside SPEC section 6's 0.005.
-pub const STREAMING_BUCKETS: usize = 1024;
+/// below `2 (max − min) / (B − 2)` (see [`StreamingSummary`]), and each percentile
+/// errs by less than `w`: 512 buckets give an error below 0.0040 × (max − min),
+/// inside SPEC section 6's 0.005. Counts are `u32`: a run has fewer than 2^32
+/// iterations, so a summary holds about 2 KiB.
+pub const STREAMING_BUCKETS: usize = 512;
 
 /// A bounded-memory summary of a stream of values.
 ///
@@ -90,9 +91,10 @@ pub const STREAMING_BUCKETS: usize = 1024;
 /// (so huge magnitudes with a small spread keep small bucket indices). The histogram
 /// covers at most `B` = [`STREAMING_BUCKETS`] buckets; a value beyond them doubles
 /// `w` (merging aligned bucket pairs, exact) until it fits. The grid starts, at the
-/// second distinct value, with the smallest `w ≥ span / (B/2)`, so `w < 4 span / B`;
-/// afterwards `w` doubles only when the span needs `B` buckets of the previous width,
-/// so `(max − min) > (B − 2) w / 2`. Either way `w < 4 (max − min) / (B − 2)`.
+/// second distinct value, with the smallest `w ≥ span / (B − 2)`, so
+/// `w < 2 span / (B − 2)`; afterwards `w` doubles only when the span needs more than
+/// `B` buckets of the previous width, so `(max − min) > (B − 2) w / 2`. Either way
+/// `w < 2 (max − min) / (B − 2)`.
 ///
 /// Each order statistic is placed inside the bucket that holds it (spread evenly over
 /// the bucket, clamped to [min, max]), so it errs by less than `w`; a type-7
@@ -117,9 +119,13 @@ pub struct StreamingSummary {
     /// `w < 4 (max − min) / (B − 2)`), each holds one whole number and the
     /// percentiles are exact.
     all_integers: bool,
+    /// 1 / bucket width (a power of two, so multiplying by it is exact).
+    inverse_width: f64,
     /// Index (in units of the bucket width) of `counts[0]`.
     origin: i64,
-    counts: Vec<u64>,
+    /// Offset from `origin` of the highest occupied bucket.
+    top: i64,
+    counts: Vec<u32>,
 }
 
 impl Default for StreamingSummary {
@@ -139,7 +145,9 @@ impl StreamingSummary {
             sum_squares: 0.0,
             exponent: None,
             all_integers: true,
+            inverse_width: 1.0,
             origin: 0,
+            top: 0,
             counts: Vec::new(),
         }
     }
@@ -147,8 +155,12 @@ impl StreamingSummary {
     /// Upper bound of the memory one summary holds, in bytes.
     pub const MAX_BYTES: usize = std::mem::size_of::<Self>() + STREAMING_BUCKETS * 8;
 
-    fn bucket_of(&self, x: f64, exponent: i32) -> i64 {
-        ((x - self.shift) / 2f64.powi(exponent)).floor() as i64
+    fn bucket_of(&self, x: f64) -> i64 {
+        // floor() without a libm call on baseline x86-64: truncate, then step down
+        // for negative non-integers.
+        let scaled = (x - self.shift) * self.inverse_width;
+        let truncated = scaled as i64;
+        truncated - i64::from((truncated as f64) > scaled)
     }
 
     /// Adds one value; NaN is ignored (undefined in that iteration).
@@ -170,65 +182,77 @@ impl StreamingSummary {
             if self.max.total_cmp(&self.min).is_eq() {
                 return; // all values so far are equal: no grid needed yet
             }
-            // The first width that puts [min, max] in fewer than B/2 buckets.
+            // The narrowest width that puts [min, max] in B − 1 buckets: then
+            // span / (B − 2) <= w < 2 span / (B − 2).
             let span = self.max - self.min;
-            let mut exponent = (span / (STREAMING_BUCKETS / 2) as f64).log2().ceil() as i32;
-            exponent = exponent.clamp(-1074, 1023);
+            let mut exponent = (span / (STREAMING_BUCKETS - 2) as f64).log2().ceil() as i32;
+            // Keep both the width and its inverse normal numbers.
+            exponent = exponent.clamp(-1020, 1020);
             self.exponent = Some(exponent);
-            self.origin = self.bucket_of(self.min, exponent);
-            self.counts = vec![0; STREAMING_BUCKETS];
+            self.inverse_width = 2f64.powi(-exponent);
+            self.origin = self.bucket_of(self.min);
+            self.top = 0;
+            self.counts = vec![0u32; STREAMING_BUCKETS];
             // The earlier values were all equal to `shift` (or to the new min/max):
             // re-add them to the grid.
             let earlier = self.count - 1;
             let first = self.shift;
-            self.add_to_grid(first, earlier);
+            self.add_to_grid(first, u32::try_from(earlier).unwrap_or(u32::MAX));
             self.add_to_grid(x, 1);
             return;
         }
         self.add_to_grid(x, 1);
     }
 
-    fn add_to_grid(&mut self, x: f64, times: u64) {
+    fn add_to_grid(&mut self, x: f64, times: u32) {
         if times == 0 {
             return;
         }
+        const SPAN: i64 = STREAMING_BUCKETS as i64;
         loop {
-            let exponent = self.exponent.expect("grid exists");
-            let bucket = self.bucket_of(x, exponent);
-            let low = bucket.min(self.origin);
-            let high = bucket.max(self.origin + self.occupied_top());
-            if high - low < STREAMING_BUCKETS as i64 {
-                if bucket < self.origin {
-                    let shift = (self.origin - bucket) as usize;
-                    self.counts.rotate_right(shift);
-                    self.origin = bucket;
-                }
-                self.counts[(bucket - self.origin) as usize] += times;
+            let offset = self.bucket_of(x) - self.origin;
+            if (0..SPAN).contains(&offset) {
+                self.counts[offset as usize] = self.counts[offset as usize].saturating_add(times);
+                self.top = self.top.max(offset);
                 return;
             }
-            self.coarsen();
+            if offset < 0 && self.top - offset < SPAN {
+                // Below the window but the occupied span still fits: slide it down.
+                self.counts.rotate_right((-offset) as usize);
+                self.origin += offset;
+                self.top -= offset;
+                self.counts[0] = self.counts[0].saturating_add(times);
+                return;
+            }
+            self.coarsen_to_fit(offset + self.origin);
         }
     }
 
-    /// Offset of the highest occupied bucket from `origin`.
-    fn occupied_top(&self) -> i64 {
-        self.counts.iter().rposition(|&c| c > 0).unwrap_or(0) as i64
-    }
-
-    /// Doubles the bucket width, merging aligned pairs.
-    fn coarsen(&mut self) {
-        let exponent = self.exponent.expect("grid exists");
-        let new_origin = self.origin.div_euclid(2);
-        let mut merged = vec![0u64; STREAMING_BUCKETS];
+    /// Widens the buckets by the fewest doublings that fit `bucket` (an index at the
+    /// current width) and everything already held into the window, merging aligned
+    /// buckets in one pass: a stream whose first values lie close together may need
+    /// dozens of doublings at once, and each pass over the counts costs `B`.
+    fn coarsen_to_fit(&mut self, bucket: i64) {
+        let low = bucket.min(self.origin);
+        let high = bucket.max(self.origin + self.top);
+        let mut doublings = 1u32;
+        while (high >> doublings) - (low >> doublings) >= STREAMING_BUCKETS as i64 {
+            doublings += 1;
+        }
+        // Arithmetic shifts floor towards minus infinity, as bucket indices need.
+        let new_origin = self.origin >> doublings;
+        let mut merged = vec![0u32; STREAMING_BUCKETS];
         for (i, &c) in self.counts.iter().enumerate() {
             if c > 0 {
-                let index = (self.origin + i as i64).div_euclid(2) - new_origin;
-                merged[index as usize] += c;
+                let index = ((self.origin + i as i64) >> doublings) - new_origin;
+                merged[index as usize] = merged[index as usize].saturating_add(c);
             }
         }
+        self.top = ((self.origin + self.top) >> doublings) - new_origin;
         self.counts = merged;
         self.origin = new_origin;
-        self.exponent = Some(exponent + 1);
+        self.exponent = Some(self.exponent.expect("grid exists") + doublings as i32);
+        self.inverse_width *= 0.5f64.powi(doublings as i32);
     }
 
     /// The statistics so far; `None` before any defined value.
@@ -244,7 +268,7 @@ impl StreamingSummary {
         } else {
             ((self.sum_squares - n * mean_shifted * mean_shifted).max(0.0) / (n - 1.0)).sqrt()
         };
-        let [p5, p25, p50, p75, p95] = QUANTILES.map(|p| self.quantile(p));
+        let [p5, p25, p50, p75, p95] = self.quantiles();
         Some(Summary {
             mean,
             sd,
@@ -256,39 +280,62 @@ impl StreamingSummary {
         })
     }
 
-    /// Approximate type-7 quantile: interpolation between the approximate order
-    /// statistics around rank `h = (n − 1) p`.
-    fn quantile(&self, p: f64) -> f64 {
+    /// Approximate type-7 [`QUANTILES`]: interpolation between the approximate order
+    /// statistics around rank `h = (n − 1) p`, all found in one pass over the buckets.
+    fn quantiles(&self) -> [f64; 5] {
         if self.exponent.is_none() {
-            return self.min; // every value is equal
+            return [self.min; 5]; // every value is equal
         }
-        let h = (self.count - 1) as f64 * p;
-        let below = h.floor() as u64;
-        let above = (below + 1).min(self.count - 1);
-        let low = self.order_statistic(below);
-        low + (h - below as f64) * (self.order_statistic(above) - low)
+        let last = self.count - 1;
+        let bounds = QUANTILES.map(|p| {
+            let h = last as f64 * p;
+            let below = h.floor() as u64;
+            (h, below, (below + 1).min(last))
+        });
+        // The ten ranks, looked up in ascending order (a pair's upper rank may pass
+        // the next pair's lower one when there are few values).
+        let ranks: Vec<u64> = bounds.iter().flat_map(|&(_, lo, hi)| [lo, hi]).collect();
+        let mut sorted = ranks.clone();
+        sorted.sort_unstable();
+        let found = self.order_statistics(&sorted);
+        let values: Vec<f64> = ranks
+            .iter()
+            .map(|r| found[sorted.partition_point(|s| s < r)])
+            .collect();
+        let mut out = [0.0; 5];
+        for (q, &(h, below, _)) in bounds.iter().enumerate() {
+            let (low, high) = (values[2 * q], values[2 * q + 1]);
+            out[q] = low + (h - below as f64) * (high - low);
+        }
+        out
     }
 
-    /// The value of 0-based rank `rank`, placed within the bucket that holds it.
-    fn order_statistic(&self, rank: u64) -> f64 {
+    /// The values of ascending 0-based `ranks`, each placed within the bucket that
+    /// holds it (spread evenly over the bucket, clamped to [min, max]).
+    fn order_statistics(&self, ranks: &[u64]) -> Vec<f64> {
         let width = 2f64.powi(self.exponent.expect("grid exists"));
+        let mut out = Vec::with_capacity(ranks.len());
+        let mut next = 0;
         let mut before = 0u64;
         for (i, &c) in self.counts.iter().enumerate() {
-            if rank < before + c {
+            let c = u64::from(c);
+            while next < ranks.len() && ranks[next] < before + c {
                 let bucket_low = self.shift + (self.origin + i as i64) as f64 * width;
-                let within = ((rank - before) as f64 + 0.5) / c as f64;
+                let within = ((ranks[next] - before) as f64 + 0.5) / c as f64;
                 let estimate = (bucket_low + within * width).clamp(self.min, self.max);
                 // The estimate is within `width` of the true value; with whole numbers
                 // and buckets at most half a unit wide, rounding recovers it exactly.
-                return if self.all_integers && width <= 0.5 {
+                out.push(if self.all_integers && width <= 0.5 {
                     estimate.round()
                 } else {
                     estimate
-                };
+                });
+                next += 1;
             }
             before += c;
         }
-        self.max
+        out.resize(ranks.len(), self.max);
+        out
     }
 }
 
@@ -386,7 +433,7 @@ mod tests {
         let exact = summarise_exact(&mut values.clone()).unwrap();
         assert_eq!(approx.p95.to_bits(), exact.p95.to_bits());
         assert_eq!(approx.p50.to_bits(), exact.p50.to_bits());
-        // w < 4 (max − min) / (B − 2) < 1 for a span of 250, so w <= 0.5.
+        // w < 2 (max − min) / (B − 2) < 1 for a span of 250, so w <= 0.5.
         let counts: Vec<f64> = (0..999).map(|i| f64::from((i * 7919) % 251)).collect();
         let mut s = StreamingSummary::new();
         counts.iter().for_each(|&v| s.push(v));

@@ -369,3 +369,70 @@ fn run_defaults_to_out_slash_file_stem() {
         .success();
     assert!(root.path().join("out/my-icb/summary.csv").is_file());
 }
+
+#[test]
+fn run_with_variants_writes_compare_csv_and_names_every_row() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    run_example(&out, &["-n", "40", "-q"]);
+    let compare = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    assert!(
+        compare
+            .starts_with("scenario,base,level,entity,metric,mean,sd,p5,p25,p50,p75,p95,p_worse\n")
+    );
+    assert!(compare.contains(
+        "rollout twice as fast,\"Example ICB, moderate rollout\",provider,trust,income,"
+    ));
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    for name in [
+        "\"Example ICB, moderate rollout\",",
+        "rollout twice as fast,",
+        "contracts re-based after two years,",
+    ] {
+        assert!(
+            summary.lines().any(|l| l.starts_with(name)),
+            "no rows for {name}"
+        );
+    }
+}
+
+#[test]
+fn diff_lists_changed_paths_and_paired_differences() {
+    phbsim()
+        .args([
+            "diff",
+            "scenarios/example-icb.toml",
+            "scenarios/fast-rollout.toml",
+            "-n",
+            "30",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "cohorts.frequent-crisis.uptake.q\n      A: 0.3\n      B: 0.5",
+        ))
+        .stdout(predicate::str::contains(
+            "contracts.first_review\n      A: (default)\n      B: \"2027-10\"",
+        ))
+        .stdout(predicate::str::contains("B        safe-haven"));
+}
+
+#[test]
+fn diff_of_a_missing_or_invalid_file_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "bad.toml", "[scenario]\n");
+    phbsim()
+        .args(["diff", "scenarios/example-icb.toml", "missing.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot read scenario file missing.toml",
+        ));
+    phbsim()
+        .arg("diff")
+        .arg(&bad)
+        .arg("scenarios/example-icb.toml")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing required key `name`"));
+}

@@ -216,7 +216,8 @@ fn a_cohort_of_a_billion_people_or_more_runs_without_overflow() {
     }
 }
 
-/// A billion iterations of the example: some 3,300 output cells each, days of work.
+/// A billion iterations of the example (its base and variants: some 10,000 output
+/// cells per iteration): days of work.
 /// (A billion iterations of a scenario with a few hundred cells is within the limits:
 /// hours of computing, and it runs.)
 #[test]

@@ -95,7 +95,7 @@ fn interrupt_a_run(signal: &str, code: i32) {
     let out = previous_results(root.path());
     let before = contents(&out);
     let child = Command::new(binary())
-        .args(["run", "-n", "100000000", "-j", "2", "-q", "-o"])
+        .args(["run", "-n", "10000000", "-j", "2", "-q", "-o"])
         .arg(&out)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -3,11 +3,32 @@
 //! This is the program's edge, so it is the one place that prints. Exit codes follow
 //! SPEC section 5: 0 success (warnings included), 2 bad usage or bad input, 1 any
 //! other failure.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stderr)]
 
+/// Prints to standard output, ignoring a closed pipe (`phbsim diff ... | head` must
+/// not panic); the rest of the output simply has nowhere to go.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+mod diff;
 mod interrupt;
 mod render;
+mod report;
 mod run;
+mod sensitivity;
+mod stress;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -47,6 +68,18 @@ pub enum Command {
     Schema,
     /// Run a scenario (or the built-in example) and write its outputs.
     Run(run::RunArgs),
+    /// Show which parameters differ between two scenarios, then run both with common
+    /// random numbers and print the paired differences per provider.
+    Diff(diff::DiffArgs),
+    /// Rebuild report.html from an output directory of `run`.
+    Report(report::ReportArgs),
+    /// One-way sensitivity: each uncertain parameter at its P10 and P90, per provider
+    /// the change in income and P(distress); writes sensitivity.csv and report.html
+    /// (tornado charts).
+    Sensitivity(sensitivity::SensitivityArgs),
+    /// Reverse stress test: the value of a parameter at which a provider's
+    /// P(distress) reaches a target, with a 95% interval.
+    Stress(stress::StressArgs),
 }
 
 /// How a command failed: the exit code and what to print (nothing when the details
@@ -81,8 +114,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Validate { files } => validate(&files),
         Command::Init { file, force } => init(file, force),
         Command::Run(args) => run::run_command(args),
+        Command::Diff(args) => diff::diff_command(args),
+        Command::Report(args) => report::report_command(args),
+        Command::Sensitivity(args) => sensitivity::sensitivity_command(args),
+        Command::Stress(args) => stress::stress_command(args),
         Command::Schema => {
-            println!("{}", json_schema());
+            outln!("{}", json_schema());
             Ok(())
         }
     }
@@ -128,7 +165,7 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
         match load::load(Some(file)) {
             Ok((source, validated)) => {
                 print_warnings(&source, &validated.warnings);
-                println!(
+                outln!(
                     "{}: valid ({} warning(s))",
                     file.display(),
                     validated.warnings.len()
@@ -149,7 +186,7 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
 
 fn init(file: Option<PathBuf>, force: bool) -> Result<(), Failure> {
     let Some(path) = file else {
-        print!("{STARTER}");
+        out!("{STARTER}");
         return Ok(());
     };
     if path.exists() && !force {

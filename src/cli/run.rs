@@ -1,5 +1,5 @@
-//! `phbsim run`: validate, simulate in parallel, write the outputs atomically, print
-//! the provider table.
+//! `phbsim run`: validate, simulate in parallel, write the outputs (CSV tables, manifest,
+//! scenario, report) atomically, print the provider table.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -13,7 +13,9 @@ use crate::estimate::Estimate;
 use crate::output::directory::{OutputError, Written, check_destination, write_atomically_unless};
 use crate::output::manifest::{Manifest, sha256_hex};
 use crate::output::{tables, terminal};
-use crate::run::{RunSettings, run_unless};
+use crate::report::{self, data::OutputFiles};
+use crate::run::{RunSettings, run_set_unless};
+use crate::scenario::Scenario;
 use crate::scenario::load;
 
 /// Arguments of `phbsim run`.
@@ -41,19 +43,19 @@ pub struct RunArgs {
     pub allow_large: bool,
 }
 
-fn output_error(error: OutputError) -> Failure {
+pub(super) fn output_error(error: OutputError) -> Failure {
     match error {
         OutputError::Foreign { .. } => Failure::bad_input(error.to_string()),
         OutputError::Io { .. } => Failure::other(error.to_string()),
     }
 }
 
-fn now_rfc3339() -> String {
+pub(super) fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
 /// The default output directory: `out/<file stem>`.
-fn default_output(scenario_name: &Path) -> PathBuf {
+pub(super) fn default_output(scenario_name: &Path) -> PathBuf {
     let stem = scenario_name.file_stem().map_or_else(
         || "scenario".to_string(),
         |s| s.to_string_lossy().into_owned(),
@@ -80,7 +82,10 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         |n| n as usize,
     );
     if !args.allow_large {
-        Estimate::of(&scenario, &settings)
+        let all: Vec<&Scenario> = std::iter::once(&scenario)
+            .chain(validated.variants.iter().map(|v| &v.scenario))
+            .collect();
+        Estimate::of(&all, &settings)
             .check(threads)
             .map_err(|too_large| Failure::bad_input(too_large.to_string()))?;
     }
@@ -116,16 +121,20 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     };
     let started = now_rfc3339();
     let clock = Instant::now();
-    let result = pool.install(|| {
-        run_unless(
-            &scenario,
+    let scenarios: Vec<&Scenario> = std::iter::once(&scenario)
+        .chain(validated.variants.iter().map(|v| &v.scenario))
+        .collect();
+    let set = pool.install(|| {
+        run_set_unless(
+            &scenarios,
             settings,
             &|done| bar.set_position(done),
             interrupt.flag(),
         )
     });
     bar.finish_and_clear();
-    let result = result.map_err(|_| interrupted())?;
+    let set = set.map_err(|_| interrupted())?;
+    let result = &set.runs[0];
     let elapsed = clock.elapsed().as_secs_f64();
 
     let manifest = Manifest {
@@ -140,22 +149,59 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         seed_overridden: args.seed.is_some(),
         threads,
         exact_percentiles: result.exact_percentiles,
+        variants: validated.variants.iter().map(|v| v.name.clone()).collect(),
         started,
         finished: now_rfc3339(),
         elapsed_seconds: elapsed,
     };
+    let named: Vec<tables::Named<'_>> = scenarios
+        .iter()
+        .zip(&set.runs)
+        .map(|(s, result)| tables::Named {
+            name: &s.name,
+            scenario: s,
+            result,
+        })
+        .collect();
+    let format_error = |file: &'static str| {
+        move |e: csv::Error| Failure::other(format!("cannot format {file}: {e}"))
+    };
     let mut months = Vec::new();
-    tables::write_months(&mut months, &scenario.name, &scenario, &result)
-        .map_err(|e| Failure::other(format!("cannot format months.csv: {e}")))?;
+    tables::write_months(&mut months, &named).map_err(format_error("months.csv"))?;
     let mut summary = Vec::new();
-    tables::write_summary(&mut summary, &scenario.name, &result)
-        .map_err(|e| Failure::other(format!("cannot format summary.csv: {e}")))?;
-    let files = [
+    tables::write_summary(&mut summary, &named).map_err(format_error("summary.csv"))?;
+    let compare = if set.comparisons.is_empty() {
+        None
+    } else {
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        let mut compare = Vec::new();
+        tables::write_compare(&mut compare, &scenario.name, &set, &names)
+            .map_err(format_error("compare.csv"))?;
+        Some(compare)
+    };
+    let manifest = manifest.to_json();
+    // The report is built from the very bytes written beside it, as `phbsim report`
+    // builds it from the files, so the two are identical.
+    let outputs = OutputFiles {
+        manifest: &manifest,
+        scenario: &source.text,
+        summary: &summary,
+        months: &months,
+        compare: compare.as_deref(),
+    };
+    let report = report::parse_outputs(&output, outputs)
+        .map(|data| report::build(&data))
+        .map_err(|e| Failure::other(format!("cannot build report.html: {e}")))?;
+    let mut files = vec![
         ("months.csv", months),
         ("summary.csv", summary),
-        ("manifest.json", manifest.to_json().into_bytes()),
+        ("manifest.json", manifest.into_bytes()),
         ("scenario.toml", source.text.clone().into_bytes()),
+        ("report.html", report.into_bytes()),
     ];
+    if let Some(compare) = compare {
+        files.push(("compare.csv", compare));
+    }
     if write_atomically_unless(&output, &files, interrupt.flag()).map_err(output_error)?
         == Written::Cancelled
     {
@@ -168,13 +214,18 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
             scenario.start,
             scenario.month_label(scenario.months - 1)
         );
-        print!(
+        out!(
             "{}",
-            terminal::render(&result, &horizon, &output.display().to_string())
+            terminal::render(result, &horizon, &output.display().to_string())
         );
-        println!(
+        if !set.comparisons.is_empty() {
+            let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+            out!("{}", terminal::render_comparisons(&set, &names));
+        }
+        outln!(
             "{} iterations in {:.2} s on {threads} thread(s)",
-            settings.iterations, elapsed
+            settings.iterations,
+            elapsed
         );
     }
     Ok(())

@@ -108,39 +108,57 @@ impl Distribution {
     /// which Rust takes from the platform's maths library, so another OS may differ
     /// in the last bit.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        let fallback = self.mean();
+        self.sampler().sample(rng)
+    }
+
+    /// A sampler with the distribution's constants worked out once, for many draws
+    /// (each new holder's budget); its draws are exactly those of [`Self::sample`].
+    pub fn sampler(&self) -> Sampler {
+        let fallback = || Sampler::Constant(self.mean());
+        let built = |sampler: Option<Sampler>| sampler.unwrap_or_else(fallback);
         match *self {
-            Distribution::Fixed(value) => value,
-            Distribution::Uniform { min, max } => {
-                draw(rand::distr::Uniform::new(min, max), fallback, rng)
-            }
-            Distribution::Triangular { min, mode, max } => {
-                draw(rand_distr::Triangular::new(min, max, mode), fallback, rng)
-            }
-            Distribution::Pert { min, mode, max } => draw(
+            Distribution::Fixed(value) => Sampler::Constant(value),
+            Distribution::Uniform { min, max } => built(
+                rand::distr::Uniform::new(min, max)
+                    .ok()
+                    .map(Sampler::Uniform),
+            ),
+            Distribution::Triangular { min, mode, max } => built(
+                rand_distr::Triangular::new(min, max, mode)
+                    .ok()
+                    .map(Sampler::Triangular),
+            ),
+            Distribution::Pert { min, mode, max } => built(
                 rand_distr::Pert::new(min, max)
                     .with_shape(PERT_LAMBDA)
-                    .with_mode(mode),
-                fallback,
-                rng,
+                    .with_mode(mode)
+                    .ok()
+                    .map(Sampler::Pert),
             ),
             Distribution::Normal { mean, sd } => {
-                draw(rand_distr::Normal::new(mean, sd), fallback, rng)
+                built(rand_distr::Normal::new(mean, sd).ok().map(Sampler::Normal))
             }
-            Distribution::LogNormal { mean, sd } => match lognormal_log_params(mean, sd) {
-                Some((mu, sigma)) => draw(rand_distr::LogNormal::new(mu, sigma), fallback, rng),
-                None => fallback,
-            },
+            Distribution::LogNormal { mean, sd } => built(
+                lognormal_log_params(mean, sd)
+                    .and_then(|(mu, sigma)| rand_distr::LogNormal::new(mu, sigma).ok())
+                    .map(Sampler::LogNormal),
+            ),
             Distribution::Interval { low, high } => {
                 let (centre, sd) = interval_normal(low, high);
-                draw(rand_distr::Normal::new(centre, sd), fallback, rng)
+                built(
+                    rand_distr::Normal::new(centre, sd)
+                        .ok()
+                        .map(Sampler::Normal),
+                )
             }
             Distribution::Beta { alpha, beta } => {
-                draw(rand_distr::Beta::new(alpha, beta), fallback, rng)
+                built(rand_distr::Beta::new(alpha, beta).ok().map(Sampler::Beta))
             }
-            Distribution::Gamma { shape, scale } => {
-                draw(rand_distr::Gamma::new(shape, scale), fallback, rng)
-            }
+            Distribution::Gamma { shape, scale } => built(
+                rand_distr::Gamma::new(shape, scale)
+                    .ok()
+                    .map(Sampler::Gamma),
+            ),
         }
     }
 
@@ -257,9 +275,14 @@ impl Distribution {
         let (mean, variance) = standard
             .family
             .clamped_moments(standard.standard_value(lo), standard.standard_value(hi));
+        // Rounding in `E[Z^2] - E[Z]^2` can leave the exact bounds of a variable
+        // confined to [lo, hi]: its mean lies in it and its variance is at most
+        // (hi - lo)^2 / 4 (Popoviciu). Regression: a gamma with mean 3e8 clamped to
+        // [0, 3.4] came out with a variance above that bound.
+        let width = hi - lo;
         (
-            standard.loc + standard.scale * mean,
-            standard.scale * standard.scale * variance,
+            (standard.loc + standard.scale * mean).clamp(lo, hi),
+            (standard.scale * standard.scale * variance).clamp(0.0, width * width / 4.0),
         )
     }
 
@@ -309,14 +332,35 @@ impl Distribution {
 }
 
 /// One draw from `sampler`, or `fallback` if its constructor failed.
-fn draw<D, E, R>(sampler: Result<D, E>, fallback: f64, rng: &mut R) -> f64
-where
-    D: rand_distr::Distribution<f64>,
-    R: Rng + ?Sized,
-{
-    match sampler {
-        Ok(sampler) => sampler.sample(rng),
-        Err(_) => fallback,
+/// A [`Distribution`] ready to draw from (see [`Distribution::sampler`]). Invalid
+/// parameters (rejected by the validator, so only reachable through the library)
+/// give a constant: the mean, never a panic mid-run.
+#[derive(Debug, Clone)]
+pub enum Sampler {
+    Constant(f64),
+    Uniform(rand::distr::Uniform<f64>),
+    Triangular(rand_distr::Triangular<f64>),
+    Pert(rand_distr::Pert<f64>),
+    Normal(rand_distr::Normal<f64>),
+    LogNormal(rand_distr::LogNormal<f64>),
+    Beta(rand_distr::Beta<f64>),
+    Gamma(rand_distr::Gamma<f64>),
+}
+
+impl Sampler {
+    /// One draw; a constant consumes no randomness.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        use rand_distr::Distribution as _;
+        match self {
+            Sampler::Constant(value) => *value,
+            Sampler::Uniform(d) => d.sample(rng),
+            Sampler::Triangular(d) => d.sample(rng),
+            Sampler::Pert(d) => d.sample(rng),
+            Sampler::Normal(d) => d.sample(rng),
+            Sampler::LogNormal(d) => d.sample(rng),
+            Sampler::Beta(d) => d.sample(rng),
+            Sampler::Gamma(d) => d.sample(rng),
+        }
     }
 }
 

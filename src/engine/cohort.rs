@@ -79,7 +79,10 @@ pub(crate) fn budget_total<R: Rng + ?Sized>(
     match budget.dist {
         _ if k == 0 => 0.0,
         Distribution::Fixed(value) => k as f64 * value,
-        ref dist if k < BUDGET_EXACT_DRAWS_BELOW => (0..k).map(|_| dist.sample(rng).max(0.0)).sum(),
+        ref dist if k < BUDGET_EXACT_DRAWS_BELOW => {
+            let sampler = dist.sampler();
+            (0..k).map(|_| sampler.sample(rng).max(0.0)).sum()
+        }
         _ => {
             let mean = budget.clamped_mean.max(0.0);
             let variance = budget.clamped_variance.max(0.0);

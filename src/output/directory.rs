@@ -180,6 +180,25 @@ fn stage_and_swap(
     Ok(Written::All)
 }
 
+/// Replaces one file of an existing output directory atomically: the bytes go to a
+/// temporary file in `dir`, are synced, then renamed over `name`, so a reader sees the
+/// old file or the new one, never half of one (`phbsim report` rewriting report.html).
+pub fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    let temp = dir.join(format!(".{name}.phbsim-tmp-{}", std::process::id()));
+    let target = dir.join(name);
+    let result = fs::File::create(&temp)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .map_err(io_error(&temp))
+        .and_then(|()| fs::rename(&temp, &target).map_err(io_error(&target)));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +213,31 @@ mod tests {
             fs::read_to_string(dir.path().join("thesis.docx")).unwrap(),
             "precious"
         );
+    }
+
+    #[test]
+    fn replace_file_swaps_one_file_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("report.html"), "old").unwrap();
+        fs::write(dir.path().join("months.csv"), "kept").unwrap();
+        replace_file(dir.path(), "report.html", b"new").unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("report.html")).unwrap(),
+            "new"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("months.csv")).unwrap(),
+            "kept"
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn replace_file_in_a_missing_directory_fails_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("gone");
+        let err = replace_file(&missing, "report.html", b"x").unwrap_err();
+        assert!(matches!(err, OutputError::Io { .. }), "{err}");
     }
 
     #[test]
@@ -238,6 +282,7 @@ mod tests {
                 seed_overridden: false,
                 threads: 1,
                 exact_percentiles: true,
+                variants: Vec::new(),
                 started: String::new(),
                 finished: String::new(),
                 elapsed_seconds: 0.0,

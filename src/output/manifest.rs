@@ -22,6 +22,9 @@ pub struct Manifest {
     pub threads: usize,
     /// Whether percentiles are exact type 7 or within SPEC section 6's bound.
     pub exact_percentiles: bool,
+    /// Names of the variants run beside the base, in file order.
+    #[serde(default)]
+    pub variants: Vec<String>,
     /// RFC 3339, UTC.
     pub started: String,
     pub finished: String,

@@ -3,5 +3,6 @@
 
 pub mod directory;
 pub mod manifest;
+pub mod sensitivity;
 pub mod tables;
 pub mod terminal;

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use crate::run::RunResult;
+use crate::run::{RunResult, SetResult};
 use crate::scenario::Scenario;
 use crate::stats::Summary;
 
@@ -29,35 +29,42 @@ pub fn format_number(value: f64) -> String {
     }
 }
 
-/// Writes `months.csv`: one row per scenario × entity × month × metric.
-pub fn write_months(
-    out: &mut impl Write,
-    scenario_name: &str,
-    scenario: &Scenario,
-    result: &RunResult,
-) -> csv::Result<()> {
+/// One scenario's results as the tables name them.
+#[derive(Debug, Clone, Copy)]
+pub struct Named<'a> {
+    /// The `scenario` column: the scenario's or the variant's name.
+    pub name: &'a str,
+    pub scenario: &'a Scenario,
+    pub result: &'a RunResult,
+}
+
+/// Writes `months.csv`: one row per scenario × entity × month × metric, the base's
+/// rows first, then each variant's.
+pub fn write_months(out: &mut impl Write, runs: &[Named<'_>]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     let mut header = vec!["scenario", "level", "entity", "month", "metric"];
     header.extend(STAT_COLUMNS);
     writer.write_record(&header)?;
-    let months = result.layout.months();
-    let labels: Vec<String> = (0..months as u32)
-        .map(|t| scenario.month_label(t).to_string())
-        .collect();
-    for (series, name) in result.layout.monthly_names().iter().enumerate() {
-        for (t, label) in labels.iter().enumerate() {
-            let stats = stat_fields(&result.monthly[series * months + t]);
-            writer.write_record(
-                [
-                    scenario_name,
-                    name.level.as_str(),
-                    &name.entity,
-                    label,
-                    name.metric,
-                ]
-                .into_iter()
-                .chain(stats.iter().map(String::as_str)),
-            )?;
+    for run in runs {
+        let months = run.result.layout.months();
+        let labels: Vec<String> = (0..months as u32)
+            .map(|t| run.scenario.month_label(t).to_string())
+            .collect();
+        for (series, name) in run.result.layout.monthly_names().iter().enumerate() {
+            for (t, label) in labels.iter().enumerate() {
+                let stats = stat_fields(&run.result.monthly[series * months + t]);
+                writer.write_record(
+                    [
+                        run.name,
+                        name.level.as_str(),
+                        &name.entity,
+                        label,
+                        name.metric,
+                    ]
+                    .into_iter()
+                    .chain(stats.iter().map(String::as_str)),
+                )?;
+            }
         }
     }
     writer.flush()?;
@@ -65,27 +72,56 @@ pub fn write_months(
 }
 
 /// Writes `summary.csv`: one row per scenario × entity × metric over the horizon.
-pub fn write_summary(
-    out: &mut impl Write,
-    scenario_name: &str,
-    result: &RunResult,
-) -> csv::Result<()> {
+pub fn write_summary(out: &mut impl Write, runs: &[Named<'_>]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     let mut header = vec!["scenario", "level", "entity", "metric"];
     header.extend(STAT_COLUMNS);
     writer.write_record(&header)?;
-    for (index, name) in result.layout.summary_names().iter().enumerate() {
-        let stats = stat_fields(&result.summary[index]);
-        writer.write_record(
-            [
-                scenario_name,
-                name.level.as_str(),
-                &name.entity,
-                name.metric,
-            ]
-            .into_iter()
-            .chain(stats.iter().map(String::as_str)),
-        )?;
+    for run in runs {
+        for (index, name) in run.result.layout.summary_names().iter().enumerate() {
+            let stats = stat_fields(&run.result.summary[index]);
+            writer.write_record(
+                [run.name, name.level.as_str(), &name.entity, name.metric]
+                    .into_iter()
+                    .chain(stats.iter().map(String::as_str)),
+            )?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Writes `compare.csv`: for each variant against the base, per provider and
+/// commissioner summary metric, the paired difference (variant − base) over
+/// iterations and the probability that the variant is worse for whoever bears it.
+pub fn write_compare(
+    out: &mut impl Write,
+    base_name: &str,
+    set: &SetResult,
+    names: &[&str],
+) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = vec!["scenario", "base", "level", "entity", "metric"];
+    header.extend(STAT_COLUMNS);
+    header.push("p_worse");
+    writer.write_record(&header)?;
+    for comparison in &set.comparisons {
+        for (k, metric) in comparison.metrics.iter().enumerate() {
+            let stats = stat_fields(&comparison.difference[k]);
+            let p_worse = format_number(comparison.p_worse[k]);
+            writer.write_record(
+                [
+                    names[comparison.variant],
+                    base_name,
+                    metric.name.level.as_str(),
+                    &metric.name.entity,
+                    metric.name.metric,
+                ]
+                .into_iter()
+                .chain(stats.iter().map(String::as_str))
+                .chain([p_worse.as_str()]),
+            )?;
+        }
     }
     writer.flush()?;
     Ok(())

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::engine::Level;
-use crate::run::RunResult;
+use crate::run::{RunResult, SetResult};
 use crate::stats::Summary;
 
 /// Money for people: `£12.3m`, `£450k`, `£900`.
@@ -86,6 +86,62 @@ pub fn render(result: &RunResult, horizon_label: &str, output_dir: &str) -> Stri
         );
     }
     let _ = writeln!(out, "outputs: {output_dir}");
+    out
+}
+
+/// Per variant and provider: the paired change in income over the horizon (mean and
+/// P5–P95), the change in P(distress), and how often the variant lowers income.
+pub fn render_comparisons(set: &SetResult, names: &[&str]) -> String {
+    let mut out = String::new();
+    let width = names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "\nvariants against the base (paired, common random numbers):"
+    );
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:<16}  {:>12}  {:>23}  {:>11}  {:>12}",
+        "variant", "provider", "Δ income", "Δ income P5 – P95", "Δ P(distr.)", "P(less inc.)"
+    );
+    for comparison in &set.comparisons {
+        let find = |entity: &str, metric: &str| {
+            comparison
+                .metrics
+                .iter()
+                .position(|m| m.name.entity == entity && m.name.metric == metric)
+        };
+        let providers: Vec<&str> = comparison
+            .metrics
+            .iter()
+            .filter(|m| m.name.level == Level::Provider && m.name.metric == "income")
+            .map(|m| m.name.entity.as_str())
+            .collect();
+        for provider in providers {
+            let income = find(provider, "income");
+            let (mean, band, p_less) = income
+                .and_then(|k| comparison.difference[k].map(|d| (d, comparison.p_worse[k])))
+                .map_or((String::new(), String::new(), String::new()), |(d, p)| {
+                    (
+                        money(d.mean),
+                        format!("{} – {}", money(d.p5), money(d.p95)),
+                        percent(p),
+                    )
+                });
+            let distress = find(provider, "distressed")
+                .and_then(|k| comparison.difference[k])
+                .map_or(String::new(), |d| format!("{:+.1} pts", d.mean * 100.0));
+            let _ = writeln!(
+                out,
+                "{:<width$}  {provider:<16}  {mean:>12}  {band:>23}  {distress:>11}  {p_less:>12}",
+                names[comparison.variant]
+            );
+        }
+    }
     out
 }
 

@@ -7,12 +7,15 @@
 
 mod checks;
 mod parse;
+pub mod paths;
 mod problem;
 mod reader;
 mod types;
+pub mod variants;
 mod write;
 
 pub use parse::{Validated, parse_scenario};
+pub use problem::nearest;
 pub use problem::{Problem, Severity, line_column};
 pub use types::*;
 pub mod load;

@@ -13,44 +13,91 @@ use crate::scenario::checks::{self, IdCheck, PendingRef};
 use crate::scenario::problem::{Problem, nearest};
 use crate::scenario::reader::{Problems, TableReader, Value, kind_of, read_distribution};
 use crate::scenario::types::*;
+use crate::scenario::variants::{self, Variant, VariantSpec};
 
-/// A validated scenario and the warnings found on the way.
+/// A validated scenario, its variants and the warnings found on the way.
 #[derive(Debug, Clone)]
 pub struct Validated {
     pub scenario: Scenario,
+    /// `[[variants]]` and the expansion of `[[sweeps]]`, in file order.
+    pub variants: Vec<Variant>,
     pub warnings: Vec<Problem>,
 }
 
-/// Parses and validates scenario text. `Err` holds every problem found (errors and
-/// warnings), in file order; `Ok` holds the scenario and its warnings.
+/// Parses and validates scenario text, variants included. `Err` holds every problem
+/// found (errors and warnings) in file order; `Ok` the scenario and its warnings.
 pub fn parse_scenario(text: &str) -> Result<Validated, Vec<Problem>> {
+    let (plain, base) = parse_base(text);
+    let (scenario, warnings, specs) = base?;
+    if specs.is_empty() {
+        return Ok(Validated {
+            scenario,
+            variants: Vec::new(),
+            warnings,
+        });
+    }
+    let mut base_doc = plain;
+    base_doc.remove("variants");
+    base_doc.remove("sweeps");
+    let mut problems = warnings.clone();
+    let variants = variants::build(
+        specs,
+        &scenario.name,
+        &base_doc,
+        &warnings,
+        |variant_text| parse_base(variant_text).1.map(|(s, w, _)| (s, w)),
+        &mut problems,
+    );
+    sort_by_place(&mut problems);
+    if problems.iter().any(Problem::is_error) {
+        return Err(problems);
+    }
+    Ok(Validated {
+        scenario,
+        variants,
+        warnings: problems,
+    })
+}
+
+fn sort_by_place(problems: &mut [Problem]) {
+    problems.sort_by_key(|p| (p.span.as_ref().map_or(0, |s| s.start), p.severity));
+}
+
+/// What [`parse_base`] finds: the scenario, its warnings and its variants' specs.
+type BaseResult = Result<(Scenario, Vec<Problem>, Vec<VariantSpec>), Vec<Problem>>;
+
+/// Parses and validates one scenario without building its variants; also returns the
+/// plain TOML document (empty when the text is not TOML).
+fn parse_base(text: &str) -> (toml::Table, BaseResult) {
     if let Some(problem) = forbidden_character(text) {
-        return Err(vec![problem]);
+        return (toml::Table::new(), Err(vec![problem]));
     }
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
-        return Err(syntax_errors
+        let problems = syntax_errors
             .into_iter()
             .map(|error| syntax_problem(text, error.message().trim(), error.span()))
-            .collect());
+            .collect();
+        return (toml::Table::new(), Err(problems));
     }
+    let plain: toml::Table = toml::from_str(text).unwrap_or_default();
     let mut problems = Problems::default();
     let mut ids = IdCheck::default();
-    let scenario = read_document(document.get_ref(), &mut problems, &mut ids);
-    let scenario = scenario.and_then(|mut s| {
+    let read = read_document(document.get_ref(), &plain, &mut problems, &mut ids);
+    let scenario = read.map(|(mut s, specs)| {
         checks::resolve(&mut s, &ids, &mut problems);
         checks::cross_checks(&s, &ids, &mut problems);
-        (!problems.has_errors()).then_some(s)
+        (s, specs)
     });
     let mut list = problems.list;
-    list.sort_by_key(|p| (p.span.as_ref().map_or(0, |s| s.start), p.severity));
-    match scenario {
-        Some(scenario) if !list.iter().any(Problem::is_error) => Ok(Validated {
-            scenario,
-            warnings: list,
-        }),
+    sort_by_place(&mut list);
+    let result = match scenario {
+        Some((scenario, specs)) if !list.iter().any(Problem::is_error) => {
+            Ok((scenario, list, specs))
+        }
         _ => Err(list),
-    }
+    };
+    (plain, result)
 }
 
 /// The first character no TOML file may hold raw: a control character other than tab
@@ -160,9 +207,10 @@ fn starts_its_line(text: &str, offset: usize) -> bool {
 /// Bookkeeping of spans the cross-checks need.
 fn read_document(
     root: &DeTable<'_>,
+    plain: &toml::Table,
     problems: &mut Problems,
     ids: &mut IdCheck,
-) -> Option<Scenario> {
+) -> Option<(Scenario, Vec<VariantSpec>)> {
     let whole_file = 0..0;
     let mut top = TableReader::new(root, whole_file.clone(), "");
     if let Some((version, span)) = top.integer(problems, "schema_version", 0, i128::from(i64::MAX))
@@ -224,9 +272,10 @@ fn read_document(
             .collect(),
         None => Vec::new(),
     };
+    let specs = variants::read_specs(&mut top, plain, problems);
     top.finish(problems);
     let header = header??;
-    Some(Scenario {
+    let scenario = Scenario {
         name: header.name,
         description: header.description,
         start: header.start,
@@ -237,7 +286,8 @@ fn read_document(
         budget_forms,
         providers,
         cohorts,
-    })
+    };
+    Some((scenario, specs))
 }
 
 /// The entries of an array of tables; anything else in it is reported.

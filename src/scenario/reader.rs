@@ -5,6 +5,7 @@
 //! the first. It remembers which keys were asked for, so [`TableReader::finish`] can
 //! name each unknown key together with the nearest valid one.
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use toml::Spanned;
@@ -18,10 +19,21 @@ use crate::scenario::types::{Uncertain, ValueRange, YearMonth};
 #[derive(Debug, Default)]
 pub struct Problems {
     pub list: Vec<Problem>,
+    /// Spans of the errors in `list`, for [`Problems::has_errors_at`]: a file with
+    /// 10^5 cohorts may hold 10^5 warnings, and a scan of `list` per value would make
+    /// validation quadratic.
+    error_spans: BTreeSet<(usize, usize)>,
+    errors: usize,
 }
 
 impl Problems {
     pub fn push(&mut self, problem: Problem) {
+        if problem.is_error() {
+            self.errors += 1;
+            if let Some(span) = &problem.span {
+                self.error_spans.insert((span.start, span.end));
+            }
+        }
         self.list.push(problem);
     }
 
@@ -30,7 +42,7 @@ impl Problems {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.list.iter().any(Problem::is_error)
+        self.errors > 0
     }
 }
 
@@ -607,12 +619,9 @@ impl Problems {
     /// Whether an error was already reported inside `span` (to avoid piling a second
     /// complaint on the same value).
     pub fn has_errors_at(&self, span: &Range<usize>) -> bool {
-        self.list.iter().any(|p| {
-            p.is_error()
-                && p.span
-                    .as_ref()
-                    .is_some_and(|s| s.start >= span.start && s.end <= span.end)
-        })
+        self.error_spans
+            .range((span.start, 0)..=(span.end, usize::MAX))
+            .any(|&(_, end)| end <= span.end)
     }
 }
 

@@ -25,6 +25,32 @@ pub struct ScenarioFile {
     pub providers: Vec<ProviderTable>,
     #[serde(default)]
     pub cohorts: Vec<CohortTable>,
+    #[serde(default)]
+    pub variants: Vec<VariantTable>,
+    #[serde(default)]
+    pub sweeps: Vec<SweepTable>,
+}
+
+/// `[[variants]]`: a named set of changes to the base scenario, run beside it.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariantTable {
+    pub name: String,
+    pub description: Option<String>,
+    /// Values by path, e.g. `"cohorts.frequent-crisis.uptake.q" = 0.5`; any value a
+    /// scenario accepts at that place.
+    pub set: BTreeMap<String, serde_json::Value>,
+}
+
+/// `[[sweeps]]`: one variant per value of one path.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SweepTable {
+    pub path: String,
+    /// Prefix of the variants' names (default: the path).
+    pub name: Option<String>,
+    #[schemars(length(min = 1))]
+    pub values: Vec<serde_json::Value>,
 }
 
 /// `[scenario]`: name, time frame, iterations and seed.

@@ -719,6 +719,107 @@ fn example_files_validate() {
     }
 }
 
+/// `BASE` with `extra` appended (variants and sweeps go at the end of a file).
+fn with(extra: &str) -> String {
+    format!("{BASE}\n{extra}")
+}
+
+#[test]
+fn variants_are_built_by_path_and_named() {
+    let text = with(
+        r#"[[variants]]
+name = "faster"
+set = { "cohorts.frequent-crisis.uptake.q" = 0.5, "providers.trust.services.crisis.pass_through" = { dist = "uniform", min = 0.9, max = 1.0 } }
+
+[[sweeps]]
+path = "cohorts.recovery.uptake.monthly"
+values = [0.01, 0.05]
+"#,
+    );
+    let validated = parse_scenario(&text).unwrap_or_else(|p| panic!("{p:#?}"));
+    let names: Vec<&str> = validated.variants.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "faster",
+            "cohorts.recovery.uptake.monthly=0.01",
+            "cohorts.recovery.uptake.monthly=0.05"
+        ]
+    );
+    let faster = &validated.variants[0].scenario;
+    assert_eq!(faster.name, "faster");
+    match &faster.cohorts[0].uptake.model {
+        UptakeModel::Bass { q, .. } => assert_eq!(q.fixed_value(), Some(0.5)),
+        other => panic!("{other:?}"),
+    }
+    // Everything not set is the base's, paths and streams included.
+    assert_eq!(faster.cohorts[1], validated.scenario.cohorts[1]);
+    assert_eq!(faster.providers[1], validated.scenario.providers[1]);
+}
+
+#[test]
+fn variant_paths_are_checked_with_a_suggestion() {
+    let text =
+        with("[[variants]]\nname = \"v\"\nset = { \"cohorts.frequent-crisys.size\" = 10 }\n");
+    rejects(
+        &text,
+        "did you mean `frequent-crisis`?",
+        "\"cohorts.frequent-crisys.size\"",
+    );
+    let text = with(
+        "[[variants]]\nname = \"v\"\nset = { \"providers.trust.services.crisis.passthrough\" = 1 }\n",
+    );
+    rejects(
+        &text,
+        "did you mean `pass_through`?",
+        "\"providers.trust.services.crisis.passthrough\"",
+    );
+    let text = with("[[variants]]\nname = \"v\"\nset = { \"provders.trust.reserves\" = 1 }\n");
+    rejects(
+        &text,
+        "did you mean `providers`?",
+        "\"provders.trust.reserves\"",
+    );
+}
+
+#[test]
+fn variant_values_are_validated_like_the_base() {
+    let text =
+        with("[[variants]]\nname = \"v\"\nset = { \"cohorts.recovery.return_rate\" = 1.5 }\n");
+    rejects(
+        &text,
+        "variant `v`: `return_rate` is 1.5; it must be between 0 and 1",
+        "\"cohorts.recovery.return_rate\"",
+    );
+    let text = with("[[sweeps]]\npath = \"scenario.months\"\nvalues = [12, 0]\n");
+    rejects(
+        &text,
+        "variant `scenario.months=0`: `months` is 0",
+        "\"scenario.months\"",
+    );
+}
+
+#[test]
+fn variants_need_unique_names_and_sweeps_values() {
+    let text =
+        with("[[variants]]\nname = \"v\"\nset = {}\n\n[[variants]]\nname = \"v\"\nset = { }\n");
+    rejects(
+        &text,
+        "variant name `v` is used twice",
+        "name = \"v\"\nset = { }",
+    );
+    let text = with("[[sweeps]]\npath = \"cohorts.recovery.size\"\nvalues = []\n");
+    rejects(&text, "a sweep needs at least one value", "values = []");
+    let text = with("[[variants]]\nname = \"Rules test\"\nset = {}\n");
+    rejects(
+        &text,
+        "variant name `Rules test` is used twice",
+        "name = \"Rules test\"\nset",
+    );
+    let text = with("[[variants]]\nnam = \"v\"\nset = {}\n");
+    rejects(&text, "did you mean `name`?", "nam = ");
+}
+
 /// Every shipped scenario, written back out by [`Scenario::to_toml`] and parsed
 /// again, is the same scenario (and writing it again gives the same text).
 #[test]
@@ -770,4 +871,21 @@ fn defaults_and_mixed_shares_survive_writing_and_reading_back() {
     assert!(scenario.cohorts[1].forms_defaulted);
     let again = parse_scenario(&scenario.to_toml()).expect("valid").scenario;
     assert_eq!(again, scenario, "{}", scenario.to_toml());
+}
+
+/// Regression: every cohort's warning used to be scanned again for each later value,
+/// so validating 10^5 cohorts took over 15 minutes. 10,000 warned cohorts must
+/// validate (a quadratic scan would do 10^8 comparisons here).
+#[test]
+fn many_warnings_do_not_make_validation_quadratic() {
+    let mut text = String::from(
+        "[scenario]\nname = \"many\"\nstart = \"2027-04\"\nmonths = 12\n\n[[providers]]\nid = \"p\"\n\n[[providers.services]]\nid = \"s\"\npayment = \"activity\"\nunit_price = 1\n",
+    );
+    for c in 0..10_000 {
+        text.push_str(&format!(
+            "\n[[cohorts]]\nid = \"c{c}\"\nsize = 1\nuptake = {{ model = \"constant\", monthly = 0.1 }}\nbudget = 1\nforms = {{ notional = 1.0 }}\n"
+        ));
+    }
+    let validated = parse_scenario(&text).expect("valid");
+    assert_eq!(validated.warnings.len(), 10_000);
 }

@@ -49,6 +49,10 @@ impl Scenario {
             }),
             providers: self.providers.iter().map(provider_table).collect(),
             cohorts: self.cohorts.iter().map(|c| self.cohort_table(c)).collect(),
+            // A scenario is written without its variants: they are changes to it,
+            // kept by the file that holds them (see `scenario::variants`).
+            variants: Vec::new(),
+            sweeps: Vec::new(),
         }
     }
 

@@ -1,0 +1,305 @@
+//! `sensitivity.csv` and the tornado tables printed by `phbsim sensitivity`.
+//!
+//! The CSV is tidy, one row per provider × parameter × metric, in the order of
+//! [`Sensitivity::rows`] (by provider, metric, then swing, largest first); numbers
+//! are plain, as in the other tables, and a value that does not apply is left empty.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use crate::output::tables::format_number;
+use crate::output::terminal::money;
+use crate::sensitivity::tornado::{Metric, Row, Sensitivity};
+
+/// The columns of `sensitivity.csv`.
+pub const COLUMNS: [&str; 11] = [
+    "scenario",
+    "provider",
+    "parameter",
+    "low_value",
+    "high_value",
+    "metric",
+    "low_result",
+    "high_result",
+    "effect",
+    "effect_se",
+    "swing",
+];
+
+fn field(value: Option<f64>) -> String {
+    value.map_or_else(String::new, format_number)
+}
+
+/// Writes `sensitivity.csv`.
+pub fn write_sensitivity(
+    out: &mut impl Write,
+    scenario_name: &str,
+    result: &Sensitivity,
+) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(COLUMNS)?;
+    for row in &result.rows {
+        writer.write_record([
+            scenario_name,
+            &row.provider,
+            &row.parameter,
+            &field(row.low_value),
+            &field(row.high_value),
+            row.metric.as_str(),
+            &field(row.low_result),
+            &field(row.high_result),
+            &field(row.effect),
+            &field(row.effect_se),
+            &field(row.swing),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// A parameter value for people: about four significant figures, `k` / `m` / `bn`
+/// for large ones (`169m`, `2,200` as `2200`, `0.15`).
+pub fn short(value: f64) -> String {
+    let a = value.abs();
+    let (scaled, suffix) = if a >= 1e9 {
+        (value / 1e9, "bn")
+    } else if a >= 1e6 {
+        (value / 1e6, "m")
+    } else if a >= 1e4 {
+        (value / 1e3, "k")
+    } else {
+        (value, "")
+    };
+    if scaled == 0.0 {
+        return "0".to_string();
+    }
+    let digits = (3 - scaled.abs().log10().floor() as i32).clamp(0, 8) as usize;
+    let mut text = format!("{scaled:.digits$}");
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    text + suffix
+}
+
+/// `value` to the precision of `step` (e.g. a search tolerance): as many decimals as
+/// make the last digit no coarser than `step`, with the `k` / `m` / `bn` of
+/// [`short`] for large values (`171.5m` to a step of 343k, `0.355` to 0.001).
+pub fn to_precision(value: f64, step: f64) -> String {
+    let a = value.abs();
+    let (scaled, exponent, suffix) = if a >= 1e9 {
+        (value / 1e9, 9, "bn")
+    } else if a >= 1e6 {
+        (value / 1e6, 6, "m")
+    } else if a >= 1e4 {
+        (value / 1e3, 3, "k")
+    } else {
+        (value, 0, "")
+    };
+    let needed = if step > 0.0 {
+        (-step.log10()).ceil() as i32
+    } else {
+        12
+    };
+    let decimals = (needed + exponent).clamp(0, 12) as usize;
+    format!("{scaled:.decimals$}{suffix}")
+}
+
+fn signed_money(value: f64) -> String {
+    if value > 0.0 {
+        format!("+{}", money(value))
+    } else {
+        money(value)
+    }
+}
+
+fn percent(p: f64) -> String {
+    format!("{:.1}%", p * 100.0)
+}
+
+/// Per provider, the `top` parameters by income swing: each end's change in mean
+/// income from the plain run, the swing, P(distress) at each end and the rank
+/// correlation of the parameter's draw with income; then the parameters that move
+/// P(distress) most, when any does.
+pub fn render_tornado(result: &Sensitivity, top: usize, horizon_label: &str) -> String {
+    let mut out = String::new();
+    for base in &result.base {
+        let provider = base.provider.as_str();
+        let income = result.tornado(provider, Metric::Income);
+        let find = |metric, parameter: &str| -> Option<&Row> {
+            result
+                .tornado(provider, metric)
+                .into_iter()
+                .find(|r| r.parameter == parameter)
+        };
+        let _ = writeln!(
+            out,
+            "\n{provider}: income {} over {horizon_label}, P(distress) {} at the usual draws",
+            money(base.income),
+            percent(base.distressed)
+        );
+        if income.is_empty() {
+            let _ = writeln!(out, "  (no uncertain parameters)");
+            continue;
+        }
+        let shown: Vec<&Row> = income.into_iter().take(top).collect();
+        let width = shown
+            .iter()
+            .map(|r| r.parameter.chars().count())
+            .max()
+            .unwrap_or(9)
+            .max(9);
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>8}  {:>8}  {:>10}  {:>10}  {:>9}  {:>16}  {:>8}",
+            "parameter",
+            "P10",
+            "P90",
+            "Δ inc. P10",
+            "Δ inc. P90",
+            "swing",
+            "P(distr.) P10/90",
+            "ρ income"
+        );
+        for row in shown {
+            let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or(String::new(), f);
+            let delta = |v: Option<f64>| opt(v, &|v| signed_money(v - base.income));
+            let distress = find(Metric::Distressed, &row.parameter).map_or(String::new(), |d| {
+                format!(
+                    "{} / {}",
+                    opt(d.low_result, &percent),
+                    opt(d.high_result, &percent)
+                )
+            });
+            let rho = find(Metric::RankCorrelationIncome, &row.parameter)
+                .and_then(|r| r.effect)
+                .map_or("–".to_string(), |rho| format!("{rho:+.2}"));
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:>8}  {:>8}  {:>10}  {:>10}  {:>9}  {:>16}  {:>8}",
+                row.parameter,
+                opt(row.low_value, &short),
+                opt(row.high_value, &short),
+                delta(row.low_result),
+                delta(row.high_result),
+                opt(row.swing, &money),
+                distress,
+                rho
+            );
+        }
+        let distress: Vec<String> = result
+            .tornado(provider, Metric::Distressed)
+            .into_iter()
+            .filter(|r| r.swing.is_some_and(|s| s > 0.0))
+            .take(3)
+            .map(|r| {
+                format!(
+                    "{} ({:+.1} pts)",
+                    r.parameter,
+                    r.effect.unwrap_or(0.0) * 100.0
+                )
+            })
+            .collect();
+        if !distress.is_empty() {
+            let _ = writeln!(
+                out,
+                "  moves P(distress) most (P90 − P10): {}",
+                distress.join(", ")
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sensitivity::tornado::ProviderBase;
+
+    fn row(parameter: &str, metric: Metric, low: f64, high: f64) -> Row {
+        Row {
+            provider: "p".into(),
+            parameter: parameter.into(),
+            metric,
+            low_value: Some(0.1),
+            high_value: Some(0.3),
+            low_result: Some(low),
+            high_result: Some(high),
+            effect: Some(high - low),
+            effect_se: Some(0.5),
+            swing: Some((high - low).abs()),
+        }
+    }
+
+    fn result() -> Sensitivity {
+        let mut rank = row("a", Metric::RankCorrelationIncome, 0.0, 0.0);
+        (
+            rank.low_value,
+            rank.high_value,
+            rank.low_result,
+            rank.high_result,
+        ) = (None, None, None, None);
+        (rank.effect, rank.swing) = (Some(-0.25), Some(0.25));
+        Sensitivity {
+            iterations: 10,
+            seed: 1,
+            parameters: vec!["a".into()],
+            base: vec![ProviderBase {
+                provider: "p".into(),
+                income: 1_000_000.0,
+                distressed: 0.2,
+            }],
+            rows: vec![
+                row("a", Metric::Income, 1_200_000.0, 900_000.0),
+                row("a", Metric::Distressed, 0.1, 0.3),
+                rank,
+            ],
+            exact_percentiles: true,
+        }
+    }
+
+    #[test]
+    fn csv_rows_are_tidy_with_empty_cells_where_nothing_applies() {
+        let mut bytes = Vec::new();
+        write_sensitivity(&mut bytes, "s", &result()).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], COLUMNS.join(","));
+        assert_eq!(
+            lines[1],
+            "s,p,a,0.1,0.3,income,1200000,900000,-300000,0.5,300000"
+        );
+        assert_eq!(lines[3], "s,p,a,,,rank_correlation_income,,,-0.25,0.5,0.25");
+    }
+
+    #[test]
+    fn the_tornado_shows_changes_from_the_usual_draws() {
+        let text = render_tornado(&result(), 10, "2027-04 to 2027-05");
+        assert!(text.contains("p: income £1.0m over 2027-04 to 2027-05, P(distress) 20.0%"));
+        assert!(text.contains("+£200k"), "{text}");
+        assert!(text.contains("-£100k"), "{text}");
+        assert!(text.contains("10.0% / 30.0%"), "{text}");
+        assert!(text.contains("-0.25"), "{text}");
+        assert!(text.contains("moves P(distress) most (P90 − P10): a (+20.0 pts)"));
+    }
+
+    #[test]
+    fn precision_follows_the_step() {
+        assert_eq!(to_precision(171_527_053.0, 343_000.0), "171.5m");
+        assert_eq!(to_precision(0.354_87, 0.001), "0.355");
+        assert_eq!(to_precision(27.823, 0.05), "27.82");
+        assert_eq!(to_precision(12_345.0, 1.0), "12.345k");
+        assert_eq!(to_precision(0.5, 0.0), "0.500000000000");
+    }
+
+    #[test]
+    fn short_numbers_keep_four_figures() {
+        assert_eq!(short(169_000_000.0), "169m");
+        assert_eq!(short(8_360_000.0), "8.36m");
+        assert_eq!(short(2_200.0), "2200");
+        assert_eq!(short(15_500.0), "15.5k");
+        assert_eq!(short(0.15), "0.15");
+        assert_eq!(short(0.012_345), "0.01235");
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(-463.26), "-463.3");
+    }
+}

@@ -1,0 +1,649 @@
+//! Tests of the whole report: the page's structure and self-containment, and the
+//! reading of output files (every malformed file named with its line).
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use super::build;
+use super::data::{OutputData, OutputFiles, ReportError};
+use super::parse_outputs;
+use crate::output::manifest::{Manifest, sha256_hex};
+use crate::output::tables;
+use crate::run::{RunSettings, run_set};
+use crate::scenario::load::EXAMPLE;
+use crate::scenario::{Scenario, parse_scenario};
+
+/// An output directory's files, as a run writes them.
+#[derive(Clone)]
+struct Files {
+    manifest: String,
+    scenario: String,
+    summary: Vec<u8>,
+    months: Vec<u8>,
+    compare: Option<Vec<u8>>,
+}
+
+impl Files {
+    fn as_input(&self) -> OutputFiles<'_> {
+        OutputFiles {
+            manifest: &self.manifest,
+            scenario: &self.scenario,
+            summary: &self.summary,
+            months: &self.months,
+            compare: self.compare.as_deref(),
+        }
+    }
+}
+
+/// The files `phbsim run` writes for scenario `text` (variants included) at seed 7.
+fn run_files(text: &str, iterations: u64) -> Files {
+    let validated = parse_scenario(text).expect("the scenario is valid");
+    let scenarios: Vec<&Scenario> = std::iter::once(&validated.scenario)
+        .chain(validated.variants.iter().map(|v| &v.scenario))
+        .collect();
+    let set = run_set(&scenarios, RunSettings::new(iterations, 7), &|_| {});
+    let named: Vec<tables::Named<'_>> = scenarios
+        .iter()
+        .zip(&set.runs)
+        .map(|(s, result)| tables::Named {
+            name: &s.name,
+            scenario: s,
+            result,
+        })
+        .collect();
+    let mut months = Vec::new();
+    tables::write_months(&mut months, &named).unwrap();
+    let mut summary = Vec::new();
+    tables::write_summary(&mut summary, &named).unwrap();
+    let compare = (!set.comparisons.is_empty()).then(|| {
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        let mut compare = Vec::new();
+        tables::write_compare(&mut compare, &validated.scenario.name, &set, &names).unwrap();
+        compare
+    });
+    let manifest = Manifest {
+        tool: "phbsim".into(),
+        phbsim_version: "0.0.0-test".into(),
+        scenario_name: validated.scenario.name.clone(),
+        scenario_file: "example-icb.toml".into(),
+        scenario_sha256: sha256_hex(text.as_bytes()),
+        seed: 7,
+        iterations,
+        iterations_overridden: true,
+        seed_overridden: true,
+        threads: 1,
+        exact_percentiles: set.runs[0].exact_percentiles,
+        variants: validated.variants.iter().map(|v| v.name.clone()).collect(),
+        started: "2027-01-01T00:00:00Z".into(),
+        finished: "2027-01-01T00:00:01Z".into(),
+        elapsed_seconds: 1.0,
+    };
+    Files {
+        manifest: manifest.to_json(),
+        scenario: text.to_string(),
+        summary,
+        months,
+        compare,
+    }
+}
+
+/// The example (with its two variants) for a small run: 40 iterations, enough for
+/// every series, quick in a debug build.
+fn example() -> &'static Files {
+    static FILES: OnceLock<Files> = OnceLock::new();
+    FILES.get_or_init(|| run_files(EXAMPLE, 40))
+}
+
+/// The example's text without its variants.
+fn example_without_variants() -> &'static str {
+    &EXAMPLE[..EXAMPLE
+        .find("[[variants]]")
+        .expect("the example has variants")]
+}
+
+/// The example without its variants, run the same way.
+fn plain() -> &'static Files {
+    static FILES: OnceLock<Files> = OnceLock::new();
+    FILES.get_or_init(|| run_files(example_without_variants(), 40))
+}
+
+fn example_data() -> OutputData {
+    parse_outputs(Path::new("out"), example().as_input()).expect("the run's own files parse")
+}
+
+fn plain_page() -> &'static str {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    PAGE.get_or_init(|| {
+        let data = parse_outputs(Path::new("out"), plain().as_input()).expect("parses");
+        build(&data)
+    })
+}
+
+fn example_page() -> &'static str {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    PAGE.get_or_init(|| build(&example_data()))
+}
+
+/// Positions of `needles` in `page`, asserting each is present.
+fn positions(page: &str, needles: &[&str]) -> Vec<usize> {
+    needles
+        .iter()
+        .map(|n| {
+            page.find(n)
+                .unwrap_or_else(|| panic!("`{n}` missing from the page"))
+        })
+        .collect()
+}
+
+fn assert_increasing(positions: &[usize], what: &[&str]) {
+    for (pair, names) in positions.windows(2).zip(what.windows(2)) {
+        assert!(
+            pair[0] < pair[1],
+            "`{}` should come before `{}`",
+            names[0],
+            names[1]
+        );
+    }
+}
+
+#[test]
+fn sections_come_in_the_order_a_meeting_needs() {
+    let ids = [
+        "id=\"run\"",
+        "id=\"headline\"",
+        "id=\"variants\"",
+        "id=\"providers\"",
+        "id=\"deficit\"",
+        "id=\"services\"",
+        "id=\"cohorts\"",
+        "id=\"commissioner\"",
+        "id=\"notes\"",
+    ];
+    assert_increasing(&positions(example_page(), &ids), &ids);
+}
+
+#[test]
+fn the_header_names_what_was_run_in_order() {
+    let data = example_data();
+    let description = data.scenario.description.clone().unwrap();
+    let sha = sha256_hex(EXAMPLE.as_bytes());
+    let facts = [
+        "Example ICB, moderate rollout",
+        description.as_str(),
+        ">7 (set on the command line)<",
+        ">40 simulated futures",
+        "0.0.0-test",
+        sha.as_str(),
+    ];
+    assert_increasing(&positions(example_page(), &facts), &facts);
+}
+
+#[test]
+fn the_page_fetches_nothing_and_runs_nothing() {
+    let page = example_page();
+    for forbidden in [
+        "<script",
+        "http://",
+        "https://",
+        "<link",
+        "@import",
+        " src=",
+        "@font-face",
+    ] {
+        assert!(!page.contains(forbidden), "the page contains `{forbidden}`");
+    }
+    // The one kind of url() allowed points inside the page (the heat map's gradient).
+    for (i, _) in page.match_indices("url(") {
+        assert!(page[i..].starts_with("url(#"), "external url at {i}");
+    }
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("@media print") && page.contains("size: A4"));
+}
+
+/// Charts of the base: two per provider, one heat map, one per service, one per
+/// cohort, the commissioner.
+fn base_chart_count(data: &OutputData) -> usize {
+    2 * data.scenario.providers.len()
+        + 1
+        + data.scenario.service_count()
+        + data.scenario.cohorts.len()
+        + 1
+}
+
+/// Every `<svg>…</svg>` fragment of the page.
+fn svgs(page: &str) -> Vec<&str> {
+    page.match_indices("<svg")
+        .map(|(start, _)| {
+            let end = page[start..].find("</svg>").expect("every svg is closed") + start + 6;
+            &page[start..end]
+        })
+        .collect()
+}
+
+#[test]
+fn every_chart_is_well_formed_svg_with_a_text_alternative() {
+    let page = example_page();
+    let charts = svgs(page);
+    let data = example_data();
+    // With variants, one overlay per provider and one for the commissioner.
+    let expected = base_chart_count(&data) + data.scenario.providers.len() + 1;
+    assert_eq!(charts.len(), expected);
+    let mut ids = std::collections::BTreeSet::new();
+    for svg in charts {
+        let doc = roxmltree::Document::parse(svg)
+            .unwrap_or_else(|e| panic!("not well-formed XML ({e}): {}", &svg[..200]));
+        let root = doc.root_element();
+        assert_eq!(root.attribute("role"), Some("img"));
+        let children: Vec<_> = root.children().filter(|n| n.is_element()).collect();
+        assert_eq!(children[0].tag_name().name(), "title");
+        assert_eq!(children[1].tag_name().name(), "desc");
+        for child in &children[..2] {
+            assert!(!child.text().unwrap_or("").trim().is_empty());
+        }
+        let labelled: Vec<&str> = root
+            .attribute("aria-labelledby")
+            .unwrap()
+            .split(' ')
+            .collect();
+        assert_eq!(
+            labelled,
+            [
+                children[0].attribute("id").unwrap(),
+                children[1].attribute("id").unwrap()
+            ]
+        );
+        for node in doc.descendants().filter(|n| n.is_element()) {
+            if let Some(id) = node.attribute("id") {
+                assert!(
+                    ids.insert(id.to_string()),
+                    "id `{id}` used twice in the page"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_chart_has_a_caption_and_labelled_axes() {
+    let page = example_page();
+    assert_eq!(
+        page.matches("<figure").count(),
+        page.matches("<figcaption>").count()
+    );
+    assert_eq!(page.matches("<figure").count(), svgs(page).len());
+    for svg in svgs(page) {
+        assert!(
+            svg.contains("month (YYYY-MM)"),
+            "a chart without its month axis title"
+        );
+    }
+    assert!(
+        page.contains("£ a month") && page.contains(">people<") && page.contains(">units a month<")
+    );
+}
+
+#[test]
+fn the_provider_table_puts_the_riskiest_first() {
+    let data = example_data();
+    let rows = super::summary::ranked_providers(&data, data.base());
+    assert_eq!(rows.len(), 3);
+    for pair in rows.windows(2) {
+        assert!(pair[0].distress >= pair[1].distress);
+    }
+    // The table lists the providers in that order.
+    let page = example_page();
+    let table = &page[page.find("<table class=\"providers\"").unwrap()..];
+    let names: Vec<&str> = rows.iter().map(|r| r.provider.name.as_str()).collect();
+    assert_increasing(&positions(table, &names), &names);
+}
+
+#[test]
+fn the_page_is_the_same_every_time() {
+    assert!(build(&example_data()) == example_page());
+}
+
+/// Parses the example's files with one of them replaced.
+fn parse_with(edit: impl FnOnce(&mut Files)) -> ReportError {
+    let mut files = example().clone();
+    edit(&mut files);
+    parse_outputs(Path::new("out"), files.as_input()).expect_err("the edit is refused")
+}
+
+fn replace_line(bytes: &[u8], line: usize, with: &str) -> Vec<u8> {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[line - 1] = with;
+    (lines.join("\n") + "\n").into_bytes()
+}
+
+#[test]
+fn malformed_files_are_named_with_their_line() {
+    let months_line = |n: usize| {
+        String::from_utf8(example().months.clone())
+            .unwrap()
+            .lines()
+            .nth(n - 1)
+            .unwrap()
+            .to_string()
+    };
+    let cases: Vec<(ReportError, &str)> = vec![
+        (
+            parse_with(|f| f.months = replace_line(&f.months, 1, "scenario,level")),
+            "out/months.csv:1: the header should be",
+        ),
+        (
+            parse_with(|f| {
+                f.months = replace_line(
+                    &f.months,
+                    3,
+                    &months_line(3).replace(",income,", ",income,x"),
+                )
+            }),
+            "out/months.csv:3: `x",
+        ),
+        (
+            parse_with(|f| {
+                f.months = replace_line(&f.months, 3, &months_line(3).replace("2027-05", "2027-06"))
+            }),
+            "out/months.csv:3: trust income should have month 2027-05",
+        ),
+        (
+            parse_with(|f| {
+                f.months = replace_line(&f.months, 2, &months_line(2).replace("provider", "vendor"))
+            }),
+            "out/months.csv:2: unknown level `vendor`",
+        ),
+        (
+            parse_with(|f| f.summary = replace_line(&f.summary, 2, "a,b")),
+            "out/summary.csv:2: 2 fields where the header has 11",
+        ),
+        (
+            parse_with(|f| f.summary.clear()),
+            "out/summary.csv: the file is empty",
+        ),
+        (
+            parse_with(|f| f.manifest = "{".into()),
+            "out/manifest.json:1:",
+        ),
+        (
+            parse_with(|f| f.scenario.push('#')),
+            "out/scenario.toml: its SHA-256 differs",
+        ),
+    ];
+    for (error, expected) in cases {
+        let message = error.to_string();
+        assert!(
+            message.starts_with(expected),
+            "`{message}` should start with `{expected}`"
+        );
+        assert!(matches!(error, ReportError::Malformed { .. }));
+    }
+}
+
+#[test]
+fn truncated_months_are_refused_as_incomplete() {
+    let error = parse_with(|f| {
+        let text = String::from_utf8(f.months.clone()).unwrap();
+        let keep = text.lines().count() - 1;
+        f.months = (text.lines().take(keep).collect::<Vec<_>>().join("\n") + "\n").into_bytes();
+    });
+    let message = error.to_string();
+    assert!(
+        message.contains("months.csv") && message.contains("incomplete"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_manifest_of_another_tool_is_foreign() {
+    let error = parse_with(|f| f.manifest = f.manifest.replacen("\"phbsim\"", "\"other\"", 1));
+    assert!(matches!(error, ReportError::Foreign { .. }), "{error}");
+    assert!(error.to_string().contains("manifest.json"));
+}
+
+/// The part of `page` from `from` up to (not including) `to`.
+fn between<'a>(page: &'a str, from: &str, to: &str) -> &'a str {
+    let start = page
+        .find(from)
+        .unwrap_or_else(|| panic!("`{from}` missing"));
+    let end = page[start..]
+        .find(to)
+        .unwrap_or_else(|| panic!("`{to}` missing"))
+        + start;
+    &page[start..end]
+}
+
+/// The `summary.csv` rows of scenario `name` for `metric`, as (entity, mean), read
+/// straight from the file.
+fn summary_means(files: &Files, name: &str, metric: &str) -> Vec<(String, f64)> {
+    let mut reader = csv::Reader::from_reader(files.summary.as_slice());
+    reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| &r[0] == name && &r[1] == "provider" && &r[3] == metric)
+        .map(|r| (r[2].to_string(), r[4].parse().unwrap()))
+        .collect()
+}
+
+#[test]
+fn the_example_has_variants_and_the_plain_run_has_the_same_base() {
+    let data = example_data();
+    let names: Vec<&str> = data.runs.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Example ICB, moderate rollout",
+            "rollout twice as fast",
+            "contracts re-based after two years"
+        ]
+    );
+    assert_eq!(data.variants.len(), 2);
+    assert!(data.variants[0].description.is_some());
+    // Common random numbers: the base's rows are the same with or without variants.
+    let plain = parse_outputs(Path::new("out"), plain().as_input()).unwrap();
+    assert!(plain.runs.len() == 1 && plain.variants.is_empty());
+    assert!(plain.runs[0] == data.runs[0]);
+    // And a variant's rows are not the base's, so a leak would show.
+    assert!(data.runs[1] != data.runs[0] && data.runs[2] != data.runs[0]);
+}
+
+#[test]
+fn base_charts_and_tables_use_the_base_rows_only() {
+    // Every section but the variants' is what the same base without variants gives.
+    let (with, without) = (example_page(), plain_page());
+    let from = "<section id=\"providers\"";
+    assert!(between(with, from, "<footer") == between(without, from, "<footer"));
+    let table = "<table class=\"providers\"";
+    assert!(between(with, table, "</table>") == between(without, table, "</table>"));
+
+    // The headline chance of distress is the base's summary row, not a variant's.
+    let base = summary_means(example(), "Example ICB, moderate rollout", "distressed");
+    let variant = summary_means(example(), "rollout twice as fast", "distressed");
+    let riskiest = base.iter().map(|(_, p)| *p).fold(0.0, f64::max);
+    assert!(
+        variant.iter().any(|(_, p)| *p > riskiest),
+        "the test needs a variant riskier than the base: {variant:?}"
+    );
+    let figures = between(with, "<div class=\"figures\"", "</div>");
+    assert!(
+        figures.contains(&format!(">{}<", super::percent(riskiest))),
+        "{figures}"
+    );
+    let rows = super::summary::ranked_providers(&example_data(), example_data().base())
+        .iter()
+        .map(|r| (r.provider.id.clone(), r.distress))
+        .collect::<std::collections::BTreeMap<_, _>>();
+    for (id, p) in &base {
+        assert_eq!(rows[id].to_bits(), p.to_bits(), "{id}");
+    }
+}
+
+#[test]
+fn the_variants_section_sets_each_variant_beside_the_base() {
+    let data = example_data();
+    let page = example_page();
+    let section = between(page, "<section id=\"variants\"", "</section>");
+    assert!(section.contains(
+        "Each variant is run on the same simulated futures as the base, so the differences are the effect of the change, not chance."
+    ));
+    // One row per variant and provider.
+    let table = between(section, "<table class=\"variants\"", "</table>");
+    let body = &table[table.find("<tbody").unwrap()..];
+    let providers = data.scenario.providers.len();
+    assert_eq!(body.matches("<tr").count(), data.variants.len() * providers);
+    assert_eq!(table.matches("<tbody").count(), data.variants.len());
+    for variant in &data.variants {
+        assert!(table.contains(&format!(">{}<", variant.name)));
+        // The paired mean difference in the trust's income, from compare.csv.
+        let income = data
+            .compared(
+                &variant.name,
+                crate::engine::Level::Provider,
+                "trust",
+                "income",
+            )
+            .and_then(|c| c.difference)
+            .unwrap();
+        let shown = crate::output::terminal::money(income.mean);
+        assert!(
+            table.contains(&shown),
+            "{shown} missing for {}",
+            variant.name
+        );
+    }
+    // The overlaid medians: one chart per provider and the commissioner's, each with a
+    // line per run, every line told apart by colour and dash.
+    let charts = svgs(section);
+    assert_eq!(charts.len(), providers + 1);
+    for svg in charts {
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        let lines: Vec<(Option<&str>, Option<&str>)> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("line"))
+            .map(|n| (n.attribute("stroke"), n.attribute("stroke-dasharray")))
+            .collect();
+        assert_eq!(lines.len(), data.runs.len());
+        let distinct: std::collections::BTreeSet<_> = lines.iter().collect();
+        assert_eq!(distinct.len(), lines.len(), "{lines:?}");
+        assert_eq!(lines[0], (Some("#000000"), None), "the base is solid black");
+        assert!(lines[1..].iter().all(|(_, dash)| dash.is_some()));
+        for name in [
+            "base",
+            "rollout twice as fast",
+            "contracts re-based after two years",
+        ] {
+            assert!(svg.contains(&format!(">{name}<")), "legend lacks {name}");
+        }
+        assert!(svg.contains("£ a month") && svg.contains("month (YYYY-MM)"));
+    }
+    assert!(page.contains("compare.csv"));
+}
+
+#[test]
+fn a_report_without_variants_has_no_variants_section() {
+    let page = plain_page();
+    assert!(!page.contains("id=\"variants\""));
+    assert!(!page.contains("class=\"variants\""));
+    assert!(!page.contains("compare.csv"));
+    assert!(!page.contains("<dt>Variants</dt>"));
+    let data = parse_outputs(Path::new("out"), plain().as_input()).unwrap();
+    assert_eq!(svgs(page).len(), base_chart_count(&data));
+}
+
+#[test]
+fn a_variant_with_its_own_horizon_is_drawn_on_the_base_months() {
+    let text = format!(
+        "{}\n[[variants]]\nname = \"earlier and longer\"\nset = {{ \"scenario.start\" = \"2027-02\", \"scenario.months\" = 40 }}\n",
+        example_without_variants()
+    );
+    let files = run_files(&text, 8);
+    let data = parse_outputs(Path::new("out"), files.as_input()).expect("parses");
+    let (base, variant) = (&data.runs[0], &data.runs[1]);
+    assert_eq!((base.months.len(), variant.months.len()), (36, 40));
+    assert_eq!(variant.months[0], "2027-02");
+    let aligned = variant.series_on(
+        &base.months,
+        crate::engine::Level::Provider,
+        "trust",
+        "income",
+    );
+    assert_eq!(aligned.len(), 36);
+    // Month 2027-04 of the base is month 2 of the variant.
+    let own = variant.series(crate::engine::Level::Provider, "trust", "income");
+    assert!(aligned[0] == own[2] && aligned[0].is_some());
+    let page = build(&data);
+    assert!(page.contains("outside the base's horizon are not drawn"));
+}
+
+#[test]
+fn compare_csv_is_checked_like_the_other_tables() {
+    let error = parse_with(|f| f.compare = None);
+    assert!(matches!(error, ReportError::MissingFile { .. }), "{error}");
+    assert!(error.to_string().contains("compare.csv"));
+
+    let compare_line = |n: usize| {
+        String::from_utf8(example().compare.clone().unwrap())
+            .unwrap()
+            .lines()
+            .nth(n - 1)
+            .unwrap()
+            .to_string()
+    };
+    let line = compare_line(3);
+    let cut = line.rfind(',').unwrap();
+    let cases: Vec<(ReportError, String)> = vec![
+        (
+            parse_with(|f| {
+                let c = f.compare.take().unwrap();
+                f.compare = Some(replace_line(&c, 3, &format!("{},1.5", &line[..cut])));
+            }),
+            "out/compare.csv:3: `1.5` in column p_worse".to_string(),
+        ),
+        (
+            parse_with(|f| {
+                let c = f.compare.take().unwrap();
+                let renamed = line.replacen("rollout twice as fast", "rollout thrice", 1);
+                f.compare = Some(replace_line(&c, 3, &renamed));
+            }),
+            "out/compare.csv:3: `rollout thrice` is not a variant".to_string(),
+        ),
+        (
+            parse_with(|f| {
+                let c = String::from_utf8(f.compare.take().unwrap()).unwrap();
+                let keep = c.lines().count() - 1;
+                f.compare =
+                    Some((c.lines().take(keep).collect::<Vec<_>>().join("\n") + "\n").into_bytes());
+            }),
+            "out/compare.csv: no row for contracts re-based after two years".to_string(),
+        ),
+        (
+            parse_with(|f| {
+                let m = String::from_utf8(f.months.clone()).unwrap();
+                f.months = m
+                    .lines()
+                    .filter(|l| !l.starts_with("contracts re-based"))
+                    .map(|l| format!("{l}\n"))
+                    .collect::<String>()
+                    .into_bytes();
+            }),
+            "out/months.csv: no rows for the variant `contracts re-based after two years`"
+                .to_string(),
+        ),
+        (
+            parse_with(|f| {
+                let m = String::from_utf8(f.months.clone()).unwrap();
+                f.months = m
+                    .replace("\nrollout twice as fast,", "\nrollout thrice,")
+                    .into_bytes();
+            }),
+            "is neither the scenario of scenario.toml nor one of its variants".to_string(),
+        ),
+    ];
+    for (error, expected) in cases {
+        let message = error.to_string();
+        assert!(
+            message.contains(&expected),
+            "`{message}` should contain `{expected}`"
+        );
+    }
+}

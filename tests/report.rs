@@ -1,0 +1,151 @@
+//! End-to-end tests of `report.html`: written by every `run`, rebuilt byte for byte by
+//! `phbsim report DIR`, and refused with exit 2 (naming the file) for a directory that
+//! is missing, foreign or malformed.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn phbsim() -> Command {
+    Command::cargo_bin("phbsim").expect("the binary is built")
+}
+
+/// Runs the example quickly into `dir`.
+fn run_example(dir: &Path) {
+    phbsim()
+        .arg("run")
+        .arg("-o")
+        .arg(dir)
+        .args(["-n", "60", "-q"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn run_writes_a_report_that_report_rebuilds_byte_for_byte() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    run_example(&out);
+    let written = fs::read(out.join("report.html")).expect("run writes report.html");
+    assert!(written.starts_with(b"<!DOCTYPE html>"));
+    assert!(written.len() > 20_000, "a report with its charts");
+    let text = String::from_utf8(written.clone()).unwrap();
+    assert!(
+        text.contains("id=\"variants\"") && text.contains("rollout twice as fast"),
+        "the example's variants are in the report"
+    );
+
+    fs::remove_file(out.join("report.html")).unwrap();
+    phbsim()
+        .arg("report")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("report.html"));
+    let rebuilt = fs::read(out.join("report.html")).unwrap();
+    assert!(rebuilt == written, "report differs from the one run wrote");
+
+    // Rewriting over an existing report leaves nothing else behind.
+    phbsim().arg("report").arg(&out).assert().success();
+    let mut names: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "compare.csv",
+            "manifest.json",
+            "months.csv",
+            "report.html",
+            "scenario.toml",
+            "summary.csv"
+        ]
+    );
+    // And a later run may still overwrite the directory.
+    run_example(&out);
+}
+
+#[test]
+fn report_of_a_missing_directory_is_exit_2() {
+    let root = tempfile::tempdir().unwrap();
+    phbsim()
+        .arg("report")
+        .arg(root.path().join("nowhere"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nowhere is not a directory"));
+}
+
+#[test]
+fn report_of_an_incomplete_directory_names_the_missing_file() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    run_example(&out);
+    fs::remove_file(out.join("months.csv")).unwrap();
+    phbsim()
+        .arg("report")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("months.csv is missing"));
+
+    // The example has variants, so its paired differences are needed too.
+    run_example(&out);
+    fs::remove_file(out.join("compare.csv")).unwrap();
+    phbsim()
+        .arg("report")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("compare.csv is missing"));
+}
+
+#[test]
+fn report_of_a_malformed_table_names_file_and_line() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    run_example(&out);
+    let months = fs::read_to_string(out.join("months.csv")).unwrap();
+    let broken = months.replacen(",income,", ",income,oops", 1);
+    fs::write(out.join("months.csv"), broken).unwrap();
+    let before = fs::read(out.join("report.html")).unwrap();
+    phbsim()
+        .arg("report")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("months.csv:2:"))
+        .stderr(predicate::str::contains("is not a number"));
+    assert!(
+        fs::read(out.join("report.html")).unwrap() == before,
+        "a failed rebuild leaves the old report"
+    );
+}
+
+#[test]
+fn report_refuses_a_directory_phbsim_did_not_write() {
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("thesis.docx"), "precious").unwrap();
+    phbsim()
+        .arg("report")
+        .arg(root.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("thesis.docx"))
+        .stderr(predicate::str::contains("phbsim did not write"));
+    assert!(!root.path().join("report.html").exists());
+
+    let other = root.path().join("other");
+    fs::create_dir(&other).unwrap();
+    fs::write(other.join("manifest.json"), r#"{"tool": "excel"}"#).unwrap();
+    phbsim()
+        .arg("report")
+        .arg(&other)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("manifest.json"));
+}
