@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::cli::common::SimulationArgs;
 use crate::cli::{Failure, report_load_error};
 use crate::output::terminal;
 use crate::run::{RunSettings, run_set};
@@ -19,12 +20,8 @@ pub struct DiffArgs {
     /// Iterations [default: A's `iterations`].
     #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: Option<u64>,
-    /// Seed for both [default: A's `seed`].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: one per core].
-    #[arg(short = 'j', long, value_name = "THREADS", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
 }
 
 pub fn diff_command(args: DiffArgs) -> Result<(), Failure> {
@@ -47,19 +44,15 @@ pub fn diff_command(args: DiffArgs) -> Result<(), Failure> {
     }
     let settings = RunSettings::new(
         args.iterations.unwrap_or(a.scenario.iterations),
-        args.seed.unwrap_or(a.scenario.seed),
+        args.simulation.seed.unwrap_or(a.scenario.seed),
     );
-    if a.scenario.seed != b.scenario.seed && args.seed.is_none() {
+    if a.scenario.seed != b.scenario.seed && args.simulation.seed.is_none() {
         eprintln!(
             "note: the files' seeds differ; both run with A's seed {} so their random numbers are common",
             settings.seed
         );
     }
-    let threads = args.threads.map_or(0, |n| n as usize);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Failure::other(format!("cannot start worker threads: {e}")))?;
+    let (pool, _) = args.simulation.thread_pool()?;
     let set = pool.install(|| run_set(&[&a.scenario, &b.scenario], settings, &|_| {}));
     outln!(
         "\n{} iterations, seed {}; B − A per iteration, summed over the horizon:",

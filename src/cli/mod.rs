@@ -22,6 +22,7 @@ macro_rules! outln {
     }};
 }
 
+mod common;
 mod diff;
 mod interrupt;
 mod render;

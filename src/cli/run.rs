@@ -1,12 +1,10 @@
 //! `phbsim run`: validate, simulate in parallel, write the outputs (CSV tables, manifest,
 //! scenario, report) atomically, print the provider table.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use indicatif::{ProgressBar, ProgressStyle};
-
+use crate::cli::common::{SimulationArgs, progress_bar};
 use crate::cli::interrupt::Interrupt;
 use crate::cli::{Failure, print_warnings, report_load_error};
 use crate::estimate::Estimate;
@@ -29,12 +27,8 @@ pub struct RunArgs {
     /// Iterations, overriding the file's `iterations`.
     #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: Option<u64>,
-    /// Seed, overriding the file's `seed`.
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: one per core]; results do not depend on it.
-    #[arg(short = 'j', long, value_name = "THREADS", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
     /// No progress bar and no table (errors and warnings are still printed).
     #[arg(short, long)]
     pub quiet: bool,
@@ -75,24 +69,17 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
 
     let settings = RunSettings::new(
         args.iterations.unwrap_or(scenario.iterations),
-        args.seed.unwrap_or(scenario.seed),
+        args.simulation.seed.unwrap_or(scenario.seed),
     );
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |n| n as usize,
-    );
+    let scenarios: Vec<&Scenario> = std::iter::once(&scenario)
+        .chain(validated.variants.iter().map(|v| &v.scenario))
+        .collect();
     if !args.allow_large {
-        let all: Vec<&Scenario> = std::iter::once(&scenario)
-            .chain(validated.variants.iter().map(|v| &v.scenario))
-            .collect();
-        Estimate::of(&all, &settings)
-            .check(threads)
+        Estimate::of(&scenarios, &settings)
+            .check(args.simulation.thread_count())
             .map_err(|too_large| Failure::bad_input(too_large.to_string()))?;
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Failure::other(format!("cannot start {threads} worker threads: {e}")))?;
+    let (pool, threads) = args.simulation.thread_pool()?;
 
     let interrupt =
         Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
@@ -105,25 +92,9 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         ),
     };
 
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let bar = if show_progress {
-        let bar = ProgressBar::new(settings.iterations);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:40}] {pos}/{len} iterations, {eta} left",
-            )
-            .expect("a valid template")
-            .progress_chars("=> "),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(Some(settings.iterations), args.quiet);
     let started = now_rfc3339();
     let clock = Instant::now();
-    let scenarios: Vec<&Scenario> = std::iter::once(&scenario)
-        .chain(validated.variants.iter().map(|v| &v.scenario))
-        .collect();
     let set = pool.install(|| {
         run_set_unless(
             &scenarios,
@@ -146,7 +117,7 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         seed: settings.seed,
         iterations: settings.iterations,
         iterations_overridden: args.iterations.is_some(),
-        seed_overridden: args.seed.is_some(),
+        seed_overridden: args.simulation.seed.is_some(),
         threads,
         exact_percentiles: result.exact_percentiles,
         variants: validated.variants.iter().map(|v| v.name.clone()).collect(),

@@ -2,12 +2,10 @@
 //! parameter, written to `sensitivity.csv`, drawn in `report.html` (a tornado chart per
 //! provider) and printed as a tornado per provider.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
-
+use crate::cli::common::{SimulationArgs, progress_bar};
 use crate::cli::run::{default_output, now_rfc3339, output_error};
 use crate::cli::{Failure, print_warnings, report_load_error};
 use crate::output::directory::{check_destination, write_atomically};
@@ -35,49 +33,11 @@ pub struct SensitivityArgs {
     /// Iterations of each run [default: the file's `iterations`, at most 500].
     #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: Option<u64>,
-    /// Seed, overriding the file's `seed`.
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: one per core]; results do not depend on it.
-    #[arg(short = 'j', long, value_name = "THREADS", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
     /// No progress bar and no tables (errors and warnings are still printed).
     #[arg(short, long)]
     pub quiet: bool,
-}
-
-/// A rayon pool of `threads` workers (default: one per core), and its size.
-pub(super) fn thread_pool(threads: Option<u64>) -> Result<(rayon::ThreadPool, usize), Failure> {
-    let threads = threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |n| n as usize,
-    );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Failure::other(format!("cannot start {threads} worker threads: {e}")))?;
-    Ok((pool, threads))
-}
-
-/// A progress bar over `total` iterations (a counter when `total` is unknown), shown
-/// only on a terminal and not with `-q`.
-pub(super) fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    match total {
-        Some(total) => ProgressBar::new(total).with_style(
-            ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:40}] {pos}/{len} iterations, {eta} left",
-            )
-            .expect("a valid template")
-            .progress_chars("=> "),
-        ),
-        None => ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("{elapsed_precise} {spinner} {pos} iterations simulated")
-                .expect("a valid template"),
-        ),
-    }
 }
 
 /// Says on standard error that a scenario's variants are not analysed.
@@ -106,9 +66,9 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
     let settings = RunSettings::new(
         args.iterations
             .unwrap_or(scenario.iterations.min(DEFAULT_MAX_ITERATIONS)),
-        args.seed.unwrap_or(scenario.seed),
+        args.simulation.seed.unwrap_or(scenario.seed),
     );
-    let (pool, threads) = thread_pool(args.threads)?;
+    let (pool, threads) = args.simulation.thread_pool()?;
     let runs = run_count(&scenario);
     let bar = progress_bar(Some(runs * settings.iterations), args.quiet);
     let started = now_rfc3339();
@@ -126,7 +86,7 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
         seed: settings.seed,
         iterations: settings.iterations,
         iterations_overridden: args.iterations.is_some(),
-        seed_overridden: args.seed.is_some(),
+        seed_overridden: args.simulation.seed.is_some(),
         threads,
         exact_percentiles: result.exact_percentiles,
         variants: Vec::new(),

@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::cli::sensitivity::{note_variants, progress_bar, thread_pool};
+use crate::cli::common::{SimulationArgs, progress_bar};
+use crate::cli::sensitivity::note_variants;
 use crate::cli::{Failure, print_warnings, report_load_error};
 use crate::output::sensitivity::{short, to_precision};
 use crate::run::RunSettings;
@@ -32,12 +33,8 @@ pub struct StressArgs {
     /// Iterations at each value [default: the file's `iterations`].
     #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: Option<u64>,
-    /// Seed, overriding the file's `seed`.
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: one per core]; results do not depend on it.
-    #[arg(short = 'j', long, value_name = "THREADS", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
     /// Stop narrowing when the bracket is this wide, in the parameter's units
     /// [default: a thousandth of the range searched].
     #[arg(long, value_name = "X")]
@@ -73,9 +70,9 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
 
     let settings = RunSettings::new(
         args.iterations.unwrap_or(scenario.iterations),
-        args.seed.unwrap_or(scenario.seed),
+        args.simulation.seed.unwrap_or(scenario.seed),
     );
-    let (pool, threads) = thread_pool(args.threads)?;
+    let (pool, threads) = args.simulation.thread_pool()?;
     let bar = progress_bar(None, false);
     let clock = Instant::now();
     let (result, usual) = pool.install(|| {
