@@ -386,11 +386,7 @@ mod tests {
     fn bits(cells: &[Option<Summary>]) -> Vec<[u64; 7]> {
         cells
             .iter()
-            .map(|c| {
-                c.map_or([0; 7], |s| {
-                    [s.mean, s.sd, s.p5, s.p25, s.p50, s.p75, s.p95].map(f64::to_bits)
-                })
-            })
+            .map(|c| c.map_or([0; 7], |s| s.to_array().map(f64::to_bits)))
             .collect()
     }
 

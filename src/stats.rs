@@ -22,6 +22,29 @@ pub struct Summary {
     pub p95: f64,
 }
 
+impl Summary {
+    /// A summary from the mean, the sd and the [`QUANTILES`] in order.
+    pub fn new(mean: f64, sd: f64, percentiles: [f64; 5]) -> Self {
+        let [p5, p25, p50, p75, p95] = percentiles;
+        Summary {
+            mean,
+            sd,
+            p5,
+            p25,
+            p50,
+            p75,
+            p95,
+        }
+    }
+
+    /// The statistics in output column order: mean, sd, p5, p25, p50, p75, p95.
+    pub fn to_array(&self) -> [f64; 7] {
+        [
+            self.mean, self.sd, self.p5, self.p25, self.p50, self.p75, self.p95,
+        ]
+    }
+}
+
 /// The percentiles every output row carries.
 pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
@@ -66,16 +89,11 @@ pub fn summarise_exact(values: &mut [f64]) -> Option<Summary> {
     }
     let (mean, sd) = mean_sd(defined);
     defined.sort_by(f64::total_cmp);
-    let [p5, p25, p50, p75, p95] = QUANTILES.map(|p| quantile_type7(defined, p));
-    Some(Summary {
+    Some(Summary::new(
         mean,
         sd,
-        p5,
-        p25,
-        p50,
-        p75,
-        p95,
-    })
+        QUANTILES.map(|p| quantile_type7(defined, p)),
+    ))
 }
 
 /// Buckets a streaming summary may span. With `B` buckets the grid width `w` stays
@@ -268,16 +286,7 @@ impl StreamingSummary {
         } else {
             ((self.sum_squares - n * mean_shifted * mean_shifted).max(0.0) / (n - 1.0)).sqrt()
         };
-        let [p5, p25, p50, p75, p95] = self.quantiles();
-        Some(Summary {
-            mean,
-            sd,
-            p5,
-            p25,
-            p50,
-            p75,
-            p95,
-        })
+        Some(Summary::new(mean, sd, self.quantiles()))
     }
 
     /// Approximate type-7 [`QUANTILES`]: interpolation between the approximate order

@@ -12,7 +12,7 @@ use super::layout::{CohortSeries, OutputLayout};
 use super::params::DrawnParameters;
 use super::{money, summary};
 use crate::rng::{StreamRng, stream_rng};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, review_due};
 
 /// Buffers reused from one iteration to the next (one per thread). Create it once with
 /// [`Workspace::default`]; it sizes itself to the scenario it is given.
@@ -203,7 +203,7 @@ pub fn simulate_iteration(
     ws.prepare(scenario, params, seed, iteration);
     let first_review = scenario.first_review_index();
     for t in 0..layout.months() {
-        let review = t as i64 >= first_review && (t as i64 - first_review) % 12 == 0;
+        let review = review_due(first_review, t as i64);
         ws.cohorts_month(scenario, layout, params, monthly, t);
         money::month(scenario, layout, params, ws, monthly, t, review);
     }

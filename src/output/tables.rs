@@ -15,7 +15,7 @@ const STAT_COLUMNS: [&str; 7] = ["mean", "sd", "p5", "p25", "p50", "p75", "p95"]
 
 fn stat_fields(summary: &Option<Summary>) -> [String; 7] {
     match summary {
-        Some(s) => [s.mean, s.sd, s.p5, s.p25, s.p50, s.p75, s.p95].map(format_number),
+        Some(s) => s.to_array().map(format_number),
         None => Default::default(),
     }
 }

@@ -397,15 +397,7 @@ fn parse_stats(fields: &[&str]) -> Result<Option<Summary>, String> {
             .ok_or_else(|| format!("`{text}` in column {column} is not a number"))?;
     }
     let [mean, sd, p5, p25, p50, p75, p95] = values;
-    Ok(Some(Summary {
-        mean,
-        sd,
-        p5,
-        p25,
-        p50,
-        p75,
-        p95,
-    }))
+    Ok(Some(Summary::new(mean, sd, [p5, p25, p50, p75, p95])))
 }
 
 /// Calls `row(line, fields)` for each record of a CSV file after checking its header.

@@ -316,6 +316,12 @@ pub struct Contracts {
     pub first_review: Option<YearMonth>,
 }
 
+/// Whether month `t` is a review month when the first review is month `first`: the
+/// rule of SPEC section 4 (`r, r + 12, r + 24, ...`), for callers that hold `first`.
+pub fn review_due(first: i64, t: i64) -> bool {
+    t >= first && (t - first) % 12 == 0
+}
+
 /// A complete, validated scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -380,9 +386,7 @@ impl Scenario {
 
     /// Whether month `t` is a review month.
     pub fn is_review_month(&self, t: u32) -> bool {
-        let first = self.first_review_index();
-        let t = i64::from(t);
-        t >= first && (t - first) % 12 == 0
+        review_due(self.first_review_index(), i64::from(t))
     }
 
     /// Month index of a cohort's first offer (never negative: validated).
