@@ -214,21 +214,7 @@ pub fn render_tornado(result: &Sensitivity, top: usize, horizon_label: &str) -> 
 mod tests {
     use super::*;
     use crate::sensitivity::tornado::ProviderBase;
-
-    fn row(parameter: &str, metric: Metric, low: f64, high: f64) -> Row {
-        Row {
-            provider: "p".into(),
-            parameter: parameter.into(),
-            metric,
-            low_value: Some(0.1),
-            high_value: Some(0.3),
-            low_result: Some(low),
-            high_result: Some(high),
-            effect: Some(high - low),
-            effect_se: Some(0.5),
-            swing: Some((high - low).abs()),
-        }
-    }
+    use crate::sensitivity::tornado::test_rows::row;
 
     fn result() -> Sensitivity {
         let mut rank = row("a", Metric::RankCorrelationIncome, 0.0, 0.0);

@@ -487,33 +487,7 @@ pub fn build(scenario: &Scenario, manifest: &Manifest, result: &Sensitivity) -> 
 mod tests {
     use super::*;
     use crate::sensitivity::tornado::ProviderBase;
-
-    fn row(parameter: &str, metric: Metric, low: f64, high: f64) -> Row {
-        Row {
-            provider: "p".into(),
-            parameter: parameter.into(),
-            metric,
-            low_value: Some(0.1),
-            high_value: Some(0.3),
-            low_result: Some(low),
-            high_result: Some(high),
-            effect: Some(high - low),
-            effect_se: Some(0.5),
-            swing: Some((high - low).abs()),
-        }
-    }
-
-    fn rank(parameter: &str, metric: Metric, rho: f64) -> Row {
-        Row {
-            low_value: None,
-            high_value: None,
-            low_result: None,
-            high_result: None,
-            effect: Some(rho),
-            swing: Some(rho.abs()),
-            ..row(parameter, metric, 0.0, 0.0)
-        }
-    }
+    use crate::sensitivity::tornado::test_rows::{rank, row};
 
     /// Base income £1m: `big` swings £300k, `small` £50k (both ends above the base),
     /// `idle` nothing.

@@ -273,6 +273,41 @@ pub fn analyse(
     }
 }
 
+/// Rows for tests of the writers and charts of a [`Sensitivity`].
+#[cfg(test)]
+pub(crate) mod test_rows {
+    use super::{Metric, Row};
+
+    /// A one-way row of provider `p`: low and high results, effect and swing from them.
+    pub(crate) fn row(parameter: &str, metric: Metric, low: f64, high: f64) -> Row {
+        Row {
+            provider: "p".into(),
+            parameter: parameter.into(),
+            metric,
+            low_value: Some(0.1),
+            high_value: Some(0.3),
+            low_result: Some(low),
+            high_result: Some(high),
+            effect: Some(high - low),
+            effect_se: Some(0.5),
+            swing: Some((high - low).abs()),
+        }
+    }
+
+    /// A rank-correlation row of provider `p` with correlation `rho`.
+    pub(crate) fn rank(parameter: &str, metric: Metric, rho: f64) -> Row {
+        Row {
+            low_value: None,
+            high_value: None,
+            low_result: None,
+            high_result: None,
+            effect: Some(rho),
+            swing: Some(rho.abs()),
+            ..row(parameter, metric, 0.0, 0.0)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
