@@ -322,15 +322,25 @@ mod tests {
     use super::*;
 
     fn stats(p50: f64, spread: f64) -> Option<Summary> {
-        Some(Summary {
-            mean: p50,
-            sd: spread,
-            p5: p50 - 2.0 * spread,
-            p25: p50 - spread,
+        Some(Summary::new(
             p50,
-            p75: p50 + spread,
-            p95: p50 + 2.0 * spread,
+            spread,
+            [-2.0, -1.0, 0.0, 1.0, 2.0].map(|k| p50 + k * spread),
+        ))
+    }
+
+    /// A money line chart of `layers` over `months`, as SVG text.
+    fn draw(id: &str, months: &[String], layers: Vec<Layer>) -> String {
+        line_chart(&LineChart {
+            id: id.into(),
+            title: id.into(),
+            description: "d".into(),
+            months,
+            y_title: "£".into(),
+            units: Units::Money,
+            layers,
         })
+        .into_string()
     }
 
     fn months(n: usize) -> Vec<String> {
@@ -342,16 +352,7 @@ mod tests {
         let series: Vec<_> = (0..6).map(|t| stats(100.0 + t as f64, 5.0)).collect();
         let layers = fan(&series, colour::BLUE, "income");
         let labels = &months(6);
-        let svg = line_chart(&LineChart {
-            id: "t".into(),
-            title: "t".into(),
-            description: "d".into(),
-            months: labels,
-            y_title: "£".into(),
-            units: Units::Money,
-            layers,
-        })
-        .into_string();
+        let svg = draw("t", labels, layers);
         let wide = svg.find("class=\"band\"").unwrap();
         let narrow = svg[wide + 1..].find("class=\"band\"").unwrap() + wide + 1;
         let line = svg.find("class=\"line\"").unwrap();
@@ -392,16 +393,7 @@ mod tests {
         let mut layers = fan(&series, colour::BLUE, "reserves");
         layers.push(reference(-5_000.0, 12, colour::VERMILLION, "floor".into()));
         let labels = &months(12);
-        let svg = line_chart(&LineChart {
-            id: "r".into(),
-            title: "r".into(),
-            description: "d".into(),
-            months: labels,
-            y_title: "£".into(),
-            units: Units::Money,
-            layers,
-        })
-        .into_string();
+        let svg = draw("r", labels, layers);
         let doc = roxmltree::Document::parse(&svg).expect("well-formed");
         // Every path point lies inside the plot area.
         for path in doc.descendants().filter(|n| n.has_tag_name("path")) {
