@@ -11,6 +11,7 @@
 //! order; see [`crate::stats`]), so a merged run is the single run, bit for bit.
 
 pub mod file;
+pub mod merge;
 pub mod shard;
 
 use std::ops::Range;
@@ -234,3 +235,6 @@ impl PartialSet {
         SetResult { runs, comparisons }
     }
 }
+
+#[cfg(test)]
+mod tests;
