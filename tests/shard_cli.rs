@@ -120,7 +120,9 @@ fn merge_prints_the_run_table() {
 #[test]
 fn bad_shard_values_exit_2_with_the_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, Option<(&str, &str)>, &str); 5] = [
+    // (--shard value, an index variable set, what the message says)
+    type Case<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a str);
+    let cases: [Case<'_>; 5] = [
         ("3", None, "e.g. --shard 3/8"),
         ("8/8", None, "indices run from 0 to 7"),
         ("auto/4", None, "none is set"),
