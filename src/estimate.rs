@@ -14,7 +14,7 @@
 
 use crate::compare::paired_metrics;
 use crate::engine::OutputLayout;
-use crate::run::{CHUNK_ITERATIONS, CHUNK_VALUE_BUDGET, RunSettings, keeps_every_value};
+use crate::run::{RunSettings, chunk_iterations, keeps_every_value};
 use crate::scenario::Scenario;
 use crate::stats::{StreamingSummary, Summary};
 
@@ -64,9 +64,7 @@ impl Estimate {
         } else {
             cells.saturating_mul(StreamingSummary::MAX_BYTES as u64 + 16)
         };
-        let chunk = (CHUNK_VALUE_BUDGET / cells.max(1))
-            .clamp(1, CHUNK_ITERATIONS)
-            .min(settings.iterations);
+        let chunk = chunk_iterations(cells).min(settings.iterations);
         let in_flight = cells.saturating_mul(chunk).saturating_mul(8);
         let summaries = cells.saturating_mul(std::mem::size_of::<Option<Summary>>() as u64);
         let csv = monthly.saturating_mul(CSV_BYTES_PER_CELL);

@@ -34,9 +34,9 @@ use crate::partial::{
 use crate::scenario::Scenario;
 use crate::stats::Summary;
 
-/// Iterations computed between two reductions: large enough to keep both cores busy,
-/// small enough that the chunk buffer stays small (cells × 256 × 8 bytes).
-pub const CHUNK_ITERATIONS: u64 = 256;
+/// Most iterations computed between two reductions: a block
+/// ([`crate::partial::BLOCK_ITERATIONS`]), large enough to keep both cores busy.
+pub const CHUNK_ITERATIONS: u64 = crate::partial::BLOCK_ITERATIONS;
 
 /// Above this many kept values (cells × iterations; 2^26 values = 512 MiB), cells keep
 /// a bounded streaming summary instead of every value.
@@ -75,11 +75,20 @@ pub struct RunResult {
     pub exact_percentiles: bool,
 }
 
-/// Values one chunk may hold (scenarios × iterations × cells per iteration; 2^25
-/// values = 256 MiB), which sets how many iterations a chunk of a large run computes
+/// Values one chunk may hold (scenarios × iterations × cells per iteration; 2^26
+/// values = 512 MiB), which sets how many iterations a chunk of a large run computes
 /// at once. Larger chunks let each streaming summary take many values per visit,
 /// which keeps its buckets in cache. A fixed rule: results do not depend on it.
-pub const CHUNK_VALUE_BUDGET: u64 = 1 << 25;
+pub const CHUNK_VALUE_BUDGET: u64 = 1 << 26;
+
+/// Iterations per chunk for `per_iteration` values per iteration: a block split into
+/// the fewest equal chunks that fit [`CHUNK_VALUE_BUDGET`] (every pass over the cells
+/// sweeps their whole state through the cache, so fewer passes are faster).
+pub fn chunk_iterations(per_iteration: u64) -> u64 {
+    let most = (CHUNK_VALUE_BUDGET / per_iteration.max(1)).clamp(1, CHUNK_ITERATIONS);
+    let chunks = CHUNK_ITERATIONS.div_ceil(most);
+    CHUNK_ITERATIONS.div_ceil(chunks)
+}
 
 /// A paired comparison of one variant with the base (see [`crate::compare`]).
 #[derive(Debug, Clone)]
@@ -247,20 +256,48 @@ pub fn run_blocks_unless(
     )
 }
 
+/// Cells pushed together: a chunk's rows are iteration-major, so a tile of cells
+/// reads each row's values from a few cache lines instead of one line per value.
+const CELL_TILE: usize = 16;
+
 /// Pushes a chunk of rows (`chunk` rows of `cells.len()` values, row-major) into
-/// every cell, cells in parallel, each in row (iteration) order.
+/// every cell, tiles of cells in parallel, each cell in row (iteration) order.
 fn push_rows(cells: &mut Cells, rows: &[f64], chunk: usize) {
     let len = cells.len();
+    let row_tile = |k: usize, t: usize, width: usize| {
+        let start = k * len + t * CELL_TILE;
+        &rows[start..start + width]
+    };
     match cells {
-        Cells::Exact(cells) => cells.par_iter_mut().enumerate().for_each(|(cell, values)| {
-            values.extend((0..chunk).map(|k| rows[k * len + cell]));
-        }),
-        Cells::Streaming(cells) => cells
-            .par_iter_mut()
+        Cells::Exact(cells) => cells
+            .par_chunks_mut(CELL_TILE)
             .enumerate()
-            .for_each(|(cell, summary)| {
-                (0..chunk).for_each(|k| summary.push(rows[k * len + cell]));
+            .for_each(|(t, tile)| {
+                for k in 0..chunk {
+                    let row = row_tile(k, t, tile.len());
+                    tile.iter_mut().zip(row).for_each(|(c, &v)| c.push(v));
+                }
             }),
+        Cells::Streaming(cells) => {
+            cells
+                .par_chunks_mut(CELL_TILE)
+                .enumerate()
+                .for_each(|(t, tile)| {
+                    // Bring the tile's state and its rows toward the cache with plain,
+                    // independent reads first (many misses in flight at once), so the
+                    // pushes below rarely wait on memory.
+                    let state = tile.iter().fold(0, |a, c| a ^ c.touch());
+                    let rows = (0..chunk).fold(0u64, |a, k| {
+                        let row = row_tile(k, t, tile.len());
+                        row.iter().step_by(8).fold(a, |a, v| a ^ v.to_bits())
+                    });
+                    std::hint::black_box((state, rows));
+                    for k in 0..chunk {
+                        let row = row_tile(k, t, tile.len());
+                        tile.iter_mut().zip(row).for_each(|(c, &v)| c.push(v));
+                    }
+                })
+        }
     }
 }
 
@@ -281,7 +318,7 @@ fn run_blocks_core(
         .sum::<u64>()
         + pairs.iter().map(|p| p.len() as u64).sum::<u64>();
     let exact = keeps_every_value(per_iteration, &settings);
-    let chunk_size = (CHUNK_VALUE_BUDGET / per_iteration.max(1)).clamp(1, CHUNK_ITERATIONS);
+    let chunk_size = chunk_iterations(per_iteration);
     let range = iterations_of(&blocks, settings.iterations);
     let capacity = range.end - range.start;
     let first = blocks.start == 0;

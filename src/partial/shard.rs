@@ -92,8 +92,8 @@ impl Shard {
 }
 
 /// The index from the first job-array variable set, and a hint for when it is out of
-/// range. Slurm arrays may start anywhere (`--array=1-8`): `SLURM_ARRAY_TASK_MIN` is
-/// subtracted when set, so any contiguous array of N tasks works.
+/// range. The task id is the shard index as it is: Slurm arrays must run `0-(N−1)`,
+/// so that rerunning one failed task (`sbatch --array=3`) recomputes shard 3.
 fn index_from_environment(
     count: u64,
     lookup: &dyn Fn(&str) -> Option<String>,
@@ -110,11 +110,8 @@ fn index_from_environment(
                 value: text.to_string(),
             })
     };
-    let mut index = number(variable, &value)?;
+    let index = number(variable, &value)?;
     if variable == "SLURM_ARRAY_TASK_ID" {
-        if let Some(min) = lookup("SLURM_ARRAY_TASK_MIN") {
-            index = index.saturating_sub(number("SLURM_ARRAY_TASK_MIN", &min)?);
-        }
         let hint = format!(
             " (read from SLURM_ARRAY_TASK_ID={value}); submit the job array with --array=0-{}",
             count - 1
@@ -145,10 +142,11 @@ mod tests {
     fn explicit_and_automatic_indices() {
         let none = env(&[]);
         assert_eq!(Shard::parse("3/8", &none), Ok(Shard { index: 3, count: 8 }));
-        let slurm = env(&[("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "1")]);
+        // A rerun of one task (`sbatch --array=5`) keeps its index.
+        let slurm = env(&[("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "5")]);
         assert_eq!(
             Shard::parse("auto/8", &slurm),
-            Ok(Shard { index: 4, count: 8 })
+            Ok(Shard { index: 5, count: 8 })
         );
         let k8s = env(&[("JOB_COMPLETION_INDEX", "2")]);
         assert_eq!(

@@ -27,8 +27,9 @@
 //! finer than that.) A type-7 percentile interpolates between two order statistics, so
 //! it errs by less than `w` too. Infinities are counted apart and sort at the ends.
 
-/// Buckets in the window: about 2 KiB of `u32` counts per histogram.
+/// Buckets in the window: about 2 KiB of `u32` counts per histogram. A power of two.
 pub const BUCKETS: usize = 512;
+const _: () = assert!(BUCKETS.is_power_of_two());
 
 /// A percentile errs by less than this share of (max − min) (see the module header).
 pub const PERCENTILE_ERROR_BOUND: f64 = 2.0 / (BUCKETS as f64 - 1.0);
@@ -60,7 +61,12 @@ fn is_whole(x: f64) -> bool {
 
 /// Whether the finite values in `[low, high]` fit the window at exponent `e`.
 fn fits(low: f64, high: f64, e: i32) -> bool {
-    let inverse = 2f64.powi(-e);
+    fits_scaled(low, high, 2f64.powi(-e))
+}
+
+/// [`fits`] given `inverse = 2^-e`.
+#[inline]
+fn fits_scaled(low: f64, high: f64, inverse: f64) -> bool {
     let (a, b) = (low * inverse, high * inverse);
     if !(a.abs() < INDEX_LIMIT && b.abs() < INDEX_LIMIT) {
         return false;
@@ -106,8 +112,8 @@ pub struct Histogram {
     inverse_width: f64,
     /// Bucket index of `counts[0]`: `floor(low / 2^exponent)`.
     origin: i64,
-    /// Empty until the first finite value, then [`BUCKETS`] long.
-    counts: Vec<u32>,
+    /// Inline, so a run's histograms lie in one array that is swept in order.
+    counts: [u32; BUCKETS],
 }
 
 impl Default for Histogram {
@@ -128,12 +134,27 @@ impl Histogram {
             exponent: MIN_EXPONENT,
             inverse_width: 2f64.powi(-MIN_EXPONENT),
             origin: 0,
-            counts: Vec::new(),
+            counts: [0; BUCKETS],
         }
     }
 
     /// Upper bound of the memory one histogram holds, in bytes.
-    pub const MAX_BYTES: usize = std::mem::size_of::<Self>() + BUCKETS * 4;
+    pub const MAX_BYTES: usize = std::mem::size_of::<Self>();
+
+    /// Whether a finite value has been seen (and so the grid is set).
+    fn has_grid(&self) -> bool {
+        self.low <= self.high
+    }
+
+    /// Reads one word of every cache line of the counts, in address order, and
+    /// returns a meaningless checksum. Sweeping a tile of histograms this way before
+    /// pushing into it lets the hardware prefetcher stream them from memory, instead of
+    /// paying a full memory latency on each push's first touch of a line.
+    #[inline]
+    pub fn touch(&self) -> u32 {
+        let header = (self.count ^ self.low.to_bits() ^ self.high.to_bits()) as u32;
+        self.counts.iter().step_by(16).fold(header, |a, &c| a ^ c)
+    }
 
     /// Values held (NaN is never held).
     pub fn count(&self) -> u64 {
@@ -143,22 +164,31 @@ impl Histogram {
     /// Adds one value; NaN is ignored (undefined in that iteration).
     #[inline]
     pub fn push(&mut self, x: f64) {
-        // The common case: inside the finite range seen so far, so the grid stands.
-        if x >= self.low && x <= self.high {
-            let index = bucket(x, self.inverse_width) - self.origin;
-            self.counts[index as usize] += 1;
-            self.count += 1;
-            self.all_integers &= is_whole(x);
-            return;
+        if !self.push_inside(x) && !x.is_nan() {
+            self.push_outside(x);
         }
-        if x.is_nan() {
-            return;
-        }
-        self.push_outside(x);
     }
 
+    /// Adds `x` if it lies inside the finite range seen so far (the common case: the
+    /// grid stands), and says whether it did. NaN never does.
+    #[inline]
+    pub fn push_inside(&mut self, x: f64) -> bool {
+        if !(x >= self.low && x <= self.high) {
+            return false;
+        }
+        let index = bucket(x, self.inverse_width) - self.origin;
+        // In range by the grid's invariant; the mask only spares a bounds check.
+        self.counts[index as usize & (BUCKETS - 1)] += 1;
+        self.count += 1;
+        if self.all_integers {
+            self.all_integers = is_whole(x);
+        }
+        true
+    }
+
+    /// Adds a value outside the finite range seen so far (not NaN).
     #[cold]
-    fn push_outside(&mut self, x: f64) {
+    pub fn push_outside(&mut self, x: f64) {
         self.count += 1;
         if x.is_infinite() {
             if x > 0.0 {
@@ -180,14 +210,29 @@ impl Histogram {
     /// Moves the grid to cover `[low, high]` at the smallest exponent `≥ from` that
     /// fits, carrying the counts held (exactly: coarsening merges aligned buckets).
     fn regrid(&mut self, low: f64, high: f64, from: i32) {
-        let exponent = required_exponent(low, high, from);
+        // Usually the grid still fits: skip the search.
+        let stays =
+            from == self.exponent && self.has_grid() && fits_scaled(low, high, self.inverse_width);
+        let exponent = if stays {
+            self.exponent
+        } else {
+            required_exponent(low, high, from)
+        };
         let inverse_width = 2f64.powi(-exponent);
         let origin = bucket(low, inverse_width);
-        if self.counts.is_empty() {
-            self.counts = vec![0; BUCKETS];
-        } else if exponent != self.exponent || origin != self.origin {
+        if !self.has_grid() {
+            // The first finite value: the counts are all zero.
+        } else if exponent == self.exponent {
+            // The common cases, cheaply: a new maximum inside the window changes
+            // nothing; a new minimum slides the counts up.
+            let slide = (self.origin - origin) as usize;
+            if slide > 0 {
+                self.counts.copy_within(0..BUCKETS - slide, slide);
+                self.counts[..slide].fill(0);
+            }
+        } else {
             let shift = (exponent - self.exponent) as u32;
-            let mut moved = vec![0u32; BUCKETS];
+            let mut moved = [0u32; BUCKETS];
             for (i, &c) in self.counts.iter().enumerate() {
                 if c > 0 {
                     // An arithmetic shift floors; beyond 63 places every index held
@@ -196,7 +241,7 @@ impl Histogram {
                     moved[(index - origin) as usize] += c;
                 }
             }
-            self.counts = moved;
+            self.counts.copy_from_slice(&moved);
         }
         self.low = low;
         self.high = high;
@@ -211,7 +256,7 @@ impl Histogram {
         self.negative_infinities += other.negative_infinities;
         self.positive_infinities += other.positive_infinities;
         self.all_integers &= other.all_integers;
-        if other.counts.is_empty() {
+        if !other.has_grid() {
             return;
         }
         let (low, high) = (self.low.min(other.low), self.high.max(other.high));
@@ -333,8 +378,8 @@ impl Histogram {
             return None;
         }
         let inverse_width = 2f64.powi(-parts.exponent);
-        let mut counts = parts.counts;
-        if !counts.is_empty() {
+        let mut counts = [0; BUCKETS];
+        if !parts.counts.is_empty() {
             let grid_ok = parts.low <= parts.high
                 && parts.low.is_finite()
                 && parts.high.is_finite()
@@ -343,7 +388,7 @@ impl Histogram {
             if !grid_ok {
                 return None;
             }
-            counts.resize(BUCKETS, 0);
+            counts[..parts.counts.len()].copy_from_slice(&parts.counts);
         }
         Some(Histogram {
             count: parts.count,

@@ -128,13 +128,23 @@ impl StreamingSummary {
     }
 
     /// Upper bound of the memory one summary of a single run holds, in bytes.
-    pub const MAX_BYTES: usize = std::mem::size_of::<Self>() + Histogram::MAX_BYTES;
+    pub const MAX_BYTES: usize = std::mem::size_of::<Self>();
 
     /// Adds one value of the current block; NaN is ignored.
     #[inline]
     pub fn push(&mut self, x: f64) {
-        self.histogram.push(x);
-        self.block.push(x);
+        if self.histogram.push_inside(x) {
+            self.block.push_defined(x);
+        } else if !x.is_nan() {
+            self.histogram.push_outside(x);
+            self.block.push_defined(x);
+        }
+    }
+
+    /// See [`Histogram::touch`].
+    #[inline]
+    pub fn touch(&self) -> u32 {
+        self.histogram.touch() ^ self.block.touch()
     }
 
     /// Closes the current block.

@@ -25,9 +25,14 @@ pub struct BlockSums {
 impl BlockSums {
     #[inline]
     pub fn push(&mut self, x: f64) {
-        if x.is_nan() {
-            return;
+        if !x.is_nan() {
+            self.push_defined(x);
         }
+    }
+
+    /// [`Self::push`] of a value known not to be NaN.
+    #[inline]
+    pub fn push_defined(&mut self, x: f64) {
         if self.count == 0 {
             self.shift = x;
         }
@@ -35,6 +40,12 @@ impl BlockSums {
         let d = x - self.shift;
         self.sum += d;
         self.squares += d * d;
+    }
+
+    /// A read of the sums (see `Histogram::touch`).
+    #[inline]
+    pub fn touch(&self) -> u32 {
+        (self.count ^ self.sum.to_bits()) as u32
     }
 
     pub fn is_empty(&self) -> bool {
