@@ -52,7 +52,7 @@ timeout="${SLURM_TEST_TIMEOUT:-180}"
 keep="${SLURM_TEST_KEEP:-0}" # read now: every SLURM_* variable is unset below
 started=$SECONDS
 
-say() { echo "== $*"; }
+say() { echo "== [$((SECONDS - started)) s] $*"; }
 
 # ---------------------------------------------------------------- cleanup
 
@@ -86,6 +86,7 @@ cleanup() {
         done
     fi
     # Stop the daemons in reverse order of start: slurmd, slurmctld, munged.
+    [ ${#daemon_pids[@]} -gt 0 ] && say "stopping the daemons"
     local i
     for ((i = ${#daemon_pids[@]} - 1; i >= 0; i--)); do
         stop_pid "${daemon_pids[i]}"
@@ -233,7 +234,7 @@ MpiDefault=none
 # One CPU per task by default, so several array tasks run side by side.
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
-SchedulerType=sched/backfill
+SchedulerType=sched/builtin  # plain FIFO: nothing here to backfill
 # A node that was down (a slow start) comes back by itself.
 ReturnToService=2
 # Finished jobs stay visible to scontrol (there is no sacct without accounting).
@@ -291,7 +292,7 @@ while :; do
     fi
     sleep 1
 done
-say "cluster up after $((SECONDS - started)) s: $(sinfo -h -o '%P %D node(s) %c CPUs %T')"
+say "cluster up: $(sinfo -h -o '%P %D node(s) %c CPUs %T')"
 
 # ---------------------------------------------------------------- the jobs
 
