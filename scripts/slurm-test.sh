@@ -239,8 +239,6 @@ SchedulerType=sched/builtin  # plain FIFO: nothing here to backfill
 ReturnToService=2
 # Finished jobs stay visible to scontrol (there is no sacct without accounting).
 MinJobAge=600
-# A dependent job whose dependency failed is cancelled rather than left pending.
-DependencyParameters=kill_invalid_depend
 NodeName=localhost NodeAddr=127.0.0.1 NodeHostname=localhost $node_hw State=UNKNOWN
 PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
