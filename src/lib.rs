@@ -14,6 +14,7 @@ pub mod distribution;
 pub mod engine;
 pub mod estimate;
 pub mod output;
+pub mod partial;
 pub mod report;
 pub mod rng;
 pub mod run;

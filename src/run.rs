@@ -4,25 +4,35 @@
 //! A run can be cancelled through an `AtomicBool` ([`run_set_unless`]): iterations
 //! check it before they start, and the run gives up after the chunk in progress.
 //!
-//! Iterations are computed in fixed chunks of [`CHUNK_ITERATIONS`], in parallel
-//! within a chunk; then each cell's accumulator takes the chunk's values in iteration
+//! A run is "all blocks, then finish": [`run_blocks_unless`] computes the partial
+//! result of a range of blocks ([`crate::partial`]); a plain run takes every block and
+//! finishes it at once, a shard takes its own blocks and a merge finishes the shards'
+//! results appended in block order, so sharded and single runs agree bit for bit.
+//!
+//! Within a block, iterations are computed in chunks of at most [`CHUNK_ITERATIONS`],
+//! in parallel within a chunk; then each cell takes the chunk's values in iteration
 //! order, cells in parallel. No float is ever reduced in an order that depends on the
 //! threads, so results are bit-identical for any thread count.
 //!
 //! Memory is bounded by a fixed rule (never by free memory): when a run's cells ×
 //! iterations fit in [`EXACT_VALUE_LIMIT`] values, every value is kept and
 //! percentiles are exact (type 7); beyond it, each cell keeps a
-//! [`StreamingSummary`] whose percentiles are within 0.005 × (max − min) of the exact
-//! ones (SPEC section 6), and whose mean and sd stay exact to rounding.
+//! [`crate::stats::StreamingSummary`] whose percentiles are within 0.0040 × (max −
+//! min) of the exact ones (SPEC section 6 allows 0.005), and whose mean and sd equal
+//! the exact ones to rounding.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
 use crate::compare::{ComparedMetric, is_worse, paired_metrics};
 use crate::engine::{DrawnParameters, OutputLayout, Workspace, simulate_iteration};
+use crate::partial::{
+    Cells, PartialComparison, PartialRun, PartialSet, block_count, iterations_of,
+};
 use crate::scenario::Scenario;
-use crate::stats::{StreamingSummary, Summary, summarise_exact};
+use crate::stats::Summary;
 
 /// Iterations computed between two reductions: large enough to keep both cores busy,
 /// small enough that the chunk buffer stays small (cells × 256 × 8 bytes).
@@ -65,28 +75,6 @@ pub struct RunResult {
     pub exact_percentiles: bool,
 }
 
-/// One cell's values so far.
-enum Accumulator {
-    Exact(Vec<f64>),
-    Streaming(Box<StreamingSummary>),
-}
-
-impl Accumulator {
-    fn push(&mut self, value: f64) {
-        match self {
-            Accumulator::Exact(values) => values.push(value),
-            Accumulator::Streaming(summary) => summary.push(value),
-        }
-    }
-
-    fn finish(self) -> Option<Summary> {
-        match self {
-            Accumulator::Exact(mut values) => summarise_exact(&mut values),
-            Accumulator::Streaming(summary) => summary.summary(),
-        }
-    }
-}
-
 /// Values one chunk may hold (scenarios × iterations × cells per iteration; 2^25
 /// values = 256 MiB), which sets how many iterations a chunk of a large run computes
 /// at once. Larger chunks let each streaming summary take many values per visit,
@@ -118,18 +106,6 @@ pub struct SetResult {
 /// percentiles).
 pub fn keeps_every_value(cells: u64, settings: &RunSettings) -> bool {
     cells.saturating_mul(settings.iterations) <= settings.exact_value_limit
-}
-
-fn new_accumulators(count: usize, exact: bool, iterations: u64) -> Vec<Accumulator> {
-    (0..count)
-        .map(|_| {
-            if exact {
-                Accumulator::Exact(Vec::with_capacity(iterations as usize))
-            } else {
-                Accumulator::Streaming(Box::default())
-            }
-        })
-        .collect()
 }
 
 /// Runs every iteration of `scenario` and summarises every cell. `progress` is called
@@ -213,12 +189,92 @@ fn run_set_core(
     progress: &(dyn Fn(u64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<SetResult, Cancelled> {
-    let cancelled = || cancel.load(Ordering::Relaxed);
+    let blocks = 0..block_count(settings.iterations);
+    let partial = run_blocks_core(
+        scenarios, settings, blocks, adjust, observe, progress, cancel,
+    )?;
+    let (layouts, pairs) = layouts_and_pairs(scenarios);
+    Ok(partial.finish(layouts, pairs))
+}
+
+/// The output layout of every scenario, and the metrics paired between the base
+/// (first) and each variant.
+pub fn layouts_and_pairs(scenarios: &[&Scenario]) -> (Vec<OutputLayout>, Vec<Vec<ComparedMetric>>) {
     let layouts: Vec<OutputLayout> = scenarios.iter().map(|s| OutputLayout::new(s)).collect();
-    let pairs: Vec<Vec<ComparedMetric>> = layouts[1..]
+    let pairs = layouts[1..]
         .iter()
         .map(|variant| paired_metrics(&layouts[0], variant))
         .collect();
+    (layouts, pairs)
+}
+
+/// SHA-256 of every output cell's name, in order: two runs with the same fingerprint
+/// store the same cells in the same places (checked before shards are merged).
+pub fn layout_sha256(scenarios: &[&Scenario]) -> String {
+    let (layouts, pairs) = layouts_and_pairs(scenarios);
+    let mut text = String::new();
+    for layout in &layouts {
+        text.push_str(&format!("months {}\n", layout.months()));
+        for name in layout.monthly_names().iter().chain(layout.summary_names()) {
+            text.push_str(&format!("{name:?}\n"));
+        }
+    }
+    for metrics in &pairs {
+        for metric in metrics {
+            text.push_str(&format!("{metric:?}\n"));
+        }
+    }
+    crate::output::manifest::sha256_hex(text.as_bytes())
+}
+
+/// The partial result of `blocks` of a run (a shard of it, or all of it): see
+/// [`crate::partial`]. `progress` gets the iterations done within these blocks.
+pub fn run_blocks_unless(
+    scenarios: &[&Scenario],
+    settings: RunSettings,
+    blocks: Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<PartialSet, Cancelled> {
+    run_blocks_core(
+        scenarios,
+        settings,
+        blocks,
+        &|_, _| {},
+        &mut |_, _, _| {},
+        progress,
+        cancel,
+    )
+}
+
+/// Pushes a chunk of rows (`chunk` rows of `cells.len()` values, row-major) into
+/// every cell, cells in parallel, each in row (iteration) order.
+fn push_rows(cells: &mut Cells, rows: &[f64], chunk: usize) {
+    let len = cells.len();
+    match cells {
+        Cells::Exact(cells) => cells.par_iter_mut().enumerate().for_each(|(cell, values)| {
+            values.extend((0..chunk).map(|k| rows[k * len + cell]));
+        }),
+        Cells::Streaming(cells) => cells
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(cell, summary)| {
+                (0..chunk).for_each(|k| summary.push(rows[k * len + cell]));
+            }),
+    }
+}
+
+fn run_blocks_core(
+    scenarios: &[&Scenario],
+    settings: RunSettings,
+    blocks: Range<u64>,
+    adjust: &(dyn Fn(usize, &mut DrawnParameters) + Sync),
+    observe: &mut dyn FnMut(usize, u64, &[f64]),
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<PartialSet, Cancelled> {
+    let cancelled = || cancel.load(Ordering::Relaxed);
+    let (layouts, pairs) = layouts_and_pairs(scenarios);
     let per_iteration: u64 = layouts
         .iter()
         .map(|l| (l.monthly_len() + l.summary_len()) as u64)
@@ -226,23 +282,31 @@ fn run_set_core(
         + pairs.iter().map(|p| p.len() as u64).sum::<u64>();
     let exact = keeps_every_value(per_iteration, &settings);
     let chunk_size = (CHUNK_VALUE_BUDGET / per_iteration.max(1)).clamp(1, CHUNK_ITERATIONS);
+    let range = iterations_of(&blocks, settings.iterations);
+    let capacity = range.end - range.start;
+    let first = blocks.start == 0;
 
-    let mut monthly: Vec<Vec<Accumulator>> = layouts
-        .iter()
-        .map(|l| new_accumulators(l.monthly_len(), exact, settings.iterations))
-        .collect();
-    let mut summary: Vec<Vec<Accumulator>> = layouts
-        .iter()
-        .map(|l| new_accumulators(l.summary_len(), exact, settings.iterations))
-        .collect();
-    let mut differences: Vec<Vec<Accumulator>> = pairs
-        .iter()
-        .map(|p| new_accumulators(p.len(), exact, settings.iterations))
-        .collect();
-    // By variant and metric: (iterations worse, iterations defined).
-    let mut worse: Vec<Vec<(u64, u64)>> = pairs.iter().map(|p| vec![(0, 0); p.len()]).collect();
+    let mut partial = PartialSet {
+        iterations: settings.iterations,
+        blocks: blocks.clone(),
+        exact,
+        runs: layouts
+            .iter()
+            .map(|l| PartialRun {
+                monthly: Cells::new(l.monthly_len(), exact, capacity, first),
+                summary: Cells::new(l.summary_len(), exact, capacity, first),
+            })
+            .collect(),
+        comparisons: pairs
+            .iter()
+            .map(|p| PartialComparison {
+                difference: Cells::new(p.len(), exact, capacity, first),
+                worse: vec![(0, 0); p.len()],
+            })
+            .collect(),
+    };
 
-    // Output buffers of one chunk, reused: rows of scenario s, iteration done + k, at
+    // Output buffers of one chunk, reused: rows of scenario s, iteration at + k, at
     // `k * len .. (k + 1) * len` (every layout has commissioner cells, so len > 0).
     let mut monthly_rows: Vec<Vec<f64>> = layouts
         .iter()
@@ -252,114 +316,126 @@ fn run_set_core(
         .iter()
         .map(|l| vec![0.0; chunk_size as usize * l.summary_len()])
         .collect();
-    let mut done = 0;
-    while done < settings.iterations {
-        let chunk = chunk_size.min(settings.iterations - done);
-        let mut tasks = Vec::with_capacity(scenarios.len() * chunk as usize);
-        for (s, (m, y)) in monthly_rows
-            .iter_mut()
-            .zip(summary_rows.iter_mut())
-            .enumerate()
-        {
-            let (m_len, y_len) = (layouts[s].monthly_len(), layouts[s].summary_len());
-            let rows = m.chunks_mut(m_len).zip(y.chunks_mut(y_len));
-            for (k, (m_row, y_row)) in rows.take(chunk as usize).enumerate() {
-                tasks.push((s, done + k as u64, m_row, y_row));
+    let mut difference_rows: Vec<Vec<f64>> = pairs
+        .iter()
+        .map(|p| vec![0.0; chunk_size as usize * p.len()])
+        .collect();
+    for block in blocks {
+        let block_range = iterations_of(&(block..block + 1), settings.iterations);
+        let mut at = block_range.start;
+        while at < block_range.end {
+            let chunk = chunk_size.min(block_range.end - at);
+            simulate_chunk(
+                scenarios,
+                &layouts,
+                settings,
+                at,
+                chunk,
+                adjust,
+                &cancelled,
+                &mut monthly_rows,
+                &mut summary_rows,
+            );
+            if cancelled() {
+                return Err(Cancelled);
             }
-        }
-        tasks
-            .into_par_iter()
-            .for_each_init(Workspace::default, |ws, (s, iteration, m, y)| {
-                if cancelled() {
-                    return;
-                }
-                let (scenario, layout) = (scenarios[s], &layouts[s]);
-                let mut params = DrawnParameters::draw(scenario, settings.seed, iteration);
-                adjust(s, &mut params);
-                m.fill(0.0);
-                y.fill(0.0);
-                simulate_iteration(
-                    scenario,
-                    layout,
-                    &params,
-                    settings.seed,
-                    iteration,
-                    ws,
-                    m,
-                    y,
-                );
-            });
-        if cancelled() {
-            return Err(Cancelled);
-        }
-        for s in 0..scenarios.len() {
-            let (m_len, y_len) = (layouts[s].monthly_len(), layouts[s].summary_len());
-            let (m_rows, y_rows) = (&monthly_rows[s], &summary_rows[s]);
-            monthly[s]
-                .par_iter_mut()
-                .enumerate()
-                .for_each(|(cell, acc)| {
-                    (0..chunk as usize).for_each(|k| acc.push(m_rows[k * m_len + cell]))
-                });
-            summary[s]
-                .par_iter_mut()
-                .enumerate()
-                .for_each(|(cell, acc)| {
-                    (0..chunk as usize).for_each(|k| acc.push(y_rows[k * y_len + cell]))
-                });
-        }
-        for (v, metrics) in pairs.iter().enumerate() {
-            let (base_len, variant_len) = (layouts[0].summary_len(), layouts[v + 1].summary_len());
-            let (base_rows, variant_rows) = (&summary_rows[0], &summary_rows[v + 1]);
-            for (k, metric) in metrics.iter().enumerate() {
-                for row in 0..chunk as usize {
-                    let difference = variant_rows[row * variant_len + metric.variant_index]
-                        - base_rows[row * base_len + metric.base_index];
-                    differences[v][k].push(difference);
-                    if !difference.is_nan() {
-                        worse[v][k].1 += 1;
-                        worse[v][k].0 += u64::from(is_worse(difference, metric.higher_is_worse));
+            let chunk_rows = chunk as usize;
+            for (run, (m_rows, y_rows)) in partial
+                .runs
+                .iter_mut()
+                .zip(monthly_rows.iter().zip(&summary_rows))
+            {
+                push_rows(&mut run.monthly, m_rows, chunk_rows);
+                push_rows(&mut run.summary, y_rows, chunk_rows);
+            }
+            for (v, metrics) in pairs.iter().enumerate() {
+                let (base_len, variant_len) =
+                    (layouts[0].summary_len(), layouts[v + 1].summary_len());
+                let (base_rows, variant_rows) = (&summary_rows[0], &summary_rows[v + 1]);
+                let comparison = &mut partial.comparisons[v];
+                let rows = &mut difference_rows[v];
+                for row in 0..chunk_rows {
+                    for (k, metric) in metrics.iter().enumerate() {
+                        let difference = variant_rows[row * variant_len + metric.variant_index]
+                            - base_rows[row * base_len + metric.base_index];
+                        rows[row * metrics.len() + k] = difference;
+                        if !difference.is_nan() {
+                            let worse = &mut comparison.worse[k];
+                            worse.1 += 1;
+                            worse.0 += u64::from(is_worse(difference, metric.higher_is_worse));
+                        }
                     }
                 }
+                push_rows(&mut comparison.difference, rows, chunk_rows);
             }
-        }
-        for (s, rows) in summary_rows.iter().enumerate() {
-            let y_len = layouts[s].summary_len();
-            for (k, y) in rows.chunks(y_len).take(chunk as usize).enumerate() {
-                observe(s, done + k as u64, y);
+            for (s, rows) in summary_rows.iter().enumerate() {
+                let y_len = layouts[s].summary_len();
+                for (k, y) in rows.chunks(y_len).take(chunk_rows).enumerate() {
+                    observe(s, at + k as u64, y);
+                }
             }
+            at += chunk;
+            progress(at - range.start);
         }
-        done += chunk;
-        progress(done);
+        for run in &mut partial.runs {
+            run.monthly.end_block();
+            run.summary.end_block();
+        }
+        for comparison in &mut partial.comparisons {
+            comparison.difference.end_block();
+        }
     }
-    let finish = |cells: Vec<Accumulator>| -> Vec<Option<Summary>> {
-        cells.into_par_iter().map(Accumulator::finish).collect()
-    };
-    let runs = layouts
-        .into_iter()
-        .zip(monthly.into_iter().zip(summary))
-        .map(|(layout, (m, y))| RunResult {
-            layout,
-            monthly: finish(m),
-            summary: finish(y),
-            exact_percentiles: exact,
-        })
-        .collect();
-    let comparisons = pairs
-        .into_iter()
-        .zip(differences.into_iter().zip(worse))
+    Ok(partial)
+}
+
+/// Simulates iterations `at .. at + chunk` of every scenario in parallel into the
+/// row buffers.
+#[allow(clippy::too_many_arguments)]
+fn simulate_chunk(
+    scenarios: &[&Scenario],
+    layouts: &[OutputLayout],
+    settings: RunSettings,
+    at: u64,
+    chunk: u64,
+    adjust: &(dyn Fn(usize, &mut DrawnParameters) + Sync),
+    cancelled: &(dyn Fn() -> bool + Sync),
+    monthly_rows: &mut [Vec<f64>],
+    summary_rows: &mut [Vec<f64>],
+) {
+    let mut tasks = Vec::with_capacity(scenarios.len() * chunk as usize);
+    for (s, (m, y)) in monthly_rows
+        .iter_mut()
+        .zip(summary_rows.iter_mut())
         .enumerate()
-        .map(|(v, (metrics, (difference, worse)))| Comparison {
-            variant: v + 1,
-            metrics,
-            difference: finish(difference),
-            p_worse: worse
-                .iter()
-                .map(|&(w, n)| if n == 0 { 0.0 } else { w as f64 / n as f64 })
-                .collect(),
-        })
-        .collect();
-    Ok(SetResult { runs, comparisons })
+    {
+        let (m_len, y_len) = (layouts[s].monthly_len(), layouts[s].summary_len());
+        let rows = m.chunks_mut(m_len).zip(y.chunks_mut(y_len));
+        for (k, (m_row, y_row)) in rows.take(chunk as usize).enumerate() {
+            tasks.push((s, at + k as u64, m_row, y_row));
+        }
+    }
+    tasks
+        .into_par_iter()
+        .for_each_init(Workspace::default, |ws, (s, iteration, m, y)| {
+            if cancelled() {
+                return;
+            }
+            let (scenario, layout) = (scenarios[s], &layouts[s]);
+            let mut params = DrawnParameters::draw(scenario, settings.seed, iteration);
+            adjust(s, &mut params);
+            m.fill(0.0);
+            y.fill(0.0);
+            simulate_iteration(
+                scenario,
+                layout,
+                &params,
+                settings.seed,
+                iteration,
+                ws,
+                m,
+                y,
+            );
+        });
 }
 
 #[cfg(test)]

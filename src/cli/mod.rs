@@ -25,10 +25,13 @@ macro_rules! outln {
 mod common;
 mod diff;
 mod interrupt;
+mod merge;
+mod outputs;
 mod render;
 mod report;
 mod run;
 mod sensitivity;
+mod shard;
 mod stress;
 
 use std::io::{IsTerminal, Write};
@@ -69,6 +72,9 @@ pub enum Command {
     Schema,
     /// Run a scenario (or the built-in example) and write its outputs.
     Run(run::RunArgs),
+    /// Merge the partial results of `run --shard K/N` into the outputs of one run,
+    /// byte-identical to running it on one machine.
+    Merge(merge::MergeArgs),
     /// Show which parameters differ between two scenarios, then run both with common
     /// random numbers and print the paired differences per provider.
     Diff(diff::DiffArgs),
@@ -115,6 +121,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Validate { files } => validate(&files),
         Command::Init { file, force } => init(file, force),
         Command::Run(args) => run::run_command(args),
+        Command::Merge(args) => merge::merge_command(args),
         Command::Diff(args) => diff::diff_command(args),
         Command::Report(args) => report::report_command(args),
         Command::Sensitivity(args) => sensitivity::sensitivity_command(args),

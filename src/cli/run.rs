@@ -6,12 +6,13 @@ use std::time::{Instant, SystemTime};
 
 use crate::cli::common::{SimulationArgs, progress_bar};
 use crate::cli::interrupt::Interrupt;
+use crate::cli::outputs::{Finished, print_tables, write_outputs};
+use crate::cli::shard::run_shard;
 use crate::cli::{Failure, print_warnings, report_load_error};
 use crate::estimate::Estimate;
-use crate::output::directory::{OutputError, Written, check_destination, write_atomically_unless};
+use crate::output::directory::{OutputError, Written, check_destination};
 use crate::output::manifest::{Manifest, sha256_hex};
-use crate::output::{tables, terminal};
-use crate::report::{self, data::OutputFiles};
+use crate::partial::shard::Shard;
 use crate::run::{RunSettings, run_set_unless};
 use crate::scenario::Scenario;
 use crate::scenario::load;
@@ -35,6 +36,12 @@ pub struct RunArgs {
     /// Run even if the estimated memory or work is beyond phbsim's limits.
     #[arg(long)]
     pub allow_large: bool,
+    /// Compute only shard K of N (0-based) and write its partial result into the
+    /// output directory [default: out/<scenario file stem>-parts], for `phbsim merge`.
+    /// K may be `auto`: read from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or
+    /// AWS_BATCH_JOB_ARRAY_INDEX.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 pub(super) fn output_error(error: OutputError) -> Failure {
@@ -58,8 +65,17 @@ pub(super) fn default_output(scenario_name: &Path) -> PathBuf {
 }
 
 pub fn run_command(args: RunArgs) -> Result<(), Failure> {
+    let shard = args
+        .shard
+        .as_deref()
+        .map(|given| Shard::parse(given, &|name| std::env::var(name).ok()))
+        .transpose()
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
     let (source, validated) = load::load(args.scenario.as_deref()).map_err(report_load_error)?;
     print_warnings(&source, &validated.warnings);
+    if let Some(shard) = shard {
+        return run_shard(&args, shard, &source, &validated);
+    }
     let scenario = validated.scenario;
     let output = args
         .output
@@ -124,75 +140,19 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         started,
         finished: now_rfc3339(),
         elapsed_seconds: elapsed,
+        shards: None,
     };
-    let named: Vec<tables::Named<'_>> = scenarios
-        .iter()
-        .zip(&set.runs)
-        .map(|(s, result)| tables::Named {
-            name: &s.name,
-            scenario: s,
-            result,
-        })
-        .collect();
-    let format_error = |file: &'static str| {
-        move |e: csv::Error| Failure::other(format!("cannot format {file}: {e}"))
-    };
-    let mut months = Vec::new();
-    tables::write_months(&mut months, &named).map_err(format_error("months.csv"))?;
-    let mut summary = Vec::new();
-    tables::write_summary(&mut summary, &named).map_err(format_error("summary.csv"))?;
-    let compare = if set.comparisons.is_empty() {
-        None
-    } else {
-        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-        let mut compare = Vec::new();
-        tables::write_compare(&mut compare, &scenario.name, &set, &names)
-            .map_err(format_error("compare.csv"))?;
-        Some(compare)
-    };
-    let manifest = manifest.to_json();
-    // The report is built from the very bytes written beside it, as `phbsim report`
-    // builds it from the files, so the two are identical.
-    let outputs = OutputFiles {
+    let finished = Finished {
+        scenario_text: &source.text,
+        scenarios: &scenarios,
+        set: &set,
         manifest: &manifest,
-        scenario: &source.text,
-        summary: &summary,
-        months: &months,
-        compare: compare.as_deref(),
     };
-    let report = report::parse_outputs(&output, outputs)
-        .map(|data| report::build(&data))
-        .map_err(|e| Failure::other(format!("cannot build report.html: {e}")))?;
-    let mut files = vec![
-        ("months.csv", months),
-        ("summary.csv", summary),
-        ("manifest.json", manifest.into_bytes()),
-        ("scenario.toml", source.text.clone().into_bytes()),
-        ("report.html", report.into_bytes()),
-    ];
-    if let Some(compare) = compare {
-        files.push(("compare.csv", compare));
-    }
-    if write_atomically_unless(&output, &files, interrupt.flag()).map_err(output_error)?
-        == Written::Cancelled
-    {
+    if write_outputs(&output, &finished, interrupt.flag())? == Written::Cancelled {
         return Err(interrupted());
     }
-
     if !args.quiet {
-        let horizon = format!(
-            "{} to {}",
-            scenario.start,
-            scenario.month_label(scenario.months - 1)
-        );
-        out!(
-            "{}",
-            terminal::render(result, &horizon, &output.display().to_string())
-        );
-        if !set.comparisons.is_empty() {
-            let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-            out!("{}", terminal::render_comparisons(&set, &names));
-        }
+        print_tables(&output, &finished);
         outln!(
             "{} iterations in {:.2} s on {threads} thread(s)",
             settings.iterations,

@@ -93,6 +93,7 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
         started,
         finished: now_rfc3339(),
         elapsed_seconds: elapsed,
+        shards: None,
     };
     let mut table = Vec::new();
     write_sensitivity(&mut table, &scenario.name, &result)

@@ -286,6 +286,7 @@ mod tests {
                 started: String::new(),
                 finished: String::new(),
                 elapsed_seconds: 0.0,
+                shards: None,
             })
             .unwrap()
         };

@@ -29,6 +29,10 @@ pub struct Manifest {
     pub started: String,
     pub finished: String,
     pub elapsed_seconds: f64,
+    /// For a run merged from `run --shard` parts: the number of shards. Then
+    /// `elapsed_seconds` is the shards' computing time plus the merge's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<u64>,
 }
 
 /// Hex SHA-256 of `bytes`.

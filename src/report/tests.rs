@@ -77,6 +77,7 @@ fn run_files(text: &str, iterations: u64) -> Files {
         started: "2027-01-01T00:00:00Z".into(),
         finished: "2027-01-01T00:00:01Z".into(),
         elapsed_seconds: 1.0,
+        shards: None,
     };
     Files {
         manifest: manifest.to_json(),

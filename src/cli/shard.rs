@@ -1,0 +1,155 @@
+//! `phbsim run --shard K/N`: compute one shard's blocks of iterations and write its
+//! partial result (`part-KKKK-of-NNNN.phbpart`) atomically into the parts directory,
+//! which several shards may share.
+
+use std::fs;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::cli::Failure;
+use crate::cli::common::progress_bar;
+use crate::cli::interrupt::Interrupt;
+use crate::cli::run::{RunArgs, default_output, now_rfc3339};
+use crate::estimate::Estimate;
+use crate::output::manifest::sha256_hex;
+use crate::partial::file::{PartHeader, write_part};
+use crate::partial::shard::Shard;
+use crate::partial::{BLOCK_ITERATIONS, iterations_of};
+use crate::run::{RunSettings, layout_sha256, run_blocks_unless};
+use crate::scenario::load::Source;
+use crate::scenario::{Scenario, Validated};
+
+/// The default parts directory: `out/<file stem>-parts`.
+fn default_parts(scenario_name: &Path) -> PathBuf {
+    let mut dir = default_output(scenario_name).into_os_string();
+    dir.push("-parts");
+    PathBuf::from(dir)
+}
+
+pub(super) fn run_shard(
+    args: &RunArgs,
+    shard: Shard,
+    source: &Source,
+    validated: &Validated,
+) -> Result<(), Failure> {
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_parts(&source.name));
+    if output.is_file() {
+        return Err(Failure::bad_input(format!(
+            "{} is a file; --shard writes its part into a directory (give -o DIR)",
+            output.display()
+        )));
+    }
+    let settings = RunSettings::new(
+        args.iterations.unwrap_or(validated.scenario.iterations),
+        args.simulation.seed.unwrap_or(validated.scenario.seed),
+    );
+    let scenarios: Vec<&Scenario> = std::iter::once(&validated.scenario)
+        .chain(validated.variants.iter().map(|v| &v.scenario))
+        .collect();
+    if !args.allow_large {
+        Estimate::of(&scenarios, &settings)
+            .check(args.simulation.thread_count())
+            .map_err(|too_large| Failure::bad_input(too_large.to_string()))?;
+    }
+    let (pool, threads) = args.simulation.thread_pool()?;
+    let interrupt =
+        Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
+    let file = output.join(shard.file_name());
+    let interrupted = || Failure {
+        exit_code: interrupt.exit_code(),
+        message: format!(
+            "interrupted by {}; {} was not written",
+            interrupt.name(),
+            file.display()
+        ),
+    };
+
+    let blocks = shard.blocks(settings.iterations);
+    let iterations = iterations_of(&blocks, settings.iterations);
+    let bar = progress_bar(Some(iterations.end - iterations.start), args.quiet);
+    let started = now_rfc3339();
+    let clock = Instant::now();
+    let partial = pool.install(|| {
+        run_blocks_unless(
+            &scenarios,
+            settings,
+            blocks.clone(),
+            &|done| bar.set_position(done),
+            interrupt.flag(),
+        )
+    });
+    bar.finish_and_clear();
+    let partial = partial.map_err(|_| interrupted())?;
+    let elapsed = clock.elapsed().as_secs_f64();
+    let header = PartHeader {
+        phbsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_file: source.name.display().to_string(),
+        scenario_sha256: sha256_hex(source.text.as_bytes()),
+        scenario_text: source.text.clone(),
+        seed: settings.seed,
+        iterations: settings.iterations,
+        iterations_overridden: args.iterations.is_some(),
+        seed_overridden: args.simulation.seed.is_some(),
+        shard_index: shard.index,
+        shard_count: shard.count,
+        first_block: blocks.start,
+        end_block: blocks.end,
+        block_iterations: BLOCK_ITERATIONS,
+        exact_percentiles: partial.exact,
+        layout_sha256: layout_sha256(&scenarios),
+        threads,
+        started,
+        finished: now_rfc3339(),
+        elapsed_seconds: elapsed,
+    };
+
+    fs::create_dir_all(&output)
+        .map_err(|e| Failure::other(format!("cannot create {}: {e}", output.display())))?;
+    // Written beside its final name, then renamed: a reader never sees half a part,
+    // and a shard that is rerun replaces its old part in one step.
+    let temporary = output.join(format!(
+        ".{}.phbsim-tmp-{}",
+        shard.file_name(),
+        std::process::id()
+    ));
+    let written = fs::File::create(&temporary)
+        .and_then(|f| {
+            let mut out = BufWriter::new(f);
+            write_part(&mut out, &header, &partial)?;
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        })
+        .and_then(|()| {
+            if interrupt.flag().load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(std::io::Error::other("interrupted"));
+            }
+            fs::rename(&temporary, &file)
+        });
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temporary);
+        if interrupt.flag().load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(interrupted());
+        }
+        return Err(Failure::other(format!(
+            "cannot write {}: {e}",
+            file.display()
+        )));
+    }
+    if !args.quiet {
+        let size = fs::metadata(&file).map_or(0, |m| m.len());
+        outln!(
+            "shard {}/{}: iterations {}..{} of {} in {elapsed:.2} s on {threads} thread(s); wrote {} ({:.1} MB)",
+            shard.index,
+            shard.count,
+            iterations.start,
+            iterations.end,
+            settings.iterations,
+            file.display(),
+            size as f64 / 1e6
+        );
+    }
+    Ok(())
+}

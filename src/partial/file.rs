@@ -1,0 +1,445 @@
+//! The partial-result file a shard writes (`part-KKKK-of-NNNN.phbpart`) and `phbsim
+//! merge` reads.
+//!
+//! Layout: the line `PHBSIM-PART 1`, the header's length (u64) and the header as JSON
+//! ([`PartHeader`]: what was run, so a merge can check the parts belong together and
+//! rebuild the outputs without the scenario file), then the cells in binary, then the
+//! SHA-256 of everything before it, so a truncated or damaged file is refused rather
+//! than merged. Numbers are little-endian; histogram counts are LEB128 varints (most
+//! are small), which keeps a national shard's file to a few hundred bytes per cell.
+//!
+//! Reading and writing are generic over `Read` / `Write`: the simulation core never
+//! touches the disk.
+
+use std::io::{self, Read, Write};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Cells, PartialComparison, PartialRun, PartialSet, iterations_of};
+use crate::stats::histogram::HistogramParts;
+use crate::stats::{Histogram, MomentChain, Moments, StreamingSummary};
+
+const MAGIC: &[u8] = b"PHBSIM-PART 1\n";
+/// Headers are small (the scenario text is the bulk); anything larger is damage.
+const MAX_HEADER_BYTES: u64 = 1 << 30;
+
+/// What a partial result belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartHeader {
+    pub phbsim_version: String,
+    /// The scenario file as given, its SHA-256 and its text.
+    pub scenario_file: String,
+    pub scenario_sha256: String,
+    pub scenario_text: String,
+    pub seed: u64,
+    pub iterations: u64,
+    pub iterations_overridden: bool,
+    pub seed_overridden: bool,
+    pub shard_index: u64,
+    pub shard_count: u64,
+    pub first_block: u64,
+    pub end_block: u64,
+    pub block_iterations: u64,
+    pub exact_percentiles: bool,
+    /// SHA-256 of the output cells' names and order (see `crate::run::layout_sha256`).
+    pub layout_sha256: String,
+    pub threads: usize,
+    /// RFC 3339, UTC, and the seconds the shard took.
+    pub started: String,
+    pub finished: String,
+    pub elapsed_seconds: f64,
+}
+
+/// A partial-result file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PartError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("not a phbsim part file (it does not start with `PHBSIM-PART 1`)")]
+    NotAPart,
+    #[error("damaged or truncated: {0}")]
+    Damaged(String),
+}
+
+fn damaged(what: impl Into<String>) -> PartError {
+    PartError::Damaged(what.into())
+}
+
+/// Reads end-of-file inside the file as damage (a truncated file), not as I/O failure.
+fn eof_is_damage(error: io::Error) -> PartError {
+    if error.kind() == io::ErrorKind::UnexpectedEof {
+        damaged("the file ends early")
+    } else {
+        PartError::Io(error)
+    }
+}
+
+/// A writer that hashes what it writes.
+struct Sink<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+/// A reader that hashes what it reads.
+struct Source<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<W: Write> Sink<W> {
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.hasher.update(bytes);
+        self.inner.write_all(bytes)
+    }
+    fn u8(&mut self, v: u8) -> io::Result<()> {
+        self.put(&[v])
+    }
+    fn u64(&mut self, v: u64) -> io::Result<()> {
+        self.put(&v.to_le_bytes())
+    }
+    fn f64(&mut self, v: f64) -> io::Result<()> {
+        self.put(&v.to_le_bytes())
+    }
+    fn varint(&mut self, mut v: u64) -> io::Result<()> {
+        let mut bytes = [0u8; 10];
+        let mut n = 0;
+        loop {
+            let low = (v & 0x7f) as u8;
+            v >>= 7;
+            bytes[n] = low | if v > 0 { 0x80 } else { 0 };
+            n += 1;
+            if v == 0 {
+                break;
+            }
+        }
+        self.put(&bytes[..n])
+    }
+}
+
+impl<R: Read> Source<R> {
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], PartError> {
+        let mut bytes = [0u8; N];
+        self.inner.read_exact(&mut bytes).map_err(eof_is_damage)?;
+        self.hasher.update(bytes);
+        Ok(bytes)
+    }
+    fn u8(&mut self) -> Result<u8, PartError> {
+        Ok(self.take::<1>()?[0])
+    }
+    fn u64(&mut self) -> Result<u64, PartError> {
+        Ok(u64::from_le_bytes(self.take()?))
+    }
+    fn f64(&mut self) -> Result<f64, PartError> {
+        Ok(f64::from_le_bytes(self.take()?))
+    }
+    fn varint(&mut self) -> Result<u64, PartError> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.u8()?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(damaged("a number is too long"))
+    }
+    /// A length, refused above `limit` (so damage cannot ask for huge allocations).
+    fn length(&mut self, limit: u64, what: &str) -> Result<usize, PartError> {
+        let n = self.u64()?;
+        if n > limit {
+            return Err(damaged(format!("{what}: {n} is more than {limit}")));
+        }
+        Ok(n as usize)
+    }
+}
+
+/// Writes `partial` with `header` to `out`.
+pub fn write_part(out: impl Write, header: &PartHeader, partial: &PartialSet) -> io::Result<()> {
+    let mut w = Sink {
+        inner: out,
+        hasher: Sha256::new(),
+    };
+    w.put(MAGIC)?;
+    let json = serde_json::to_vec(header).expect("a header always serialises");
+    w.u64(json.len() as u64)?;
+    w.put(&json)?;
+    w.u64(partial.runs.len() as u64)?;
+    for run in &partial.runs {
+        write_cells(&mut w, &run.monthly)?;
+        write_cells(&mut w, &run.summary)?;
+    }
+    w.u64(partial.comparisons.len() as u64)?;
+    for comparison in &partial.comparisons {
+        write_cells(&mut w, &comparison.difference)?;
+        w.u64(comparison.worse.len() as u64)?;
+        for &(worse, defined) in &comparison.worse {
+            w.u64(worse)?;
+            w.u64(defined)?;
+        }
+    }
+    let digest = w.hasher.finalize();
+    w.inner.write_all(&digest)?;
+    w.inner.flush()
+}
+
+fn write_cells<W: Write>(w: &mut Sink<W>, cells: &Cells) -> io::Result<()> {
+    match cells {
+        Cells::Exact(cells) => {
+            w.u8(0)?;
+            w.u64(cells.len() as u64)?;
+            for values in cells {
+                w.u64(values.len() as u64)?;
+                for &v in values {
+                    w.f64(v)?;
+                }
+            }
+        }
+        Cells::Streaming(cells) => {
+            w.u8(1)?;
+            w.u64(cells.len() as u64)?;
+            for cell in cells {
+                let (histogram, moments) = cell.parts();
+                write_histogram(w, &histogram.to_parts())?;
+                write_chain(w, moments)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_histogram<W: Write>(w: &mut Sink<W>, h: &HistogramParts) -> io::Result<()> {
+    w.u64(h.count)?;
+    w.u64(h.negative_infinities)?;
+    w.u64(h.positive_infinities)?;
+    w.f64(h.low)?;
+    w.f64(h.high)?;
+    w.u8(u8::from(h.all_integers))?;
+    w.u64(h.exponent as i64 as u64)?;
+    w.u64(h.origin as u64)?;
+    w.u64(h.counts.len() as u64)?;
+    for &c in &h.counts {
+        w.varint(u64::from(c))?;
+    }
+    Ok(())
+}
+
+fn write_chain<W: Write>(w: &mut Sink<W>, chain: &MomentChain) -> io::Result<()> {
+    let moments = |w: &mut Sink<W>, m: &Moments| -> io::Result<()> {
+        w.u64(m.count)?;
+        w.f64(m.sum)?;
+        w.f64(m.squared_deviations)
+    };
+    match chain {
+        MomentChain::Folded(total) => {
+            w.u8(0)?;
+            moments(w, total)
+        }
+        MomentChain::Listed(blocks) => {
+            w.u8(1)?;
+            w.u64(blocks.len() as u64)?;
+            blocks.iter().try_for_each(|m| moments(w, m))
+        }
+    }
+}
+
+/// Reads only the header (cheap: merges check every header before reading any cells).
+pub fn read_header(input: impl Read) -> Result<PartHeader, PartError> {
+    let mut r = Source {
+        inner: input,
+        hasher: Sha256::new(),
+    };
+    read_header_from(&mut r)
+}
+
+fn read_header_from<R: Read>(r: &mut Source<R>) -> Result<PartHeader, PartError> {
+    let mut magic = [0u8; MAGIC.len()];
+    match r.inner.read_exact(&mut magic) {
+        Ok(()) if magic == MAGIC => r.hasher.update(magic),
+        Ok(()) => return Err(PartError::NotAPart),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(PartError::NotAPart),
+        Err(e) => return Err(e.into()),
+    }
+    let length = r.length(MAX_HEADER_BYTES, "header length")?;
+    let mut json = vec![0u8; length];
+    r.inner.read_exact(&mut json).map_err(eof_is_damage)?;
+    r.hasher.update(&json);
+    serde_json::from_slice(&json).map_err(|e| damaged(format!("header: {e}")))
+}
+
+/// Reads a whole part file: its header and its partial result, checking the checksum.
+/// `cells_of` gives, from the header, the expected (monthly, summary) cell counts per
+/// scenario and the paired metrics per variant, so nothing is taken on trust.
+pub fn read_part(
+    input: impl Read,
+    shape: &dyn Fn(&PartHeader) -> Result<Shape, PartError>,
+) -> Result<(PartHeader, PartialSet), PartError> {
+    let mut r = Source {
+        inner: input,
+        hasher: Sha256::new(),
+    };
+    let header = read_header_from(&mut r)?;
+    let shape = shape(&header)?;
+    let blocks = header.first_block..header.end_block;
+    let values = iterations_of(&blocks, header.iterations);
+    let per_cell = values.end - values.start;
+    let starts_at_first_block = blocks.start == 0;
+    let mut reader = CellReader {
+        r: &mut r,
+        exact: header.exact_percentiles,
+        per_cell,
+        starts_at_first_block,
+        blocks: blocks.end - blocks.start,
+    };
+    if reader.r.u64()? != shape.runs.len() as u64 {
+        return Err(damaged(
+            "the number of scenarios does not match the scenario",
+        ));
+    }
+    let mut runs = Vec::new();
+    for &(monthly, summary) in &shape.runs {
+        runs.push(PartialRun {
+            monthly: reader.cells(monthly)?,
+            summary: reader.cells(summary)?,
+        });
+    }
+    if reader.r.u64()? != shape.comparisons.len() as u64 {
+        return Err(damaged(
+            "the number of variants does not match the scenario",
+        ));
+    }
+    let mut comparisons = Vec::new();
+    for &metrics in &shape.comparisons {
+        let difference = reader.cells(metrics)?;
+        if reader.r.u64()? != metrics as u64 {
+            return Err(damaged("the paired metrics do not match the scenario"));
+        }
+        let mut worse = Vec::with_capacity(metrics);
+        for _ in 0..metrics {
+            worse.push((reader.r.u64()?, reader.r.u64()?));
+        }
+        comparisons.push(PartialComparison { difference, worse });
+    }
+    let digest = r.hasher.finalize();
+    let mut stored = [0u8; 32];
+    r.inner.read_exact(&mut stored).map_err(eof_is_damage)?;
+    if stored[..] != digest[..] {
+        return Err(damaged("its checksum does not match its contents"));
+    }
+    if r.inner.read(&mut [0u8; 1])? != 0 {
+        return Err(damaged("there are bytes after the checksum"));
+    }
+    Ok((
+        header.clone(),
+        PartialSet {
+            iterations: header.iterations,
+            blocks,
+            exact: header.exact_percentiles,
+            runs,
+            comparisons,
+        },
+    ))
+}
+
+/// The cell counts a part must hold: (monthly, summary) per scenario, and paired
+/// metrics per variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    pub runs: Vec<(usize, usize)>,
+    pub comparisons: Vec<usize>,
+}
+
+struct CellReader<'a, R> {
+    r: &'a mut Source<R>,
+    exact: bool,
+    per_cell: u64,
+    starts_at_first_block: bool,
+    blocks: u64,
+}
+
+impl<R: Read> CellReader<'_, R> {
+    fn cells(&mut self, expected: usize) -> Result<Cells, PartError> {
+        let tag = self.r.u8()?;
+        if tag != u8::from(!self.exact) {
+            return Err(damaged("cells are not of the kind the header says"));
+        }
+        if self.r.u64()? != expected as u64 {
+            return Err(damaged("the number of cells does not match the scenario"));
+        }
+        if self.exact {
+            let mut cells = Vec::with_capacity(expected);
+            for _ in 0..expected {
+                let n = self.r.length(self.per_cell, "values in a cell")?;
+                if n as u64 != self.per_cell {
+                    return Err(damaged("a cell holds fewer values than its iterations"));
+                }
+                let mut values = Vec::with_capacity(n);
+                for _ in 0..n {
+                    values.push(self.r.f64()?);
+                }
+                cells.push(values);
+            }
+            return Ok(Cells::Exact(cells));
+        }
+        let mut cells = Vec::with_capacity(expected);
+        for _ in 0..expected {
+            let histogram = self.histogram()?;
+            let chain = self.chain()?;
+            cells.push(StreamingSummary::from_parts(histogram, chain));
+        }
+        Ok(Cells::Streaming(cells))
+    }
+
+    fn histogram(&mut self) -> Result<Histogram, PartError> {
+        let r = &mut *self.r;
+        let (count, negative_infinities, positive_infinities) = (r.u64()?, r.u64()?, r.u64()?);
+        let (low, high) = (r.f64()?, r.f64()?);
+        let all_integers = r.u8()? != 0;
+        let exponent = i32::try_from(r.u64()? as i64).map_err(|_| damaged("bucket width"))?;
+        let origin = r.u64()? as i64;
+        let used = r.length(crate::stats::histogram::BUCKETS as u64, "histogram buckets")?;
+        let mut counts = Vec::with_capacity(used);
+        for _ in 0..used {
+            counts.push(u32::try_from(r.varint()?).map_err(|_| damaged("a bucket count"))?);
+        }
+        if count > self.per_cell {
+            return Err(damaged("a cell counts more values than its iterations"));
+        }
+        Histogram::from_parts(HistogramParts {
+            count,
+            negative_infinities,
+            positive_infinities,
+            low,
+            high,
+            all_integers,
+            exponent,
+            origin,
+            counts,
+        })
+        .ok_or_else(|| damaged("a histogram is inconsistent"))
+    }
+
+    fn chain(&mut self) -> Result<MomentChain, PartError> {
+        let tag = self.r.u8()?;
+        match (tag, self.starts_at_first_block) {
+            (0, true) => Ok(MomentChain::Folded(read_moments(self.r)?)),
+            (1, false) => {
+                let n = self.r.length(self.blocks, "blocks of moments")?;
+                let mut blocks = Vec::with_capacity(n);
+                for _ in 0..n {
+                    blocks.push(read_moments(self.r)?);
+                }
+                Ok(MomentChain::Listed(blocks))
+            }
+            _ => Err(damaged("block moments are not of the kind the blocks need")),
+        }
+    }
+}
+
+fn read_moments<R: Read>(r: &mut Source<R>) -> Result<Moments, PartError> {
+    Ok(Moments {
+        count: r.u64()?,
+        sum: r.f64()?,
+        squared_deviations: r.f64()?,
+    })
+}

@@ -1,0 +1,174 @@
+//! A sharded run, written to part files and merged, is the single run bit for bit:
+//! for several shard counts (more shards than blocks included), with kept values and
+//! with streaming summaries, with variants and their paired differences.
+
+use std::sync::atomic::AtomicBool;
+
+use super::file::{PartHeader, Shape, read_part, write_part};
+use super::shard::Shard;
+use super::*;
+use crate::run::{RunSettings, layouts_and_pairs, run_blocks_unless, run_set};
+use crate::scenario::Scenario;
+use crate::scenario::load::EXAMPLE;
+use crate::scenario::parse_scenario;
+
+/// Three blocks, the last one partial.
+const ITERATIONS: u64 = 2 * BLOCK_ITERATIONS + 88;
+
+fn example_set() -> Vec<Scenario> {
+    let validated = parse_scenario(EXAMPLE).expect("the example is valid");
+    std::iter::once(validated.scenario)
+        .chain(validated.variants.into_iter().map(|v| v.scenario))
+        .collect()
+}
+
+fn header(shard: Shard, partial: &PartialSet) -> PartHeader {
+    PartHeader {
+        phbsim_version: "test".into(),
+        scenario_file: "example-icb.toml".into(),
+        scenario_sha256: String::new(),
+        scenario_text: String::new(),
+        seed: 0,
+        iterations: partial.iterations,
+        iterations_overridden: false,
+        seed_overridden: false,
+        shard_index: shard.index,
+        shard_count: shard.count,
+        first_block: partial.blocks.start,
+        end_block: partial.blocks.end,
+        block_iterations: BLOCK_ITERATIONS,
+        exact_percentiles: partial.exact,
+        layout_sha256: String::new(),
+        threads: 1,
+        started: String::new(),
+        finished: String::new(),
+        elapsed_seconds: 0.0,
+    }
+}
+
+fn bits(cells: &[Option<crate::stats::Summary>]) -> Vec<[u64; 7]> {
+    cells
+        .iter()
+        .map(|c| c.map_or([0; 7], |s| s.to_array().map(f64::to_bits)))
+        .collect()
+}
+
+/// Runs every shard of `count`, through a part file in memory, and merges them.
+fn sharded(scenarios: &[&Scenario], settings: RunSettings, count: u64) -> crate::run::SetResult {
+    let (layouts, pairs) = layouts_and_pairs(scenarios);
+    let shape = Shape {
+        runs: layouts
+            .iter()
+            .map(|l| (l.monthly_len(), l.summary_len()))
+            .collect(),
+        comparisons: pairs.iter().map(Vec::len).collect(),
+    };
+    let mut merged: Option<PartialSet> = None;
+    for index in 0..count {
+        let shard = Shard { index, count };
+        let blocks = shard.blocks(settings.iterations);
+        let cancel = AtomicBool::new(false);
+        let partial = run_blocks_unless(scenarios, settings, blocks, &|_| {}, &cancel).unwrap();
+        let mut bytes = Vec::new();
+        write_part(&mut bytes, &header(shard, &partial), &partial).unwrap();
+        let (_, read) = read_part(&bytes[..], &|_| Ok(shape.clone())).unwrap();
+        assert_eq!(read, partial, "a part file reads back as written");
+        match merged.as_mut() {
+            None => merged = Some(read),
+            Some(m) => m.append(read).unwrap(),
+        }
+    }
+    merged.unwrap().finish(layouts, pairs)
+}
+
+fn assert_identical(a: &crate::run::SetResult, b: &crate::run::SetResult) {
+    for (x, y) in a.runs.iter().zip(&b.runs) {
+        assert_eq!(bits(&x.monthly), bits(&y.monthly));
+        assert_eq!(bits(&x.summary), bits(&y.summary));
+        assert_eq!(x.exact_percentiles, y.exact_percentiles);
+    }
+    assert_eq!(a.comparisons.len(), b.comparisons.len());
+    for (x, y) in a.comparisons.iter().zip(&b.comparisons) {
+        assert_eq!(bits(&x.difference), bits(&y.difference));
+        let p =
+            |c: &crate::run::Comparison| c.p_worse.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(p(x), p(y));
+    }
+}
+
+#[test]
+fn sharded_runs_with_every_value_kept_merge_to_the_single_run() {
+    let set = example_set();
+    let scenarios: Vec<&Scenario> = set.iter().collect();
+    let settings = RunSettings::new(ITERATIONS, 3);
+    let single = run_set(&scenarios, settings, &|_| {});
+    assert!(single.runs[0].exact_percentiles);
+    assert_eq!(single.comparisons.len(), 2, "the example's two variants");
+    for count in [3, 5] {
+        assert_identical(&sharded(&scenarios, settings, count), &single);
+    }
+}
+
+#[test]
+fn sharded_runs_with_streaming_summaries_merge_to_the_single_run() {
+    let set = example_set();
+    let scenarios: Vec<&Scenario> = set.iter().collect();
+    let settings = RunSettings {
+        exact_value_limit: 0,
+        ..RunSettings::new(ITERATIONS, 3)
+    };
+    let single = run_set(&scenarios, settings, &|_| {});
+    assert!(!single.runs[0].exact_percentiles);
+    for count in [2, 7] {
+        assert_identical(&sharded(&scenarios, settings, count), &single);
+    }
+}
+
+#[test]
+fn parts_that_do_not_follow_each_other_are_refused() {
+    let set = example_set();
+    let scenarios = [&set[0]];
+    let settings = RunSettings::new(ITERATIONS, 3);
+    let cancel = AtomicBool::new(false);
+    let mut first = run_blocks_unless(&scenarios, settings, 0..1, &|_| {}, &cancel).unwrap();
+    let third = run_blocks_unless(&scenarios, settings, 2..3, &|_| {}, &cancel).unwrap();
+    assert!(matches!(
+        first.append(third),
+        Err(AppendError::NotAdjacent { .. })
+    ));
+    assert!(!first.is_complete());
+}
+
+#[test]
+fn damaged_part_files_are_refused() {
+    let set = example_set();
+    let scenarios = [&set[0]];
+    let settings = RunSettings::new(300, 3);
+    let cancel = AtomicBool::new(false);
+    let partial = run_blocks_unless(&scenarios, settings, 1..2, &|_| {}, &cancel).unwrap();
+    let shard = Shard { index: 1, count: 2 };
+    let mut bytes = Vec::new();
+    write_part(&mut bytes, &header(shard, &partial), &partial).unwrap();
+    let (layouts, _) = layouts_and_pairs(&scenarios);
+    let shape = Shape {
+        runs: vec![(layouts[0].monthly_len(), layouts[0].summary_len())],
+        comparisons: vec![],
+    };
+    let read = |bytes: &[u8]| read_part(bytes, &|_| Ok(shape.clone())).map(|_| ());
+    assert!(read(&bytes).is_ok());
+    let truncated = &bytes[..bytes.len() - 40];
+    assert!(
+        read(truncated)
+            .unwrap_err()
+            .to_string()
+            .contains("ends early")
+    );
+    let mut flipped = bytes.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 1;
+    assert!(read(&flipped).unwrap_err().to_string().contains("damaged"));
+    assert!(matches!(
+        read(b"hello, world"),
+        Err(file::PartError::NotAPart)
+    ));
+}

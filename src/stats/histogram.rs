@@ -1,0 +1,473 @@
+//! A bounded, mergeable histogram of a stream of values, from which percentiles are
+//! estimated within SPEC section 6's bound (0.005 × (max − min)).
+//!
+//! Its state is a function of the **multiset** of values pushed, never of their order
+//! or of how they were split: pushing values one by one, or pushing two halves into
+//! two histograms and merging them, gives identical bits. That is what lets a sharded
+//! run (`phbsim run --shard`) be merged into exactly the numbers of a single run.
+//!
+//! The grid is canonical. Bucket `b` at exponent `e` holds the values `x` with
+//! `floor(x / 2^e) = b`; the window starts at the bucket of the smallest value and
+//! spans [`BUCKETS`]; `e` is the smallest exponent at which
+//!
+//! - the smallest and largest finite values fall fewer than `BUCKETS` buckets apart,
+//!   and
+//! - every bucket index stays below 2^62 in magnitude (so indices fit in `i64`).
+//!
+//! Both conditions only get harder to meet as values are added and easier as `e`
+//! grows, so coarsening whenever a new extreme needs it reaches that smallest `e`
+//! whatever the order. Coarsening halves the resolution exactly
+//! (`floor(x / 2^(e+1)) = floor(x / 2^e) >> 1`).
+//!
+//! Error bound: when `e` is set by the span, one step finer did not fit, so
+//! `max − min > (B − 1) w / 2` with `w = 2^e`; an order statistic is placed inside the
+//! bucket that holds it, so it errs by less than `w < 2 (max − min) / (B − 1)`, under
+//! 0.0040 × (max − min) for 512 buckets. (When the index limit sets `e`, the values
+//! lie within a few hundred units in the last place of each other and buckets are
+//! finer than that.) A type-7 percentile interpolates between two order statistics, so
+//! it errs by less than `w` too. Infinities are counted apart and sort at the ends.
+
+/// Buckets in the window: about 2 KiB of `u32` counts per histogram.
+pub const BUCKETS: usize = 512;
+
+/// A percentile errs by less than this share of (max − min) (see the module header).
+pub const PERCENTILE_ERROR_BOUND: f64 = 2.0 / (BUCKETS as f64 - 1.0);
+const _: () = assert!(PERCENTILE_ERROR_BOUND < 0.005);
+
+/// Exponents stay in this range, so that `2^e` and `2^-e` are normal numbers.
+const MIN_EXPONENT: i32 = -1020;
+const MAX_EXPONENT: i32 = 1020;
+
+/// Largest bucket index magnitude allowed.
+const INDEX_LIMIT: f64 = (1u64 << 62) as f64;
+
+/// `floor(x / 2^e)`, given `inverse_width = 2^-e`, for `|x / 2^e| < 2^63`.
+#[inline]
+fn bucket(x: f64, inverse_width: f64) -> i64 {
+    // floor() without a libm call on baseline x86-64: truncate, then step down for
+    // negative non-integers. Multiplying by a power of two is exact.
+    let scaled = x * inverse_width;
+    let truncated = scaled as i64;
+    truncated - i64::from((truncated as f64) > scaled)
+}
+
+/// Whether finite `x` is a whole number, without a libm call (every float from 2^53
+/// on is whole).
+#[inline]
+fn is_whole(x: f64) -> bool {
+    x.abs() >= 9_007_199_254_740_992.0 || x.to_bits() == ((x as i64) as f64).to_bits() || x == 0.0
+}
+
+/// Whether the finite values in `[low, high]` fit the window at exponent `e`.
+fn fits(low: f64, high: f64, e: i32) -> bool {
+    let inverse = 2f64.powi(-e);
+    let (a, b) = (low * inverse, high * inverse);
+    if !(a.abs() < INDEX_LIMIT && b.abs() < INDEX_LIMIT) {
+        return false;
+    }
+    bucket(high, inverse) - bucket(low, inverse) < BUCKETS as i64
+}
+
+/// The smallest exponent `≥ from` at which `[low, high]` fits (see the module header).
+fn required_exponent(low: f64, high: f64, from: i32) -> i32 {
+    // A lower bound from logarithms, one step low for safety; then step up to the
+    // first exponent that fits (usually one or two checks).
+    let span = high - low;
+    let magnitude = low.abs().max(high.abs());
+    let mut guess = MIN_EXPONENT;
+    if span > 0.0 {
+        guess = guess.max((span / (BUCKETS as f64 + 1.0)).log2().floor() as i32);
+    }
+    if magnitude > 0.0 {
+        guess = guess.max((magnitude / INDEX_LIMIT).log2().floor() as i32);
+    }
+    let mut e = guess.saturating_sub(1).clamp(from, MAX_EXPONENT);
+    while e < MAX_EXPONENT && !fits(low, high, e) {
+        e += 1;
+    }
+    e
+}
+
+/// See the module header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    /// Values pushed (NaN excluded), infinities included.
+    count: u64,
+    negative_infinities: u64,
+    positive_infinities: u64,
+    /// Smallest and largest finite values (+∞ and −∞ while there are none).
+    low: f64,
+    high: f64,
+    /// Whether every value is a whole number (flags, counts): with buckets at most
+    /// half a unit wide each holds one whole number, and percentiles are exact.
+    all_integers: bool,
+    /// Bucket width `2^exponent`, and `2^-exponent`.
+    exponent: i32,
+    inverse_width: f64,
+    /// Bucket index of `counts[0]`: `floor(low / 2^exponent)`.
+    origin: i64,
+    /// Empty until the first finite value, then [`BUCKETS`] long.
+    counts: Vec<u32>,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Histogram {
+    pub fn new() -> Self {
+        Histogram {
+            count: 0,
+            negative_infinities: 0,
+            positive_infinities: 0,
+            low: f64::INFINITY,
+            high: f64::NEG_INFINITY,
+            all_integers: true,
+            exponent: MIN_EXPONENT,
+            inverse_width: 2f64.powi(-MIN_EXPONENT),
+            origin: 0,
+            counts: Vec::new(),
+        }
+    }
+
+    /// Upper bound of the memory one histogram holds, in bytes.
+    pub const MAX_BYTES: usize = std::mem::size_of::<Self>() + BUCKETS * 4;
+
+    /// Values held (NaN is never held).
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Adds one value; NaN is ignored (undefined in that iteration).
+    #[inline]
+    pub fn push(&mut self, x: f64) {
+        // The common case: inside the finite range seen so far, so the grid stands.
+        if x >= self.low && x <= self.high {
+            let index = bucket(x, self.inverse_width) - self.origin;
+            self.counts[index as usize] += 1;
+            self.count += 1;
+            self.all_integers &= is_whole(x);
+            return;
+        }
+        if x.is_nan() {
+            return;
+        }
+        self.push_outside(x);
+    }
+
+    #[cold]
+    fn push_outside(&mut self, x: f64) {
+        self.count += 1;
+        if x.is_infinite() {
+            if x > 0.0 {
+                self.positive_infinities += 1;
+            } else {
+                self.negative_infinities += 1;
+            }
+            return;
+        }
+        self.all_integers &= is_whole(x);
+        // One zero: min(−0, +0) may return either, and `low` is printed via clamping.
+        let x = if x == 0.0 { 0.0 } else { x };
+        let (low, high) = (self.low.min(x), self.high.max(x));
+        self.regrid(low, high, self.exponent);
+        let index = bucket(x, self.inverse_width) - self.origin;
+        self.counts[index as usize] += 1;
+    }
+
+    /// Moves the grid to cover `[low, high]` at the smallest exponent `≥ from` that
+    /// fits, carrying the counts held (exactly: coarsening merges aligned buckets).
+    fn regrid(&mut self, low: f64, high: f64, from: i32) {
+        let exponent = required_exponent(low, high, from);
+        let inverse_width = 2f64.powi(-exponent);
+        let origin = bucket(low, inverse_width);
+        if self.counts.is_empty() {
+            self.counts = vec![0; BUCKETS];
+        } else if exponent != self.exponent || origin != self.origin {
+            let shift = (exponent - self.exponent) as u32;
+            let mut moved = vec![0u32; BUCKETS];
+            for (i, &c) in self.counts.iter().enumerate() {
+                if c > 0 {
+                    // An arithmetic shift floors; beyond 63 places every index held
+                    // (below 2^62 in magnitude) floors to 0 or −1.
+                    let index = (self.origin + i as i64) >> shift.min(63);
+                    moved[(index - origin) as usize] += c;
+                }
+            }
+            self.counts = moved;
+        }
+        self.low = low;
+        self.high = high;
+        self.exponent = exponent;
+        self.inverse_width = inverse_width;
+        self.origin = origin;
+    }
+
+    /// Adds every value of `other`, as if they had been pushed here.
+    pub fn merge(&mut self, other: &Histogram) {
+        self.count += other.count;
+        self.negative_infinities += other.negative_infinities;
+        self.positive_infinities += other.positive_infinities;
+        self.all_integers &= other.all_integers;
+        if other.counts.is_empty() {
+            return;
+        }
+        let (low, high) = (self.low.min(other.low), self.high.max(other.high));
+        self.regrid(low, high, self.exponent.max(other.exponent));
+        let shift = (self.exponent - other.exponent) as u32;
+        for (i, &c) in other.counts.iter().enumerate() {
+            if c > 0 {
+                let index = (other.origin + i as i64) >> shift.min(63);
+                self.counts[(index - self.origin) as usize] += c;
+            }
+        }
+    }
+
+    /// Approximate type-7 percentiles at `probabilities` (ascending or not), within
+    /// [`PERCENTILE_ERROR_BOUND`] × (max − min) of the exact ones; `None` when empty.
+    pub fn percentiles<const K: usize>(&self, probabilities: [f64; K]) -> Option<[f64; K]> {
+        if self.count == 0 {
+            return None;
+        }
+        let last = self.count - 1;
+        let bounds = probabilities.map(|p| {
+            let h = last as f64 * p;
+            let below = h.floor() as u64;
+            (h, below, (below + 1).min(last))
+        });
+        let ranks: Vec<u64> = bounds.iter().flat_map(|&(_, lo, hi)| [lo, hi]).collect();
+        let mut sorted = ranks.clone();
+        sorted.sort_unstable();
+        let found = self.order_statistics(&sorted);
+        let value_of = |rank: u64| found[sorted.partition_point(|&s| s < rank)];
+        Some(bounds.map(|(h, below, above)| {
+            let (low, high) = (value_of(below), value_of(above));
+            low + (h - below as f64) * (high - low)
+        }))
+    }
+
+    /// The values at ascending 0-based `ranks`, each placed within the bucket that
+    /// holds it (spread evenly over the bucket, clamped to the finite range).
+    fn order_statistics(&self, ranks: &[u64]) -> Vec<f64> {
+        let width = 2f64.powi(self.exponent);
+        let finite = self.count - self.negative_infinities - self.positive_infinities;
+        let mut out = Vec::with_capacity(ranks.len());
+        for &rank in ranks {
+            if rank < self.negative_infinities {
+                out.push(f64::NEG_INFINITY);
+            } else if rank >= self.negative_infinities + finite {
+                out.push(f64::INFINITY);
+            } else {
+                out.push(f64::NAN); // filled in by the scan below
+            }
+        }
+        let mut next = ranks.partition_point(|&r| r < self.negative_infinities);
+        let mut before = self.negative_infinities;
+        for (i, &c) in self.counts.iter().enumerate() {
+            let c = u64::from(c);
+            while next < ranks.len() && ranks[next] < before + c {
+                let bucket_low = (self.origin + i as i64) as f64 * width;
+                let within = ((ranks[next] - before) as f64 + 0.5) / c as f64;
+                let estimate = (bucket_low + within * width).clamp(self.low, self.high);
+                // Within `width` of the true value: with whole numbers and buckets at
+                // most half a unit wide, rounding recovers it exactly.
+                out[next] = if self.all_integers && width <= 0.5 {
+                    estimate.round()
+                } else {
+                    estimate
+                };
+                next += 1;
+            }
+            before += c;
+        }
+        out
+    }
+}
+
+/// The state of a histogram as plain numbers, for partial-result files
+/// (`crate::partial`). Counts are trimmed after the last occupied bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistogramParts {
+    pub count: u64,
+    pub negative_infinities: u64,
+    pub positive_infinities: u64,
+    pub low: f64,
+    pub high: f64,
+    pub all_integers: bool,
+    pub exponent: i32,
+    pub origin: i64,
+    pub counts: Vec<u32>,
+}
+
+impl Histogram {
+    pub fn to_parts(&self) -> HistogramParts {
+        let used = self
+            .counts
+            .iter()
+            .rposition(|&c| c > 0)
+            .map_or(0, |i| i + 1);
+        HistogramParts {
+            count: self.count,
+            negative_infinities: self.negative_infinities,
+            positive_infinities: self.positive_infinities,
+            low: self.low,
+            high: self.high,
+            all_integers: self.all_integers,
+            exponent: self.exponent,
+            origin: self.origin,
+            counts: self.counts[..used].to_vec(),
+        }
+    }
+
+    /// Rebuilds a histogram from [`Self::to_parts`]; `None` if the parts cannot come
+    /// from one (a damaged file).
+    pub fn from_parts(parts: HistogramParts) -> Option<Histogram> {
+        let finite: u64 = parts.counts.iter().map(|&c| u64::from(c)).sum();
+        let consistent = parts.counts.len() <= BUCKETS
+            && (MIN_EXPONENT..=MAX_EXPONENT).contains(&parts.exponent)
+            && finite + parts.negative_infinities + parts.positive_infinities == parts.count
+            && (finite == 0) == parts.counts.is_empty();
+        if !consistent {
+            return None;
+        }
+        let inverse_width = 2f64.powi(-parts.exponent);
+        let mut counts = parts.counts;
+        if !counts.is_empty() {
+            let grid_ok = parts.low <= parts.high
+                && parts.low.is_finite()
+                && parts.high.is_finite()
+                && bucket(parts.low, inverse_width) == parts.origin
+                && required_exponent(parts.low, parts.high, MIN_EXPONENT) == parts.exponent;
+            if !grid_ok {
+                return None;
+            }
+            counts.resize(BUCKETS, 0);
+        }
+        Some(Histogram {
+            count: parts.count,
+            negative_infinities: parts.negative_infinities,
+            positive_infinities: parts.positive_infinities,
+            low: parts.low,
+            high: parts.high,
+            all_integers: parts.all_integers,
+            exponent: parts.exponent,
+            inverse_width,
+            origin: parts.origin,
+            counts,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{QUANTILES, summarise_exact};
+    use proptest::prelude::*;
+
+    fn of(values: &[f64]) -> Histogram {
+        let mut h = Histogram::new();
+        values.iter().for_each(|&v| h.push(v));
+        h
+    }
+
+    #[test]
+    fn flags_and_small_counts_are_exact() {
+        let flags: Vec<f64> = (0..1000)
+            .map(|i| f64::from(u8::from(i % 37 == 0)))
+            .collect();
+        let counts: Vec<f64> = (0..999).map(|i| f64::from((i * 7919) % 251)).collect();
+        for values in [flags, counts] {
+            let approx = of(&values).percentiles(QUANTILES).unwrap();
+            let exact = summarise_exact(&mut values.clone()).unwrap();
+            let exact = [exact.p5, exact.p25, exact.p50, exact.p75, exact.p95];
+            assert_eq!(approx.map(f64::to_bits), exact.map(f64::to_bits));
+        }
+    }
+
+    #[test]
+    fn equal_values_and_infinities() {
+        assert_eq!(
+            of(&[-3.25; 100]).percentiles([0.05, 0.95]),
+            Some([-3.25; 2])
+        );
+        // Infinities sort at the ends; NaN is left out.
+        let h = of(&[f64::INFINITY, 1.0, 2.0, 3.0, f64::NEG_INFINITY, f64::NAN]);
+        assert_eq!(h.count(), 5);
+        assert_eq!(h.percentiles([0.25, 0.5, 0.625]), Some([1.0, 2.0, 2.5]));
+        assert!(Histogram::new().percentiles([0.5]).is_none());
+    }
+
+    #[test]
+    fn huge_magnitudes_with_a_tiny_spread_stay_in_range() {
+        let base = 9.2e18;
+        let values: Vec<f64> = (0..50).map(|i| base + f64::from(i) * 2048.0).collect();
+        let h = of(&values);
+        let p50 = h.percentiles([0.5]).unwrap()[0];
+        let exact = summarise_exact(&mut values.clone()).unwrap().p50;
+        assert!((p50 - exact).abs() <= PERCENTILE_ERROR_BOUND * 49.0 * 2048.0);
+    }
+
+    fn check_bound(values: &[f64]) {
+        let approx = of(values).percentiles(QUANTILES).unwrap();
+        let exact = summarise_exact(&mut values.to_vec()).unwrap();
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let exact = [exact.p5, exact.p25, exact.p50, exact.p75, exact.p95];
+        for (a, e) in approx.iter().zip(exact) {
+            assert!(
+                (a - e).abs() <= PERCENTILE_ERROR_BOUND * (max - min),
+                "approx {a} exact {e} range {}",
+                max - min
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn percentiles_stay_within_the_bound(
+            values in prop::collection::vec(-1e6f64..1e6, 1..2000),
+            scale in prop::sample::select(vec![1e-6, 1.0, 1e9]),
+            offset in prop::sample::select(vec![0.0, 1e7, -3e12]),
+        ) {
+            let moved: Vec<f64> = values.iter().map(|v| v * scale + offset).collect();
+            check_bound(&moved);
+        }
+
+        #[test]
+        fn heavy_tails_stay_within_the_bound(values in prop::collection::vec(0.0f64..1.0, 2..2000)) {
+            let tails: Vec<f64> = values.iter().map(|u| (20.0 * u).exp()).collect();
+            check_bound(&tails);
+        }
+
+        /// The property sharding rests on: any split, pushed in any order and merged
+        /// in any order, gives the histogram of the whole, bit for bit.
+        #[test]
+        fn state_depends_only_on_the_multiset(
+            values in prop::collection::vec(
+                prop_oneof![-1e6f64..1e6, Just(0.0), Just(1.0), 1e15f64..1e16], 1..600),
+            cut in 0usize..600,
+            seed in any::<u64>(),
+        ) {
+            let whole = of(&values);
+            let cut = cut.min(values.len());
+            let (a, b) = values.split_at(cut);
+            let mut shuffled = values.clone();
+            // A cheap deterministic shuffle.
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            prop_assert_eq!(&of(&shuffled), &whole);
+            let mut ab = of(a);
+            ab.merge(&of(b));
+            prop_assert_eq!(&ab, &whole);
+            let mut ba = of(b);
+            ba.merge(&of(a));
+            prop_assert_eq!(&ba, &whole);
+            prop_assert_eq!(Histogram::from_parts(whole.to_parts()), Some(whole));
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Summary statistics over iterations: mean, sample sd and the type-7 percentiles of
+//! SPEC section 6, exact or from a bounded streaming summary.
+//!
+//! - [`summarise_exact`] keeps every value: percentiles are exact type 7 (linear
+//!   interpolation between order statistics, as R and numpy default).
+//! - [`StreamingSummary`] keeps a fixed-size histogram on a power-of-two grid: its
+//!   percentiles are within 0.0040 × (max − min) of the exact ones (SPEC section 6
+//!   allows 0.005); its mean and sd equal the exact ones to float rounding.
+//!
+//! The streaming parts live in [`histogram`] (percentiles) and [`moments`] (mean and
+//! sd); both are built so that a run split into shards merges to identical bits.
+//!
+//! NaN marks a value undefined in that iteration (an `income_change_pct` over a zero
+//! baseline); it is left out, and a cell with no defined value has no summary.
+
+pub mod histogram;
+pub mod moments;
+
+pub use histogram::Histogram;
+pub use moments::{BlockSums, MomentChain, Moments};
+
+/// The statistics of one output cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub mean: f64,
+    pub sd: f64,
+    pub p5: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+impl Summary {
+    /// A summary from the mean, the sd and the [`QUANTILES`] in order.
+    pub fn new(mean: f64, sd: f64, percentiles: [f64; 5]) -> Self {
+        let [p5, p25, p50, p75, p95] = percentiles;
+        Summary {
+            mean,
+            sd,
+            p5,
+            p25,
+            p50,
+            p75,
+            p95,
+        }
+    }
+
+    /// The statistics in output column order: mean, sd, p5, p25, p50, p75, p95.
+    pub fn to_array(&self) -> [f64; 7] {
+        [
+            self.mean, self.sd, self.p5, self.p25, self.p50, self.p75, self.p95,
+        ]
+    }
+}
+
+/// The percentiles every output row carries.
+pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/// Type-7 quantile of sorted, non-empty values: `h = (n − 1) p`, then linear
+/// interpolation between the order statistics around `h`.
+pub fn quantile_type7(sorted: &[f64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p;
+    let below = h.floor() as usize;
+    let above = (below + 1).min(sorted.len() - 1);
+    let fraction = h - below as f64;
+    sorted[below] + fraction * (sorted[above] - sorted[below])
+}
+
+/// Mean and sample sd (n − 1; 0 for a single value), by two passes in slice order.
+fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    if values.len() < 2 {
+        return (mean, 0.0);
+    }
+    let squares: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
+    (mean, (squares / (n - 1.0)).sqrt())
+}
+
+/// Exact statistics of `values` (sorted in place); NaNs are left out; `None` when
+/// nothing is left. The mean is summed in the order given, so callers pass values in
+/// iteration order to be reproducible.
+pub fn summarise_exact(values: &mut [f64]) -> Option<Summary> {
+    let mut filtered;
+    let defined: &mut [f64] = if values.iter().any(|v| v.is_nan()) {
+        filtered = values
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .collect::<Vec<_>>();
+        &mut filtered
+    } else {
+        values
+    };
+    if defined.is_empty() {
+        return None;
+    }
+    let (mean, sd) = mean_sd(defined);
+    defined.sort_by(f64::total_cmp);
+    Some(Summary::new(
+        mean,
+        sd,
+        QUANTILES.map(|p| quantile_type7(defined, p)),
+    ))
+}
+
+/// A bounded-memory summary of one cell's stream of values: a [`Histogram`] for the
+/// percentiles (order-independent) and block-wise [`Moments`] for mean and sd
+/// (combined in block order). The caller marks the end of every block of iterations
+/// with [`Self::end_block`]; the blocks are the same for any thread count or sharding,
+/// so the result is too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamingSummary {
+    histogram: Histogram,
+    block: BlockSums,
+    moments: MomentChain,
+}
+
+impl StreamingSummary {
+    /// An empty summary of blocks starting at block 0 or later (see [`MomentChain`]).
+    pub fn new(starts_at_first_block: bool) -> Self {
+        StreamingSummary {
+            histogram: Histogram::new(),
+            block: BlockSums::default(),
+            moments: MomentChain::new(starts_at_first_block),
+        }
+    }
+
+    /// Upper bound of the memory one summary of a single run holds, in bytes.
+    pub const MAX_BYTES: usize = std::mem::size_of::<Self>() + Histogram::MAX_BYTES;
+
+    /// Adds one value of the current block; NaN is ignored.
+    #[inline]
+    pub fn push(&mut self, x: f64) {
+        self.histogram.push(x);
+        self.block.push(x);
+    }
+
+    /// Closes the current block.
+    pub fn end_block(&mut self) {
+        let block = self.block.take();
+        self.moments.push(block);
+    }
+
+    /// Adds the values of `later`, whose blocks follow these.
+    pub fn append(&mut self, later: StreamingSummary) {
+        debug_assert!(self.block.is_empty() && later.block.is_empty());
+        self.histogram.merge(&later.histogram);
+        self.moments.append(later.moments);
+    }
+
+    /// The statistics of the closed blocks; `None` before any defined value.
+    pub fn summary(&self) -> Option<Summary> {
+        let (mean, sd) = self.moments.total().mean_sd()?;
+        Some(Summary::new(
+            mean,
+            sd,
+            self.histogram.percentiles(QUANTILES)?,
+        ))
+    }
+
+    /// The state, for partial-result files (every block closed).
+    pub fn parts(&self) -> (&Histogram, &MomentChain) {
+        debug_assert!(self.block.is_empty());
+        (&self.histogram, &self.moments)
+    }
+
+    /// A summary from [`Self::parts`].
+    pub fn from_parts(histogram: Histogram, moments: MomentChain) -> Self {
+        StreamingSummary {
+            histogram,
+            block: BlockSums::default(),
+            moments,
+        }
+    }
+}
+
+/// Spearman rank correlation (average ranks for ties); `None` with fewer than three
+/// pairs or when either side is constant.
+pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.len() != y.len() || x.len() < 3 {
+        return None;
+    }
+    let (rx, ry) = (ranks(x), ranks(y));
+    let (mx, sx) = mean_sd(&rx);
+    let (my, sy) = mean_sd(&ry);
+    if sx == 0.0 || sy == 0.0 {
+        return None;
+    }
+    let n = x.len() as f64;
+    let covariance: f64 = rx
+        .iter()
+        .zip(&ry)
+        .map(|(a, b)| (a - mx) * (b - my))
+        .sum::<f64>()
+        / (n - 1.0);
+    Some(covariance / (sx * sy))
+}
+
+/// 1-based ranks, ties sharing their average rank.
+fn ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start;
+        while end + 1 < order.len()
+            && values[order[end + 1]]
+                .total_cmp(&values[order[start]])
+                .is_eq()
+        {
+            end += 1;
+        }
+        let average = (start + end) as f64 / 2.0 + 1.0;
+        for &index in &order[start..=end] {
+            ranks[index] = average;
+        }
+        start = end + 1;
+    }
+    ranks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type7_matches_numpy() {
+        // numpy.percentile([1, 2, 3, 4], [5, 25, 50, 75, 95]) = 1.15, 1.75, 2.5, 3.25, 3.85
+        let s = summarise_exact(&mut [4.0, 1.0, 3.0, 2.0]).unwrap();
+        for (got, want) in [
+            (s.p5, 1.15),
+            (s.p25, 1.75),
+            (s.p50, 2.5),
+            (s.p75, 3.25),
+            (s.p95, 3.85),
+        ] {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+        assert!((s.mean - 2.5).abs() < 1e-15);
+        // sample sd of 1..4 = sqrt(5/3)
+        assert!((s.sd - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn nan_is_left_out_and_all_nan_gives_none() {
+        let s = summarise_exact(&mut [f64::NAN, 2.0, 4.0]).unwrap();
+        assert_eq!(s.mean.to_bits(), 3f64.to_bits());
+        assert!(summarise_exact(&mut [f64::NAN]).is_none());
+        assert!(summarise_exact(&mut []).is_none());
+    }
+
+    #[test]
+    fn single_value_has_zero_sd() {
+        let s = summarise_exact(&mut [7.0]).unwrap();
+        assert_eq!((s.sd, s.p5, s.p95), (0.0, 7.0, 7.0));
+    }
+
+    #[test]
+    fn streaming_summary_is_close_to_exact_for_any_blocks() {
+        let values: Vec<f64> = (0..1000)
+            .map(|i| ((i * 7919) % 1013) as f64 * 1.5 - 300.0)
+            .collect();
+        let exact = summarise_exact(&mut values.clone()).unwrap();
+        for block in [1, 256, 1000] {
+            let mut s = StreamingSummary::new(true);
+            for chunk in values.chunks(block) {
+                chunk.iter().for_each(|&v| s.push(v));
+                s.end_block();
+            }
+            let approx = s.summary().unwrap();
+            assert!((approx.mean - exact.mean).abs() < 1e-9);
+            assert!((approx.sd - exact.sd).abs() < 1e-9);
+            let range = 1012.0 * 1.5;
+            assert!((approx.p50 - exact.p50).abs() <= histogram::PERCENTILE_ERROR_BOUND * range);
+        }
+    }
+
+    #[test]
+    fn spearman_of_monotone_and_reversed() {
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let y = [1.0, 4.0, 9.0, 16.0, 25.0];
+        assert!((spearman(&x, &y).unwrap() - 1.0).abs() < 1e-12);
+        let z: Vec<f64> = y.iter().map(|v| -v).collect();
+        assert!((spearman(&x, &z).unwrap() + 1.0).abs() < 1e-12);
+        assert!(spearman(&x, &[1.0; 5]).is_none());
+    }
+
+    #[test]
+    fn spearman_with_ties_uses_average_ranks() {
+        // x ranks 1, 2.5, 2.5, 4; y ranks 1, 2, 3, 4: Pearson of the ranks.
+        let r = spearman(&[1.0, 2.0, 2.0, 3.0], &[10.0, 20.0, 30.0, 40.0]).unwrap();
+        let expected = 4.5 / (4.5f64.sqrt() * 5.0f64.sqrt());
+        assert!((r - expected).abs() < 1e-12, "{r} vs {expected}");
+    }
+}
