@@ -126,12 +126,16 @@ die() {
 }
 
 show_logs() {
-    # The daemons' logs, for a cluster that will not come up or a job that failed.
-    local f
-    for f in "$tmp"/log/*; do
+    # The daemons' logs (last $1 lines each), for a cluster that will not come up or
+    # a job that failed. A daemon's stderr (.out) only when its log file is empty:
+    # it failed before opening it.
+    local lines="${1:-40}" name f
+    for name in munged slurmctld slurmd; do
+        f="$tmp/log/$name.log"
+        [ -s "$f" ] || f="$tmp/log/$name.out"
         [ -s "$f" ] || continue
-        echo "---- $f (last 40 lines)" >&2
-        tail -n 40 "$f" >&2
+        echo "---- $f (last $lines lines)" >&2
+        tail -n "$lines" "$f" >&2
     done
 }
 
@@ -180,6 +184,7 @@ fi
 # ---------------------------------------------------------------- the cluster
 
 tmp="$(mktemp -d /tmp/phbsim-slurm.XXXXXX)"
+chmod 0755 "$tmp" # munged wants its socket's directories searchable by all
 mkdir -p "$tmp"/{etc,munge,state,spool,run,log,work}
 
 # Any SLURM_* variable from the caller (say, this test run inside a real Slurm job)
@@ -244,8 +249,7 @@ PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
 
 say "starting munged, slurmctld, slurmd (config: $SLURM_CONF)"
-# munge's key: a fresh random one, readable by root only as munged requires (its
-# directory stays searchable by all, as munged wants for the socket beside it).
+# munge's key: a fresh random one, readable by root only, as munged requires.
 mungekey --create --keyfile="$tmp/munge/munge.key" >/dev/null
 chmod 0400 "$tmp/munge/munge.key"
 munged --foreground --force --key-file="$tmp/munge/munge.key" \
@@ -315,11 +319,14 @@ wait_for_job() {
         sleep 1
     done
     if [ "$(echo "$states" | sed 's/[0-9 ]*COMPLETED//g; s/ //g')" != "" ]; then
-        scontrol show job "$id" >&2 || true
+        # One line per job or array task, then what the jobs printed (only a failed
+        # task prints anything: the job scripts run phbsim with -q).
+        scontrol -o show job "$id" | grep -o -E '^JobId=[^ ]+|ArrayTaskId=[^ ]+|JobState=[^ ]+|Reason=[^ ]+|ExitCode=[^ ]+' |
+            paste -s -d ' ' | sed 's/ JobId=/\nJobId=/g' >&2 || true
         for f in "$work"/logs/*; do
             [ -s "$f" ] && { echo "---- $f" >&2; cat "$f" >&2; }
         done
-        show_logs
+        show_logs 15
         die "$what (job $id) did not complete:$states"
     fi
     echo "   $what (job $id):$states"
