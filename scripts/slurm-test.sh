@@ -112,7 +112,9 @@ cleanup() {
         echo "slurm-test: PASS ($result_line, ${took} s)"
     else
         [ "$status" -eq 0 ] && status=1
-        echo "slurm-test: FAIL (exit $status after ${took} s; see the messages above)"
+        local why="see the messages above"
+        [ "$status" -ge 128 ] && why="interrupted"
+        echo "slurm-test: FAIL (exit $status after ${took} s; $why)"
     fi
     exit "$status"
 }
@@ -301,6 +303,13 @@ say "cluster up: $(sinfo -h -o '%P %D node(s) %c CPUs %T')"
 work="$tmp/work"
 cd "$work"
 
+# One line per job or array task: id, state, why, exit code.
+job_table() {
+    scontrol -o show job "$1" |
+        grep -o -E '^JobId=[^ ]+|ArrayTaskId=[^ ]+|JobState=[^ ]+|Reason=[^ ]+|ExitCode=[^ ]+' |
+        paste -s -d ' ' | sed 's/ JobId=/\nJobId=/g' >&2 || true
+}
+
 # Wait for job $1 to end, then check its state (and for an array, every task's).
 job_states() { scontrol -o show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2 | sort | uniq -c | tr -s ' \n' ' '; }
 wait_for_job() {
@@ -313,16 +322,15 @@ wait_for_job() {
             *) break ;;
         esac
         if [ $SECONDS -ge $deadline ]; then
-            scontrol show job "$id" >&2 || true
+            job_table "$id"
             die "$what (job $id) not done after ${timeout} s: $states"
         fi
         sleep 1
     done
     if [ "$(echo "$states" | sed 's/[0-9 ]*COMPLETED//g; s/ //g')" != "" ]; then
-        # One line per job or array task, then what the jobs printed (only a failed
-        # task prints anything: the job scripts run phbsim with -q).
-        scontrol -o show job "$id" | grep -o -E '^JobId=[^ ]+|ArrayTaskId=[^ ]+|JobState=[^ ]+|Reason=[^ ]+|ExitCode=[^ ]+' |
-            paste -s -d ' ' | sed 's/ JobId=/\nJobId=/g' >&2 || true
+        # The tasks, then what the jobs printed (only a failed task prints anything:
+        # the job scripts run phbsim with -q).
+        job_table "$id"
         for f in "$work"/logs/*; do
             [ -s "$f" ] && { echo "---- $f" >&2; cat "$f" >&2; }
         done
