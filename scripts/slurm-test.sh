@@ -75,7 +75,8 @@ stop_pid() {
 cleanup() {
     local status=$?
     set +e
-    trap - EXIT INT TERM
+    trap - EXIT HUP INT TERM
+    trap '' PIPE
     cd / # so that no process of ours keeps a working directory in $tmp
     if [ ${#jobs_submitted[@]} -gt 0 ] && [ -n "$tmp" ]; then
         # Cancel our jobs while slurmctld and slurmd are still up to end them.
@@ -118,8 +119,13 @@ cleanup() {
     fi
     exit "$status"
 }
+# A signal would end bash without running the EXIT trap: turn each into an exit.
+# SIGPIPE too (output piped into `head`), ignored from then on so that cleanup's
+# own messages cannot stop it half way.
 trap cleanup EXIT
+trap 'exit 129' HUP
 trap 'exit 130' INT
+trap 'trap "" PIPE; exit 141' PIPE
 trap 'exit 143' TERM
 
 die() {
@@ -160,7 +166,8 @@ if [ ${#missing[@]} -gt 0 ]; then
         "${missing[@]}" >/dev/null
 fi
 slurm_version="$(slurmctld -V | awk '{print $2}')"
-say "Slurm $slurm_version, $(munged --version 2>&1 | head -n 1)"
+# The exact Debian package versions, for the log of a run that fails one day.
+say "packages: $(dpkg-query -W -f '${Package} ${Version}, ' slurmctld slurmd slurm-client munge 2>/dev/null | sed 's/, $//')"
 
 # ---------------------------------------------------------------- phbsim
 
