@@ -159,11 +159,17 @@ for cmd in munged:munge slurmctld:slurmctld slurmd:slurmd sbatch:slurm-client; d
 done
 if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} (Debian packages)"
-    apt-get update -qq
     # Without recommends: no mail server or other extras. On a machine with systemd
-    # the packages enable their own services; this test never uses them.
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >/dev/null
+    # the packages enable their own services; this test never uses them. apt's
+    # chatter (services it may not start here) is shown only if the install fails.
+    apt_log="$(mktemp)"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}"; } >"$apt_log" 2>&1; then
+        cat "$apt_log" >&2
+        rm -f "$apt_log"
+        die "could not install ${missing[*]} with apt-get"
+    fi
+    rm -f "$apt_log"
 fi
 slurm_version="$(slurmctld -V | awk '{print $2}')"
 # The exact Debian package versions, for the log of a run that fails one day.
