@@ -436,3 +436,26 @@ fn diff_of_a_missing_or_invalid_file_is_exit_2() {
         .code(2)
         .stderr(predicate::str::contains("missing required key `name`"));
 }
+
+/// A `phbsim report` killed mid-write leaves `.report.html.phbsim-tmp-<pid>`: that is
+/// phbsim's own file, and the next run into the directory goes ahead.
+#[test]
+fn a_leftover_report_temporary_does_not_block_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = || {
+        phbsim()
+            .args(["run", "-q", "-n", "20", "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+    };
+    run();
+    let leftover = out.join(".report.html.phbsim-tmp-99999");
+    std::fs::write(&leftover, "half a report").unwrap();
+    run();
+    assert!(
+        !leftover.exists(),
+        "the new run replaced the whole directory"
+    );
+}

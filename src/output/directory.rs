@@ -64,7 +64,8 @@ pub fn check_destination(dir: &Path) -> Result<(), OutputError> {
         names.push(entry.file_name().to_string_lossy().into_owned());
     }
     names.sort();
-    if let Some(foreign) = names.iter().find(|n| !OWN_FILES.contains(&n.as_str())) {
+    let ours = |n: &str| OWN_FILES.contains(&n) || is_leftover_temporary(n);
+    if let Some(foreign) = names.iter().find(|n| !ours(n)) {
         return Err(OutputError::Foreign {
             dir: dir.to_path_buf(),
             file: foreign.clone(),
@@ -85,6 +86,19 @@ pub fn check_destination(dir: &Path) -> Result<(), OutputError> {
             file: names[0].clone(),
         })
     }
+}
+
+/// Whether `name` is a temporary file [`replace_file`] left behind when it was killed
+/// (`.report.html.phbsim-tmp-<pid>`): phbsim's own, so it does not make the
+/// directory foreign (the next run replaces the whole directory).
+fn is_leftover_temporary(name: &str) -> bool {
+    let Some((own, pid)) = name
+        .strip_prefix('.')
+        .and_then(|rest| rest.rsplit_once(".phbsim-tmp-"))
+    else {
+        return false;
+    };
+    OWN_FILES.contains(&own) && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A sibling path of `dir` for temporary use: `.<name>.phbsim-<what>-<pid>`.
@@ -202,6 +216,14 @@ pub fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_temporary_file_left_by_a_killed_report_is_not_foreign() {
+        assert!(is_leftover_temporary(".report.html.phbsim-tmp-4242"));
+        assert!(!is_leftover_temporary(".thesis.docx.phbsim-tmp-4242"));
+        assert!(!is_leftover_temporary(".report.html.phbsim-tmp-"));
+        assert!(!is_leftover_temporary("report.html.phbsim-tmp-1"));
+    }
 
     #[test]
     fn refuses_a_directory_with_foreign_files() {
