@@ -459,3 +459,15 @@ fn a_leftover_report_temporary_does_not_block_the_next_run() {
         "the new run replaced the whole directory"
     );
 }
+
+#[test]
+fn report_of_a_sensitivity_directory_says_which_command_rebuilds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sensitivity.csv"), "scenario\n").unwrap();
+    phbsim()
+        .arg("report")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("output of `phbsim sensitivity`"));
+}
