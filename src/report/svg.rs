@@ -126,13 +126,17 @@ pub fn tick_labels(ticks: &Ticks, units: Units) -> Vec<String> {
         2
     };
     let mega = if units == Units::Money { "m" } else { "M" };
-    // The largest unit whose labels still tell adjacent ticks apart with two decimals;
-    // a narrow axis around £6.5m reads `£6511.02k`-style rather than `£6.511m` five
-    // times over.
+    // The largest unit whose labels still tell adjacent ticks apart with two decimals
+    // and stay below 1,000 of it; otherwise whole units with thousands separators: a
+    // narrow axis around £6.5m reads `£6,511,020` rather than `£6.511m` five times
+    // over or `£6511.02k`.
     let (divisor, suffix) = [(1e6, mega), (1e3, "k"), (1.0, "")][natural..]
         .iter()
         .copied()
-        .find(|&(divisor, _)| decimals_for(ticks.step / divisor) <= 2)
+        .find(|&(divisor, _)| {
+            decimals_for(ticks.step / divisor) <= 2
+                && (divisor == 1.0 || largest / divisor < 1000.0)
+        })
         .unwrap_or((1.0, ""));
     let d = decimals_for(ticks.step / divisor);
     ticks
@@ -145,9 +149,33 @@ pub fn tick_labels(ticks: &Ticks, units: Units) -> Vec<String> {
                 return format!("{pound}0");
             }
             let sign = if scaled < 0.0 { "-" } else { "" };
-            format!("{sign}{pound}{:.d$}{suffix}", scaled.abs())
+            let number = format!("{:.d$}", scaled.abs());
+            let number = if divisor == 1.0 {
+                group_thousands(&number)
+            } else {
+                number
+            };
+            format!("{sign}{pound}{number}{suffix}")
         })
         .collect()
+}
+
+/// `6511020.5` → `6,511,020.5`: commas between groups of three integer digits.
+fn group_thousands(number: &str) -> String {
+    let (whole, fraction) = number
+        .split_once('.')
+        .map_or((number, None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    match fraction {
+        Some(f) => format!("{grouped}.{f}"),
+        None => grouped,
+    }
 }
 
 /// Month ticks along a horizon of `months` months: every 1, 2, 3, 6, 12, 24, 60 or
@@ -322,7 +350,7 @@ mod tests {
         // A narrow axis far from zero: labels stay distinct.
         let ticks = nice_ticks(6_511_020.0, 6_511_090.0, 4);
         let labels = tick_labels(&ticks, Units::Money);
-        assert_eq!(labels[..2], ["£6511.02k", "£6511.04k"]);
+        assert_eq!(labels[..2], ["£6,511,020", "£6,511,040"]);
         let distinct: std::collections::BTreeSet<_> = labels.iter().collect();
         assert_eq!(distinct.len(), labels.len(), "{labels:?}");
     }
