@@ -133,9 +133,9 @@ pub fn tick_labels(ticks: &Ticks, units: Units) -> Vec<String> {
     let (divisor, suffix) = [(1e6, mega), (1e3, "k"), (1.0, "")][natural..]
         .iter()
         .copied()
-        .find(|&(divisor, _)| {
+        .find(|&(divisor, suffix)| {
             decimals_for(ticks.step / divisor) <= 2
-                && (divisor == 1.0 || largest / divisor < 1000.0)
+                && (suffix.is_empty() || largest / divisor < 1000.0)
         })
         .unwrap_or((1.0, ""));
     let d = decimals_for(ticks.step / divisor);
@@ -150,7 +150,7 @@ pub fn tick_labels(ticks: &Ticks, units: Units) -> Vec<String> {
             }
             let sign = if scaled < 0.0 { "-" } else { "" };
             let number = format!("{:.d$}", scaled.abs());
-            let number = if divisor == 1.0 {
+            let number = if suffix.is_empty() {
                 group_thousands(&number)
             } else {
                 number
