@@ -7,7 +7,8 @@
 //! needs (the review's run-rate, the deficit's trailing year) are read back from the
 //! monthly output already written.
 
-use super::cohort::{CohortState, conditional_form_shares, hazard};
+use super::binomial::binomial;
+use super::cohort::{BudgetDraws, CohortState, conditional_form_shares};
 use super::layout::{CohortSeries, OutputLayout};
 use super::params::DrawnParameters;
 use super::{money, summary};
@@ -19,11 +20,12 @@ use crate::scenario::{Scenario, review_due};
 #[derive(Debug, Default)]
 pub struct Workspace {
     /// By cohort: its stream for this iteration, its state, the conditional form
-    /// shares of its multinomial split, its offer month, and where its entries start
-    /// in `use_weight` (one more entry than cohorts).
+    /// shares of its multinomial split, its budget sampler, its offer month, and where
+    /// its entries start in `use_weight` (one more entry than cohorts).
     pub(super) rngs: Vec<StreamRng>,
     pub(super) cohorts: Vec<CohortState>,
     pub(super) cond_forms: Vec<[f64; 3]>,
+    pub(super) budget_draws: Vec<BudgetDraws>,
     pub(super) offer: Vec<i64>,
     pub(super) use_start: Vec<usize>,
     /// By cohort use (flattened): the share of the cohort's `existing` budget spending
@@ -70,6 +72,7 @@ impl Workspace {
         self.rngs.clear();
         self.cohorts.clear();
         self.cond_forms.clear();
+        self.budget_draws.clear();
         self.offer.clear();
         self.use_start.clear();
         self.use_weight.clear();
@@ -80,10 +83,11 @@ impl Workspace {
         for (c, cohort) in scenario.cohorts.iter().enumerate() {
             let draw = &params.cohorts[c];
             let mut rng = stream_rng(seed, iteration, cohort.key);
-            let willing = super::cohort::binomial(&mut rng, cohort.size, draw.ceiling);
+            let willing = binomial(&mut rng, cohort.size, draw.ceiling);
             self.rngs.push(rng);
             self.cohorts.push(CohortState::new(willing));
             self.cond_forms.push(conditional_form_shares(&cohort.forms));
+            self.budget_draws.push(BudgetDraws::new(&cohort.budget));
             self.offer.push(scenario.offer_index(cohort));
 
             self.use_start.push(self.use_weight.len());
@@ -149,13 +153,11 @@ impl Workspace {
         for (c, cohort) in scenario.cohorts.iter().enumerate() {
             let state = &mut self.cohorts[c];
             let rng = &mut self.rngs[c];
-            let draw = &params.cohorts[c];
             state.new_holders = 0;
             state.returned = 0;
             if t as i64 >= self.offer[c] {
-                state.returns(rng, draw.return_rate);
-                let h = hazard(&draw.uptake, state.ever, state.willing);
-                state.uptake(rng, h, &self.cond_forms[c], &cohort.budget);
+                let (forms, budget) = (&self.cond_forms[c], &self.budget_draws[c]);
+                state.month(rng, &params.cohorts[c], forms, budget);
             }
             let holders = state.holders_total();
             let spend: f64 = state.budgets.iter().map(|b| b / 12.0).sum();
