@@ -1,21 +1,25 @@
 //! Exact `Binomial(n, p)` draws, the engine's most frequent random variate, at the
 //! price of the draw alone.
 //!
-//! `rand_distr::Binomial::new` picks an algorithm by the mean `n·min(p, 1−p)`: below
-//! 10 the inversion algorithm BINV (Kachitvichyanukul and Schmeiser 1988), whose
-//! constant `(1−p)^n` it computes with `powf`; otherwise BTPE. The engine draws a new
-//! `(n, p)` in almost every call (a cohort's holder count changes every month), and on
-//! the national scenario that `powf` was a fifth of all the engine's instructions,
-//! more than the draws themselves. So BINV is done here with `(1−p)^n` by repeated
-//! squaring, and everything else (BTPE, and the Poisson limit for `p` below
-//! `2^-53`) is left to the crate.
+//! rand_distr 0.6's `Binomial` picks an algorithm by the mean `n·min(p, 1−p)`: below
+//! 10 the inversion algorithm BINV, otherwise BTPE (both Kachitvichyanukul and
+//! Schmeiser 1988). It is built for many draws of one `(n, p)`, while the engine draws
+//! once per `(n, p)` (a cohort's holder count changes every month), and then the
+//! building dominated: on the national scenario `Binomial::new`'s `powf` for BINV's
+//! `(1−p)^n` was a fifth of the engine's instructions, more than the draws; with
+//! cohorts of a million people, BTPE's set-up and its recomputation in `sample` were
+//! over half. So both algorithms are done here (BTPE in [`btpe`]), and only the
+//! Poisson limit for `p` below `2^-53` is left to the crate.
 //!
-//! BINV here is the crate's, step for step: same choice of algorithm, same uniform
-//! per attempt, same restart rule, same flip for `p > 0.5`. Only `(1−p)^n` is rounded
-//! differently (by at most about `n` units in the last place, as the crate's own
-//! rounding of `1−p` already is), so the draws equal the crate's except when a
-//! uniform falls within that rounding of a boundary of the cumulative distribution;
-//! `tests` checks them draw for draw.
+//! Both are the crate's, step for step: the same choice of algorithm, the same
+//! uniforms in the same order, the same tests, the same flip for `p > 0.5`; `tests`
+//! checks the draws against the crate's one by one. The one difference is BINV's
+//! `(1−p)^n`, here by repeated squaring: it rounds differently (by about `n` units in
+//! the last place at most, as the crate's own rounding of `1−p` already does), so a
+//! draw could differ only when a uniform falls within that rounding of a step of the
+//! cumulative distribution.
+
+mod btpe;
 
 use rand::{Rng, RngExt as _};
 use rand_distr::{Binomial, Distribution as _};
@@ -29,24 +33,37 @@ const BINV_MAX_X: u64 = 110;
 
 /// `Binomial(n, p)`, consuming no randomness when the outcome is certain (n = 0, p = 0
 /// or p = 1; also p NaN, taken as 0).
+///
+/// Inlined, so that the many certain draws (no holders yet, the last form's share of
+/// 1) cost a comparison; the others pay one call.
+#[inline]
 pub(crate) fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     if n == 0 || p.is_nan() || p <= 0.0 {
-        return 0;
+        0
+    } else if p >= 1.0 {
+        n
+    } else {
+        uncertain(rng, n, p)
     }
-    if p >= 1.0 {
-        return n;
-    }
+}
+
+/// `Binomial(n, p)` for `n > 0` and `0 < p < 1`.
+fn uncertain<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     let flipped = p > 0.5;
     let small = if flipped { 1.0 - p } else { p };
     let q = 1.0 - small;
     // `q` rounds to 1 (it never exceeds it) where the crate switches to its Poisson
     // limit.
-    if n as f64 * small >= BINV_BELOW_MEAN || q >= 1.0 {
+    if q >= 1.0 {
         return Binomial::new(n, p)
             .expect("p is strictly between 0 and 1")
             .sample(rng);
     }
-    let x = binv(rng, n, small, q);
+    let x = if n as f64 * small < BINV_BELOW_MEAN {
+        binv(rng, n, small, q)
+    } else {
+        btpe::btpe(rng, n, small)
+    };
     if flipped { n - x } else { x }
 }
 
@@ -95,7 +112,7 @@ mod tests {
     /// Draw for draw the crate's `Binomial`, in both of its algorithms and on both
     /// sides of p = 1/2, and the generator is left in the same state. The draws could
     /// differ where `(1−p)^n`'s rounding matters, with a chance of order 1e-14 per
-    /// draw, i.e. never in these 200,000.
+    /// draw, i.e. never in these 270,000.
     #[test]
     fn draws_equal_rand_distr() {
         let cases = [
@@ -114,6 +131,13 @@ mod tests {
             (100_000, 0.999_99),
             (u64::from(u32::MAX) * 4, 1e-9),
             (20, 1.0 - 1e-12),
+            (50, 0.2),
+            (250_000, 0.01),
+            (2_500, 0.15),
+            (2_000, 0.94),
+            (3_000_000, 0.3),
+            (1_000_000_000_000, 0.5),
+            (60, 0.45),
             (30, 1e-300),
             (9, 0.999),
             (19, 0.5),
