@@ -31,9 +31,18 @@ use crate::scenario::BudgetDistribution;
 /// individually; from it on, their total is one draw from a gamma distribution with
 /// the exact mean `k × clamped_mean` and variance `k × clamped_variance` (SPEC section 4
 /// allows this one approximation). A fixed number, so results never depend on the
-/// machine; at 1,000 draws the sum of positive budgets is close to normal, and a gamma
-/// keeps the total positive and a little of the budgets' right skew.
-pub const BUDGET_EXACT_DRAWS_BELOW: u64 = 1_000;
+/// machine.
+///
+/// Why 8: one budget costs about as much to draw as a binomial, so the threshold
+/// bounds what a cohort's month can cost. With 1,000 (the first rule, see CHANGELOG.md),
+/// cohorts of 100,000 people drew a few hundred budgets per cohort and month, and an iteration
+/// of the national scenario took 9 times as long as with cohorts of 1,000; at 8 no
+/// cohort, month and form draws more than 7 (`benches/national.rs`, group
+/// `national sizes`). The gamma keeps the total positive, with a skewness of
+/// `2·cv/√k` where the exact sum has `γ/√k` (`cv` and `γ` one budget's), a difference
+/// in the shape of one month's total that the outputs, sums over months and cohorts,
+/// do not show.
+pub const BUDGET_EXACT_DRAWS_BELOW: u64 = 8;
 
 /// The monthly uptake hazard: constant, or Bass `min(1, p + q·E/W)` (0 when `W = 0`).
 pub(crate) fn hazard(uptake: &UptakeDraw, ever: u64, willing: u64) -> f64 {
