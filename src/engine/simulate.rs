@@ -10,8 +10,9 @@
 use super::binomial::binomial;
 use super::cohort::{BudgetDraws, CohortState, conditional_form_shares};
 use super::layout::{CohortSeries, OutputLayout};
+use super::money::{self, ServiceSlots};
 use super::params::DrawnParameters;
-use super::{money, summary};
+use super::summary;
 use crate::rng::{StreamRng, stream_rng};
 use crate::scenario::{Scenario, review_due};
 
@@ -29,8 +30,14 @@ pub struct Workspace {
     pub(super) offer: Vec<i64>,
     pub(super) use_start: Vec<usize>,
     /// By cohort use (flattened): the share of the cohort's `existing` budget spending
-    /// that goes to that service, `per_month × unit_price` over its sum.
+    /// that goes to that service, `per_month × unit_price` over its sum; the service;
+    /// and the drawn `per_month`. Flat arrays, so the month loop reads no scenario
+    /// structs (a use's `Uncertain` is many times the size of what the loop needs).
     pub(super) use_weight: Vec<f64>,
+    pub(super) use_service: Vec<usize>,
+    pub(super) use_per_month: Vec<f64>,
+    /// By service: its provider and where its series are (see [`ServiceSlots`]).
+    pub(super) service_slots: Vec<ServiceSlots>,
     /// By form: the effective `existing` share (after the cap) and the factor on named
     /// services' shares; both 0 / 1 for a form without a table.
     pub(super) existing_share: [f64; 3],
@@ -64,6 +71,7 @@ impl Workspace {
     fn prepare(
         &mut self,
         scenario: &Scenario,
+        layout: &OutputLayout,
         params: &DrawnParameters,
         seed: u64,
         iteration: u64,
@@ -76,6 +84,8 @@ impl Workspace {
         self.offer.clear();
         self.use_start.clear();
         self.use_weight.clear();
+        self.use_service.clear();
+        self.use_per_month.clear();
         reset(&mut self.baseline_activity, services, 0.0);
         reset(&mut self.cohort_activity, services, 0.0);
         reset(&mut self.phb_money, services, 0.0);
@@ -97,6 +107,8 @@ impl Workspace {
                 let value = draw.per_month[u] * params.services[s].unit_price;
                 total += value;
                 self.use_weight.push(value);
+                self.use_service.push(s);
+                self.use_per_month.push(draw.per_month[u]);
                 self.baseline_activity[s] += cohort.size as f64 * draw.per_month[u];
             }
             let start = self.use_start[c];
@@ -130,6 +142,14 @@ impl Workspace {
                 }
             }
         }
+
+        self.service_slots.clear();
+        self.service_slots.extend(
+            scenario
+                .services()
+                .enumerate()
+                .map(|(s, (p, service))| ServiceSlots::new(layout, s, p, service)),
+        );
 
         let providers = scenario.providers.len();
         reset(&mut self.provider_income, providers, 0.0);
@@ -202,7 +222,7 @@ pub fn simulate_iteration(
     assert_eq!(params.services.len(), scenario.service_count());
     assert_eq!(params.cohorts.len(), scenario.cohorts.len());
 
-    ws.prepare(scenario, params, seed, iteration);
+    ws.prepare(scenario, layout, params, seed, iteration);
     let first_review = scenario.first_review_index();
     for t in 0..layout.months() {
         let review = review_due(first_review, t as i64);
