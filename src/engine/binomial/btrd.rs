@@ -6,7 +6,7 @@
 //! BTPE's set-up (five divisions, several conversions) and its two uniforms per
 //! attempt cost about 430 instructions a draw; with cohorts of a million people, where
 //! five of a cohort's monthly binomials are in this regime, that was over half of the
-//! engine. BTRD's set-up is one square root and three divisions, and most draws (half
+//! engine. BTRD's set-up is one square root and three divisions, and many draws (40%
 //! at a mean of 10, three quarters at 5,000, 86% in the limit) are accepted on one
 //! uniform with no logarithm: about 215 instructions a draw on that scenario.
 //!
