@@ -1,8 +1,9 @@
 //! Speed of one iteration of the engine on a scenario of realistic size: 8 providers,
 //! 20 services (a third block-paid), 5 cohorts of 300 to 20,000 patients, 36 months,
-//! all three budget forms, returns, backfill, and lognormal budgets drawn per holder
-//! (about 5,000 new holders per iteration, all below the per-holder threshold). The
-//! workspace and output buffers are reused, as the runner does.
+//! all three budget forms, returns, backfill, and lognormal budgets (about 5,000 new
+//! holders per iteration, drawn one by one below `BUDGET_EXACT_DRAWS_BELOW` new holders
+//! of a form in a month, as one total from it on). The workspace and output buffers
+//! are reused, as the runner does.
 
 use std::hint::black_box;
 

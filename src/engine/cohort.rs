@@ -12,7 +12,7 @@
 //!    c. the split of new holders across forms, one conditional binomial per form in
 //!    [`Form::ALL`] order;
 //!    d. budgets of the new holders, per form in [`Form::ALL`] order (see
-//!    [`budget_total`]).
+//!    [`BudgetDraws::total`]).
 //!
 //! A binomial whose outcome is certain (n = 0, p = 0 or p = 1) consumes no randomness,
 //! always: that keeps the stream aligned and is cheaper.
@@ -20,32 +20,29 @@
 //! [`Form::ALL`]: crate::scenario::Form::ALL
 
 use rand::Rng;
-use rand_distr::{Binomial, Distribution as _, Gamma};
+use rand_distr::{Distribution as _, Gamma};
 
-use super::params::UptakeDraw;
-use crate::distribution::Distribution;
+use super::binomial::binomial;
+use super::params::{CohortDraw, UptakeDraw};
+use crate::distribution::{Distribution, Sampler};
 use crate::scenario::BudgetDistribution;
 
 /// Below this many new holders in one month and form, each holder's budget is drawn
 /// individually; from it on, their total is one draw from a gamma distribution with
 /// the exact mean `k × clamped_mean` and variance `k × clamped_variance` (SPEC section 4
 /// allows this one approximation). A fixed number, so results never depend on the
-/// machine; at 1,000 draws the sum of positive budgets is close to normal, and a gamma
-/// keeps the total positive and a little of the budgets' right skew.
-pub const BUDGET_EXACT_DRAWS_BELOW: u64 = 1_000;
-
-/// `Binomial(n, p)`, consuming no randomness when the outcome is certain.
-pub(crate) fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
-    if n == 0 || p.is_nan() || p <= 0.0 {
-        0
-    } else if p >= 1.0 {
-        n
-    } else {
-        Binomial::new(n, p)
-            .expect("p is strictly between 0 and 1")
-            .sample(rng)
-    }
-}
+/// machine.
+///
+/// Why 8: one budget costs about as much to draw as a binomial, so the threshold
+/// bounds what a cohort's month can cost. With 1,000 (the first rule, see CHANGELOG.md),
+/// cohorts of 100,000 people drew a few hundred budgets per cohort and month, and an iteration
+/// of the national scenario took 9 times as long as with cohorts of 1,000; at 8 no
+/// cohort, month and form draws more than 7 (`benches/national.rs`, group
+/// `national sizes`). The gamma keeps the total positive, with a skewness of
+/// `2·cv/√k` where the exact sum has `γ/√k` (`cv` and `γ` one budget's), a difference
+/// in the shape of one month's total that the outputs, sums over months and cohorts,
+/// do not show.
+pub const BUDGET_EXACT_DRAWS_BELOW: u64 = 8;
 
 /// The monthly uptake hazard: constant, or Bass `min(1, p + q·E/W)` (0 when `W = 0`).
 pub(crate) fn hazard(uptake: &UptakeDraw, ever: u64, willing: u64) -> f64 {
@@ -69,37 +66,57 @@ pub(crate) fn conditional_form_shares(forms: &[f64; 3]) -> [f64; 3] {
     cond
 }
 
-/// Sum of `k` new holders' annual budgets (see [`BUDGET_EXACT_DRAWS_BELOW`]). Each
-/// individual draw is clamped at 0, the range of a budget.
-pub(crate) fn budget_total<R: Rng + ?Sized>(
-    rng: &mut R,
-    budget: &BudgetDistribution,
-    k: u64,
-) -> f64 {
-    match budget.dist {
-        _ if k == 0 => 0.0,
-        Distribution::Fixed(value) => k as f64 * value,
-        ref dist if k < BUDGET_EXACT_DRAWS_BELOW => {
-            let sampler = dist.sampler();
-            (0..k).map(|_| sampler.sample(rng).max(0.0)).sum()
+/// One cohort's budget distribution ready to draw from, built once per iteration so
+/// that a month's draws do not rebuild the sampler (its logarithms and square roots).
+#[derive(Debug, Clone)]
+pub(crate) struct BudgetDraws {
+    /// `Some` for a plain number, which adds exactly `k × value`.
+    fixed: Option<f64>,
+    /// One holder's budget, before the clamp at 0.
+    one: Sampler,
+    /// Mean and variance of one holder's budget after the clamp (both ≥ 0).
+    mean: f64,
+    variance: f64,
+}
+
+impl BudgetDraws {
+    pub fn new(budget: &BudgetDistribution) -> Self {
+        BudgetDraws {
+            fixed: match budget.dist {
+                Distribution::Fixed(value) => Some(value),
+                _ => None,
+            },
+            one: budget.dist.sampler(),
+            mean: budget.clamped_mean.max(0.0),
+            variance: budget.clamped_variance.max(0.0),
         }
-        _ => {
-            let mean = budget.clamped_mean.max(0.0);
-            let variance = budget.clamped_variance.max(0.0);
-            let k = k as f64;
-            if mean <= 0.0 || variance <= 0.0 {
-                // A budget with no spread (or only 0s) sums exactly.
-                return k * mean;
-            }
-            // Gamma(shape, scale) has mean shape·scale and variance shape·scale².
-            let scale = variance / mean;
-            let shape = k * mean / scale;
-            match Gamma::new(shape, scale) {
-                Ok(gamma) => gamma.sample(rng),
-                // Only when shape or scale over- or underflows: the spread is then
-                // negligible next to the mean (or the reverse, and the mean is 0).
-                Err(_) => k * mean,
-            }
+    }
+
+    /// Sum of `k` new holders' annual budgets (see [`BUDGET_EXACT_DRAWS_BELOW`]). Each
+    /// individual draw is clamped at 0, the range of a budget.
+    pub fn total<R: Rng + ?Sized>(&self, rng: &mut R, k: u64) -> f64 {
+        if k == 0 {
+            return 0.0;
+        }
+        if let Some(value) = self.fixed {
+            return k as f64 * value;
+        }
+        if k < BUDGET_EXACT_DRAWS_BELOW {
+            return (0..k).map(|_| self.one.sample(rng).max(0.0)).sum();
+        }
+        let (mean, variance, k) = (self.mean, self.variance, k as f64);
+        if mean <= 0.0 || variance <= 0.0 {
+            // A budget with no spread (or only 0s) sums exactly.
+            return k * mean;
+        }
+        // Gamma(shape, scale) has mean shape·scale and variance shape·scale².
+        let scale = variance / mean;
+        let shape = k * mean / scale;
+        match Gamma::new(shape, scale) {
+            Ok(gamma) => gamma.sample(rng),
+            // Only when shape or scale over- or underflows: the spread is then
+            // negligible next to the mean (or the reverse, and the mean is 0).
+            Err(_) => k * mean,
         }
     }
 }
@@ -149,6 +166,20 @@ impl CohortState {
         }
     }
 
+    /// Steps 1 and 2 of a month from the offer month on: returns, then uptake with
+    /// this month's hazard.
+    pub fn month<R: Rng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        draw: &CohortDraw,
+        cond_forms: &[f64; 3],
+        budget: &BudgetDraws,
+    ) {
+        self.returns(rng, draw.return_rate);
+        let h = hazard(&draw.uptake, self.ever, self.willing);
+        self.uptake(rng, h, cond_forms, budget);
+    }
+
     /// Step 2: new holders among the willing who never held a budget, their forms
     /// and budgets.
     pub fn uptake<R: Rng + ?Sized>(
@@ -156,7 +187,7 @@ impl CohortState {
         rng: &mut R,
         hazard: f64,
         cond_forms: &[f64; 3],
-        budget: &BudgetDistribution,
+        budget: &BudgetDraws,
     ) {
         let new = binomial(rng, self.willing - self.ever, hazard);
         self.new_holders = new;
@@ -170,7 +201,7 @@ impl CohortState {
         debug_assert_eq!(remaining, 0, "the last form with a share takes the rest");
         for (f, &k) in split.iter().enumerate() {
             self.holders[f] += k;
-            self.budgets[f] += budget_total(rng, budget, k);
+            self.budgets[f] += budget.total(rng, k);
         }
     }
 }
@@ -179,17 +210,6 @@ impl CohortState {
 mod tests {
     use super::*;
     use crate::rng::{StreamKey, stream_rng};
-
-    #[test]
-    fn certain_binomials_consume_no_randomness() {
-        let key = StreamKey::of("x");
-        let mut a = stream_rng(1, 0, key);
-        let mut b = stream_rng(1, 0, key);
-        assert_eq!(binomial(&mut a, 0, 0.5), 0);
-        assert_eq!(binomial(&mut a, 10, 0.0), 0);
-        assert_eq!(binomial(&mut a, 10, 1.0), 10);
-        assert_eq!(a.next_u64(), b.next_u64());
-    }
 
     #[test]
     fn conditional_shares_reassemble_the_multinomial() {
@@ -239,7 +259,8 @@ mod tests {
         let k = 5_000u64;
         let n = 4_000;
         let mut rng = stream_rng(3, 0, StreamKey::of("budgets"));
-        let totals: Vec<f64> = (0..n).map(|_| budget_total(&mut rng, &budget, k)).collect();
+        let draws = BudgetDraws::new(&budget);
+        let totals: Vec<f64> = (0..n).map(|_| draws.total(&mut rng, k)).collect();
         let mean = totals.iter().sum::<f64>() / n as f64;
         let var = totals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         let (true_mean, true_var) = (k as f64 * 9_000.0, k as f64 * 16e6);

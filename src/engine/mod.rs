@@ -4,7 +4,9 @@
 //!
 //! - [`params`]: one iteration's draw of every uncertain parameter;
 //! - [`layout`]: the names and order of the outputs;
+//! - `binomial`: exact binomial draws, the engine's most frequent variate;
 //! - `cohort`: willing, returns, uptake, forms, budgets (the only randomness);
+//! - [`draw_cohorts`]: those draws alone, the floor the engine is benchmarked against;
 //! - `money`: spending, activity, reviews, money, flags, commissioner;
 //! - `summary`: whole-horizon metrics and the counterfactual without PHBs;
 //! - `simulate`: the month loop and its reusable [`Workspace`].
@@ -13,7 +15,9 @@
 //! [`simulate_iteration`] into buffers of [`OutputLayout::monthly_len`] and
 //! [`OutputLayout::summary_len`].
 
+mod binomial;
 mod cohort;
+mod floor;
 pub mod layout;
 mod money;
 pub mod params;
@@ -26,6 +30,7 @@ mod test_scenarios;
 mod tests;
 
 pub use cohort::BUDGET_EXACT_DRAWS_BELOW;
+pub use floor::draw_cohorts;
 pub use layout::{Level, OutputLayout, SeriesName};
 pub use params::{DrawnParameters, Slot};
 pub use simulate::{Workspace, simulate_iteration};

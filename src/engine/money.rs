@@ -7,10 +7,40 @@
 use super::layout::{CommissionerSeries, OutputLayout, ProviderSeries, ServiceSeries};
 use super::params::DrawnParameters;
 use super::simulate::Workspace;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Service};
 
 /// The run-rate window of a review and the trailing window of the deficit flag.
 const YEAR: usize = 12;
+
+/// A service's provider and where its monthly series start in the output (`series ×
+/// months`), looked up in the layout once per iteration rather than four times a
+/// month.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ServiceSlots {
+    provider: usize,
+    activity: usize,
+    phb_activity: usize,
+    income: usize,
+    costs: usize,
+    /// `below_viable`'s start and `min_viable_activity`, for services with one.
+    below_viable: Option<(usize, f64)>,
+}
+
+impl ServiceSlots {
+    pub fn new(layout: &OutputLayout, s: usize, provider: usize, service: &Service) -> Self {
+        let months = layout.months();
+        let start = |metric| layout.service_series(s, metric).map(|i| i * months);
+        let always = |metric| start(metric).expect("every service has this series");
+        ServiceSlots {
+            provider,
+            activity: always(ServiceSeries::Activity),
+            phb_activity: always(ServiceSeries::PhbActivity),
+            income: always(ServiceSeries::Income),
+            costs: always(ServiceSeries::Costs),
+            below_viable: start(ServiceSeries::BelowViable).zip(service.min_viable_activity),
+        }
+    }
+}
 
 /// Lost share `L = max(0, 1 − Ā / A0)` at a review in month `t`, where `Ā` is the mean
 /// of `activity` (this service's monthly series) over months `max(0, t−12) .. t−1`.
@@ -50,12 +80,10 @@ pub(super) fn month(
             *total += spend;
             existing += ws.existing_share[f] * spend;
         }
-        let per_month = &params.cohorts[c].per_month;
-        let weights = &ws.use_weight[ws.use_start[c]..ws.use_start[c + 1]];
-        for (u, service_use) in cohort.uses.iter().enumerate() {
-            let s = service_use.service.0;
-            ws.cohort_activity[s] += traditional * per_month[u];
-            ws.phb_money[s] += existing * weights[u];
+        for u in ws.use_start[c]..ws.use_start[c + 1] {
+            let s = ws.use_service[u];
+            ws.cohort_activity[s] += traditional * ws.use_per_month[u];
+            ws.phb_money[s] += existing * ws.use_weight[u];
         }
     }
     let mut budgets = 0.0;
@@ -75,22 +103,17 @@ pub(super) fn month(
     ws.provider_costs.fill(0.0);
     let mut block_payments = 0.0;
     let mut activity_payments = 0.0;
-    for (s, (p, service)) in scenario.services().enumerate() {
-        let drawn = &params.services[s];
-        // Every service has these series; only `below_viable` is optional.
-        let series = |metric| layout.service_series(s, metric).expect("always present");
-        let at = |metric| series(metric) * months + t;
-
+    for (s, (drawn, slots)) in params.services.iter().zip(&ws.service_slots).enumerate() {
         let phb_activity = ws.phb_money[s] / drawn.unit_price;
         let cohort_activity = ws.cohort_activity[s];
         let freed =
             (ws.baseline_activity[s] - cohort_activity - drawn.other_activity - phb_activity)
                 .max(0.0);
         let activity = cohort_activity + drawn.other_activity + drawn.backfill * freed;
-        monthly[at(ServiceSeries::Activity)] = activity;
+        monthly[slots.activity + t] = activity;
 
         if review {
-            let history = &monthly[layout.series_range(series(ServiceSeries::Activity))];
+            let history = &monthly[slots.activity..slots.activity + months];
             let lost = lost_share(history, t, ws.baseline_activity[s]);
             ws.fixed_cost[s] = drawn.fixed_cost * (1.0 - drawn.cost_flex * lost);
             if let Some(block) = &drawn.block {
@@ -112,17 +135,14 @@ pub(super) fn month(
         };
         let income = paid + ws.phb_money[s];
         let costs = ws.fixed_cost[s] / 12.0 + drawn.variable_cost * (activity + phb_activity);
-        ws.provider_income[p] += income;
-        ws.provider_costs[p] += costs;
+        ws.provider_income[slots.provider] += income;
+        ws.provider_costs[slots.provider] += costs;
 
-        monthly[at(ServiceSeries::PhbActivity)] = phb_activity;
-        monthly[at(ServiceSeries::Income)] = income;
-        monthly[at(ServiceSeries::Costs)] = costs;
-        if let (Some(below), Some(min)) = (
-            layout.service_series(s, ServiceSeries::BelowViable),
-            service.min_viable_activity,
-        ) {
-            monthly[below * months + t] = flag(activity + phb_activity < min);
+        monthly[slots.phb_activity + t] = phb_activity;
+        monthly[slots.income + t] = income;
+        monthly[slots.costs + t] = costs;
+        if let Some((below, min)) = slots.below_viable {
+            monthly[below + t] = flag(activity + phb_activity < min);
         }
     }
 

@@ -7,10 +7,12 @@
 //! needs (the review's run-rate, the deficit's trailing year) are read back from the
 //! monthly output already written.
 
-use super::cohort::{CohortState, conditional_form_shares, hazard};
+use super::binomial::binomial;
+use super::cohort::{BudgetDraws, CohortState, conditional_form_shares};
 use super::layout::{CohortSeries, OutputLayout};
+use super::money::{self, ServiceSlots};
 use super::params::DrawnParameters;
-use super::{money, summary};
+use super::summary;
 use crate::rng::{StreamRng, stream_rng};
 use crate::scenario::{Scenario, review_due};
 
@@ -19,16 +21,23 @@ use crate::scenario::{Scenario, review_due};
 #[derive(Debug, Default)]
 pub struct Workspace {
     /// By cohort: its stream for this iteration, its state, the conditional form
-    /// shares of its multinomial split, its offer month, and where its entries start
-    /// in `use_weight` (one more entry than cohorts).
+    /// shares of its multinomial split, its budget sampler, its offer month, and where
+    /// its entries start in `use_weight` (one more entry than cohorts).
     pub(super) rngs: Vec<StreamRng>,
     pub(super) cohorts: Vec<CohortState>,
     pub(super) cond_forms: Vec<[f64; 3]>,
+    pub(super) budget_draws: Vec<BudgetDraws>,
     pub(super) offer: Vec<i64>,
     pub(super) use_start: Vec<usize>,
     /// By cohort use (flattened): the share of the cohort's `existing` budget spending
-    /// that goes to that service, `per_month × unit_price` over its sum.
+    /// that goes to that service, `per_month × unit_price` over its sum; the service;
+    /// and the drawn `per_month`. Flat arrays, so the month loop reads no scenario
+    /// structs (a use's `Uncertain` is many times the size of what the loop needs).
     pub(super) use_weight: Vec<f64>,
+    pub(super) use_service: Vec<usize>,
+    pub(super) use_per_month: Vec<f64>,
+    /// By service: its provider and where its series are (see [`ServiceSlots`]).
+    pub(super) service_slots: Vec<ServiceSlots>,
     /// By form: the effective `existing` share (after the cap) and the factor on named
     /// services' shares; both 0 / 1 for a form without a table.
     pub(super) existing_share: [f64; 3],
@@ -62,6 +71,7 @@ impl Workspace {
     fn prepare(
         &mut self,
         scenario: &Scenario,
+        layout: &OutputLayout,
         params: &DrawnParameters,
         seed: u64,
         iteration: u64,
@@ -70,9 +80,12 @@ impl Workspace {
         self.rngs.clear();
         self.cohorts.clear();
         self.cond_forms.clear();
+        self.budget_draws.clear();
         self.offer.clear();
         self.use_start.clear();
         self.use_weight.clear();
+        self.use_service.clear();
+        self.use_per_month.clear();
         reset(&mut self.baseline_activity, services, 0.0);
         reset(&mut self.cohort_activity, services, 0.0);
         reset(&mut self.phb_money, services, 0.0);
@@ -80,10 +93,11 @@ impl Workspace {
         for (c, cohort) in scenario.cohorts.iter().enumerate() {
             let draw = &params.cohorts[c];
             let mut rng = stream_rng(seed, iteration, cohort.key);
-            let willing = super::cohort::binomial(&mut rng, cohort.size, draw.ceiling);
+            let willing = binomial(&mut rng, cohort.size, draw.ceiling);
             self.rngs.push(rng);
             self.cohorts.push(CohortState::new(willing));
             self.cond_forms.push(conditional_form_shares(&cohort.forms));
+            self.budget_draws.push(BudgetDraws::new(&cohort.budget));
             self.offer.push(scenario.offer_index(cohort));
 
             self.use_start.push(self.use_weight.len());
@@ -93,6 +107,8 @@ impl Workspace {
                 let value = draw.per_month[u] * params.services[s].unit_price;
                 total += value;
                 self.use_weight.push(value);
+                self.use_service.push(s);
+                self.use_per_month.push(draw.per_month[u]);
                 self.baseline_activity[s] += cohort.size as f64 * draw.per_month[u];
             }
             let start = self.use_start[c];
@@ -127,6 +143,14 @@ impl Workspace {
             }
         }
 
+        self.service_slots.clear();
+        self.service_slots.extend(
+            scenario
+                .services()
+                .enumerate()
+                .map(|(s, (p, service))| ServiceSlots::new(layout, s, p, service)),
+        );
+
         let providers = scenario.providers.len();
         reset(&mut self.provider_income, providers, 0.0);
         reset(&mut self.provider_costs, providers, 0.0);
@@ -149,13 +173,11 @@ impl Workspace {
         for (c, cohort) in scenario.cohorts.iter().enumerate() {
             let state = &mut self.cohorts[c];
             let rng = &mut self.rngs[c];
-            let draw = &params.cohorts[c];
             state.new_holders = 0;
             state.returned = 0;
             if t as i64 >= self.offer[c] {
-                state.returns(rng, draw.return_rate);
-                let h = hazard(&draw.uptake, state.ever, state.willing);
-                state.uptake(rng, h, &self.cond_forms[c], &cohort.budget);
+                let (forms, budget) = (&self.cond_forms[c], &self.budget_draws[c]);
+                state.month(rng, &params.cohorts[c], forms, budget);
             }
             let holders = state.holders_total();
             let spend: f64 = state.budgets.iter().map(|b| b / 12.0).sum();
@@ -200,7 +222,7 @@ pub fn simulate_iteration(
     assert_eq!(params.services.len(), scenario.service_count());
     assert_eq!(params.cohorts.len(), scenario.cohorts.len());
 
-    ws.prepare(scenario, params, seed, iteration);
+    ws.prepare(scenario, layout, params, seed, iteration);
     let first_review = scenario.first_review_index();
     for t in 0..layout.months() {
         let review = review_due(first_review, t as i64);

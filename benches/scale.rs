@@ -1,0 +1,58 @@
+//! Scaling of a whole run (issue 7): the national scenario run for two blocks of
+//! iterations on 1 and on 2 threads (the speed-up from the second core), and the cost
+//! of one streaming-summary push, the per-value price of large runs' statistics.
+//!
+//! `cargo bench --bench scale`; the national scenario is `scenarios/national.toml`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use phbsim::run::{RunSettings, run};
+use phbsim::scenario::parse_scenario;
+use phbsim::stats::StreamingSummary;
+
+fn threads(c: &mut Criterion) {
+    let text = std::fs::read_to_string("scenarios/national.toml").expect("run from the crate root");
+    let scenario = parse_scenario(&text)
+        .expect("the national scenario is valid")
+        .scenario;
+    let mut group = c.benchmark_group("national run, 512 iterations");
+    group.sample_size(10);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a pool");
+        group.bench_function(format!("{threads} thread(s)"), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    black_box(run(&scenario, RunSettings::new(512, scenario.seed), &|_| {}))
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+fn streaming_push(c: &mut Criterion) {
+    // Money-like values with a wide spread, as a provider's income across iterations.
+    let values: Vec<f64> = (0..100_000u64)
+        .map(|i| 1e7 + ((i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f64) * 0.37)
+        .collect();
+    let mut group = c.benchmark_group("streaming summary");
+    group.throughput(Throughput::Elements(values.len() as u64));
+    group.bench_function("push 100,000 values", |b| {
+        b.iter(|| {
+            let mut summary = StreamingSummary::new(true);
+            for chunk in values.chunks(256) {
+                chunk.iter().for_each(|&v| summary.push(v));
+                summary.end_block();
+            }
+            black_box(summary.summary())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, threads, streaming_push);
+criterion_main!(benches);
