@@ -26,7 +26,11 @@ fn threads(c: &mut Criterion) {
         group.bench_function(format!("{threads} thread(s)"), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    black_box(run(&scenario, RunSettings::new(512, scenario.seed), &|_| {}))
+                    black_box(run(
+                        &scenario,
+                        RunSettings::new(512, scenario.seed),
+                        &|_| {},
+                    ))
                 })
             })
         });

@@ -38,37 +38,63 @@ pub struct Named<'a> {
     pub result: &'a RunResult,
 }
 
+/// Series formatted per task when `months.csv` is formatted in parallel.
+const SERIES_PER_TASK: usize = 512;
+
 /// Writes `months.csv`: one row per scenario × entity × month × metric, the base's
-/// rows first, then each variant's.
+/// rows first, then each variant's. Groups of series are formatted in parallel and
+/// written in order, so the bytes are those of one sequential writer.
 pub fn write_months(out: &mut impl Write, runs: &[Named<'_>]) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+    use rayon::prelude::*;
     let mut header = vec!["scenario", "level", "entity", "month", "metric"];
     header.extend(STAT_COLUMNS);
+    let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(&header)?;
+    out.write_all(&finish_writer(writer)?)?;
     for run in runs {
         let months = run.result.layout.months();
         let labels: Vec<String> = (0..months as u32)
             .map(|t| run.scenario.month_label(t).to_string())
             .collect();
-        for (series, name) in run.result.layout.monthly_names().iter().enumerate() {
-            for (t, label) in labels.iter().enumerate() {
-                let stats = stat_fields(&run.result.monthly[series * months + t]);
-                writer.write_record(
-                    [
-                        run.name,
-                        name.level.as_str(),
-                        &name.entity,
-                        label,
-                        name.metric,
-                    ]
-                    .into_iter()
-                    .chain(stats.iter().map(String::as_str)),
-                )?;
-            }
+        let names = run.result.layout.monthly_names();
+        let series: Vec<usize> = (0..names.len()).collect();
+        let pieces: Vec<csv::Result<Vec<u8>>> = series
+            .par_chunks(SERIES_PER_TASK)
+            .map(|group| {
+                let mut writer = csv::Writer::from_writer(Vec::new());
+                for &series in group {
+                    let name = &names[series];
+                    for (t, label) in labels.iter().enumerate() {
+                        let stats = stat_fields(&run.result.monthly[series * months + t]);
+                        writer.write_record(
+                            [
+                                run.name,
+                                name.level.as_str(),
+                                &name.entity,
+                                label,
+                                name.metric,
+                            ]
+                            .into_iter()
+                            .chain(stats.iter().map(String::as_str)),
+                        )?;
+                    }
+                }
+                finish_writer(writer)
+            })
+            .collect();
+        for piece in pieces {
+            out.write_all(&piece?)?;
         }
     }
-    writer.flush()?;
+    out.flush()?;
     Ok(())
+}
+
+/// The bytes of an in-memory CSV writer.
+fn finish_writer(writer: csv::Writer<Vec<u8>>) -> csv::Result<Vec<u8>> {
+    writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// Writes `summary.csv`: one row per scenario × entity × metric over the horizon.

@@ -61,8 +61,12 @@ impl Cells {
                     .collect(),
             )
         } else {
+            // In parallel: a large run's summaries are most of its memory, and each
+            // page is zeroed by the thread that first writes it.
+            use rayon::prelude::*;
             Cells::Streaming(
                 (0..count)
+                    .into_par_iter()
                     .map(|_| StreamingSummary::new(starts_at_first_block))
                     .collect(),
             )
