@@ -128,13 +128,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
         Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
     let clock = Instant::now();
     let (layouts, pairs) = layouts_and_pairs(&scenarios);
-    let shape = Shape {
-        runs: layouts
-            .iter()
-            .map(|l| (l.monthly_len(), l.summary_len()))
-            .collect(),
-        comparisons: pairs.iter().map(Vec::len).collect(),
-    };
+    let shape = Shape::of(&layouts, &pairs);
     let set = pool.install(|| -> Result<_, Failure> {
         let mut merged: Option<PartialSet> = None;
         for &position in &order {

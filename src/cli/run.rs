@@ -14,8 +14,8 @@ use crate::output::directory::{OutputError, Written, check_destination};
 use crate::output::manifest::{Manifest, sha256_hex};
 use crate::partial::shard::Shard;
 use crate::run::{RunSettings, run_set_unless};
-use crate::scenario::Scenario;
 use crate::scenario::load;
+use crate::scenario::{Scenario, Validated};
 
 /// Arguments of `phbsim run`.
 #[derive(Debug, clap::Args)]
@@ -64,6 +64,48 @@ pub(super) fn default_output(scenario_name: &Path) -> PathBuf {
     Path::new("out").join(stem)
 }
 
+/// What `run` and `run --shard` set up alike.
+pub(super) struct Prepared<'a> {
+    /// Iterations and seed, `-n` and `--seed` applied.
+    pub settings: RunSettings,
+    /// The base scenario, then its variants.
+    pub scenarios: Vec<&'a Scenario>,
+    pub pool: rayon::ThreadPool,
+    pub threads: usize,
+    pub interrupt: Interrupt,
+}
+
+/// Applies `-n` and `--seed`, refuses a run too large to start (unless
+/// `--allow-large`), and starts the worker pool and the Ctrl-C watch.
+pub(super) fn prepare<'a>(
+    args: &RunArgs,
+    validated: &'a Validated,
+) -> Result<Prepared<'a>, Failure> {
+    let base = &validated.scenario;
+    let settings = RunSettings::new(
+        args.iterations.unwrap_or(base.iterations),
+        args.simulation.seed.unwrap_or(base.seed),
+    );
+    let scenarios: Vec<&Scenario> = std::iter::once(base)
+        .chain(validated.variants.iter().map(|v| &v.scenario))
+        .collect();
+    if !args.allow_large {
+        Estimate::of(&scenarios, &settings)
+            .check(args.simulation.thread_count())
+            .map_err(|too_large| Failure::bad_input(too_large.to_string()))?;
+    }
+    let (pool, threads) = args.simulation.thread_pool()?;
+    let interrupt =
+        Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
+    Ok(Prepared {
+        settings,
+        scenarios,
+        pool,
+        threads,
+        interrupt,
+    })
+}
+
 pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     let shard = args
         .shard
@@ -76,29 +118,20 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     if let Some(shard) = shard {
         return run_shard(&args, shard, &source, &validated);
     }
-    let scenario = validated.scenario;
+    let scenario = &validated.scenario;
     let output = args
         .output
         .clone()
         .unwrap_or_else(|| default_output(&source.name));
     check_destination(&output).map_err(output_error)?;
 
-    let settings = RunSettings::new(
-        args.iterations.unwrap_or(scenario.iterations),
-        args.simulation.seed.unwrap_or(scenario.seed),
-    );
-    let scenarios: Vec<&Scenario> = std::iter::once(&scenario)
-        .chain(validated.variants.iter().map(|v| &v.scenario))
-        .collect();
-    if !args.allow_large {
-        Estimate::of(&scenarios, &settings)
-            .check(args.simulation.thread_count())
-            .map_err(|too_large| Failure::bad_input(too_large.to_string()))?;
-    }
-    let (pool, threads) = args.simulation.thread_pool()?;
-
-    let interrupt =
-        Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
+    let Prepared {
+        settings,
+        scenarios,
+        pool,
+        threads,
+        interrupt,
+    } = prepare(&args, &validated)?;
     let interrupted = || Failure {
         exit_code: interrupt.exit_code(),
         message: format!(

@@ -9,16 +9,14 @@ use std::time::Instant;
 
 use crate::cli::Failure;
 use crate::cli::common::progress_bar;
-use crate::cli::interrupt::Interrupt;
-use crate::cli::run::{RunArgs, default_output, now_rfc3339};
-use crate::estimate::Estimate;
+use crate::cli::run::{Prepared, RunArgs, default_output, now_rfc3339, prepare};
 use crate::output::manifest::sha256_hex;
 use crate::partial::file::{PartHeader, write_part};
 use crate::partial::shard::Shard;
 use crate::partial::{BLOCK_ITERATIONS, iterations_of};
-use crate::run::{RunSettings, layout_sha256, run_blocks_unless};
+use crate::run::{layout_sha256, run_blocks_unless};
+use crate::scenario::Validated;
 use crate::scenario::load::Source;
-use crate::scenario::{Scenario, Validated};
 
 /// The default parts directory: `out/<file stem>-parts`.
 fn default_parts(scenario_name: &Path) -> PathBuf {
@@ -43,21 +41,13 @@ pub(super) fn run_shard(
             output.display()
         )));
     }
-    let settings = RunSettings::new(
-        args.iterations.unwrap_or(validated.scenario.iterations),
-        args.simulation.seed.unwrap_or(validated.scenario.seed),
-    );
-    let scenarios: Vec<&Scenario> = std::iter::once(&validated.scenario)
-        .chain(validated.variants.iter().map(|v| &v.scenario))
-        .collect();
-    if !args.allow_large {
-        Estimate::of(&scenarios, &settings)
-            .check(args.simulation.thread_count())
-            .map_err(|too_large| Failure::bad_input(too_large.to_string()))?;
-    }
-    let (pool, threads) = args.simulation.thread_pool()?;
-    let interrupt =
-        Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
+    let Prepared {
+        settings,
+        scenarios,
+        pool,
+        threads,
+        interrupt,
+    } = prepare(args, validated)?;
     let file = output.join(shard.file_name());
     let interrupted = || Failure {
         exit_code: interrupt.exit_code(),

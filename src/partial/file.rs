@@ -349,6 +349,22 @@ pub struct Shape {
     pub comparisons: Vec<usize>,
 }
 
+impl Shape {
+    /// The shape of a run with these layouts and paired metrics.
+    pub fn of(
+        layouts: &[crate::engine::OutputLayout],
+        pairs: &[Vec<crate::compare::ComparedMetric>],
+    ) -> Shape {
+        Shape {
+            runs: layouts
+                .iter()
+                .map(|l| (l.monthly_len(), l.summary_len()))
+                .collect(),
+            comparisons: pairs.iter().map(Vec::len).collect(),
+        }
+    }
+}
+
 struct CellReader<'a, R> {
     r: &'a mut Source<R>,
     exact: bool,

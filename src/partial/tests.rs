@@ -56,13 +56,7 @@ fn bits(cells: &[Option<crate::stats::Summary>]) -> Vec<[u64; 7]> {
 /// Runs every shard of `count`, through a part file in memory, and merges them.
 fn sharded(scenarios: &[&Scenario], settings: RunSettings, count: u64) -> crate::run::SetResult {
     let (layouts, pairs) = layouts_and_pairs(scenarios);
-    let shape = Shape {
-        runs: layouts
-            .iter()
-            .map(|l| (l.monthly_len(), l.summary_len()))
-            .collect(),
-        comparisons: pairs.iter().map(Vec::len).collect(),
-    };
+    let shape = Shape::of(&layouts, &pairs);
     let mut merged: Option<PartialSet> = None;
     for index in 0..count {
         let shard = Shard { index, count };
