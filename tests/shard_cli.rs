@@ -246,3 +246,29 @@ fn merge_of_nothing_or_into_a_foreign_directory_exits_2() {
         .code(2);
     assert_eq!(read(&foreign.join("notes.txt")), b"mine");
 }
+
+/// Parts from another build could hold other numbers even under the same version
+/// number: the merge refuses them and says which builds differ.
+#[test]
+fn merge_refuses_parts_of_another_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = dir.path().join("parts");
+    shard(&parts, "0/1");
+    let file = parts.join("part-0000-of-0001.phbpart");
+    let bytes = read(&file);
+    let at = bytes
+        .windows(7)
+        .position(|w| w == b"(build ")
+        .expect("the header names the build");
+    let mut other = bytes.clone();
+    other[at + 7] = if bytes[at + 7] == b'0' { b'1' } else { b'0' };
+    std::fs::write(&file, other).unwrap();
+    phbsim()
+        .args(["merge", "-q", "-o"])
+        .arg(dir.path().join("out"))
+        .arg(&parts)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("was written by phbsim 0."))
+        .stderr(predicate::str::contains("(build "));
+}

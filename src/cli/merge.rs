@@ -15,7 +15,7 @@ use crate::cli::run::{default_output, now_rfc3339, output_error};
 use crate::output::directory::{Written, check_destination};
 use crate::output::manifest::Manifest;
 use crate::partial::PartialSet;
-use crate::partial::file::{PartError, PartHeader, Shape, read_header, read_part};
+use crate::partial::file::{PartError, PartHeader, Shape, part_version, read_header, read_part};
 use crate::partial::merge::{MergeProblem, plan};
 use crate::run::{layout_sha256, layouts_and_pairs};
 use crate::scenario::Scenario;
@@ -91,7 +91,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
             .map_err(|e| part_error(&path, e))?;
         headers.push((path, header));
     }
-    let order = plan(&headers, env!("CARGO_PKG_VERSION"))
+    let order = plan(&headers, &part_version())
         .map_err(|problem| Failure::bad_input(problem.to_string()))?;
     let first = &headers[order[0]].1;
 

@@ -11,7 +11,7 @@ use crate::cli::Failure;
 use crate::cli::common::progress_bar;
 use crate::cli::run::{Prepared, RunArgs, default_output, now_rfc3339, prepare};
 use crate::output::manifest::sha256_hex;
-use crate::partial::file::{PartHeader, write_part};
+use crate::partial::file::{PartHeader, part_version, write_part};
 use crate::partial::shard::Shard;
 use crate::partial::{BLOCK_ITERATIONS, iterations_of};
 use crate::run::{layout_sha256, run_blocks_unless};
@@ -76,7 +76,7 @@ pub(super) fn run_shard(
     let partial = partial.map_err(|_| interrupted())?;
     let elapsed = clock.elapsed().as_secs_f64();
     let header = PartHeader {
-        phbsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        phbsim_version: part_version(),
         scenario_file: source.name.display().to_string(),
         scenario_sha256: sha256_hex(source.text.as_bytes()),
         scenario_text: source.text.clone(),

@@ -24,9 +24,21 @@ const MAGIC: &[u8] = b"PHBSIM-PART 1\n";
 /// Headers are small (the scenario text is the bulk); anything larger is damage.
 const MAX_HEADER_BYTES: u64 = 1 << 30;
 
+/// The version written into parts and required of them by a merge: the version
+/// number and the build (git commit, see `build.rs`), since two builds with one version
+/// number may compute different numbers.
+pub fn part_version() -> String {
+    format!(
+        "{} (build {})",
+        env!("CARGO_PKG_VERSION"),
+        env!("PHBSIM_BUILD")
+    )
+}
+
 /// What a partial result belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartHeader {
+    /// [`part_version`] of the phbsim that wrote it.
     pub phbsim_version: String,
     /// The scenario file as given, its SHA-256 and its text.
     pub scenario_file: String,
