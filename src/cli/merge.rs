@@ -15,7 +15,9 @@ use crate::cli::run::{default_output, now_rfc3339, output_error};
 use crate::output::directory::{Written, check_destination};
 use crate::output::manifest::Manifest;
 use crate::partial::PartialSet;
-use crate::partial::file::{PartError, PartHeader, Shape, part_version, read_header, read_part};
+use crate::partial::file::{
+    PartError, PartHeader, Shape, part_version, read_header, read_part_onto,
+};
 use crate::partial::merge::{MergeProblem, plan};
 use crate::run::{layout_sha256, layouts_and_pairs};
 use crate::scenario::Scenario;
@@ -130,21 +132,28 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
     let (layouts, pairs) = layouts_and_pairs(&scenarios);
     let shape = Shape::of(&layouts, &pairs);
     let set = pool.install(|| -> Result<_, Failure> {
-        let mut merged: Option<PartialSet> = None;
+        // Each part is appended cell by cell as it is read, so the merge holds the
+        // run's state once (room for every kept value is reserved up front).
+        let mut merged = PartialSet::empty(
+            first.iterations,
+            0,
+            first.exact_percentiles,
+            &shape,
+            if first.exact_percentiles {
+                first.iterations
+            } else {
+                0
+            },
+        );
         for &position in &order {
             let path = &headers[position].0;
-            let (_, partial) = fs::File::open(path)
+            fs::File::open(path)
                 .map_err(PartError::from)
-                .and_then(|f| read_part(BufReader::new(f), &|_| Ok(shape.clone())))
+                .and_then(|f| {
+                    read_part_onto(BufReader::new(f), &|_| Ok(shape.clone()), &mut merged)
+                })
                 .map_err(|e| part_error(path, e))?;
-            match merged.as_mut() {
-                None => merged = Some(partial),
-                Some(merged) => merged.append(partial).map_err(|e| {
-                    Failure::bad_input(format!("{}: {e}; rerun that shard", path.display()))
-                })?,
-            }
         }
-        let merged = merged.expect("at least one part");
         Ok(merged.finish(layouts, pairs))
     })?;
 

@@ -16,7 +16,7 @@ use std::io::{self, Read, Write};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Cells, PartialComparison, PartialRun, PartialSet, iterations_of};
+use super::{Cells, PartialSet, iterations_of};
 use crate::stats::histogram::HistogramParts;
 use crate::stats::{Histogram, MomentChain, Moments, StreamingSummary};
 
@@ -280,7 +280,7 @@ fn read_header_from<R: Read>(r: &mut Source<R>) -> Result<PartHeader, PartError>
 }
 
 /// Reads a whole part file: its header and its partial result, checking the checksum.
-/// `cells_of` gives, from the header, the expected (monthly, summary) cell counts per
+/// `shape` gives, from the header, the expected (monthly, summary) cell counts per
 /// scenario and the paired metrics per variant, so nothing is taken on trust.
 pub fn read_part(
     input: impl Read,
@@ -293,46 +293,85 @@ pub fn read_part(
     let header = read_header_from(&mut r)?;
     let shape = shape(&header)?;
     let blocks = header.first_block..header.end_block;
+    let capacity = iterations_of(&blocks, header.iterations);
+    let mut partial = PartialSet::empty(
+        header.iterations,
+        header.first_block,
+        header.exact_percentiles,
+        &shape,
+        capacity.end - capacity.start,
+    );
+    read_body(&mut r, &header, &shape, &mut partial)?;
+    Ok((header, partial))
+}
+
+/// Reads a part file and appends it, cell by cell as it is read, onto `onto`, whose
+/// blocks it must follow: a merge so holds one run's state, not that and a part's. On
+/// an error `onto` is left part-way and must be dropped.
+pub fn read_part_onto(
+    input: impl Read,
+    shape: &dyn Fn(&PartHeader) -> Result<Shape, PartError>,
+    onto: &mut PartialSet,
+) -> Result<PartHeader, PartError> {
+    let mut r = Source {
+        inner: input,
+        hasher: Sha256::new(),
+    };
+    let header = read_header_from(&mut r)?;
+    let shape = shape(&header)?;
+    let follows = header.first_block == onto.blocks.end
+        && header.iterations == onto.iterations
+        && header.exact_percentiles == onto.exact;
+    if !follows {
+        return Err(damaged("its blocks do not follow the parts before it"));
+    }
+    read_body(&mut r, &header, &shape, onto)?;
+    Ok(header)
+}
+
+/// The cells after the header, appended onto `onto`, then the checksum.
+fn read_body<R: Read>(
+    r: &mut Source<R>,
+    header: &PartHeader,
+    shape: &Shape,
+    onto: &mut PartialSet,
+) -> Result<(), PartError> {
+    let blocks = header.first_block..header.end_block;
     let values = iterations_of(&blocks, header.iterations);
-    let per_cell = values.end - values.start;
-    let starts_at_first_block = blocks.start == 0;
     let mut reader = CellReader {
-        r: &mut r,
+        r,
         exact: header.exact_percentiles,
-        per_cell,
-        starts_at_first_block,
+        per_cell: values.end - values.start,
+        starts_at_first_block: blocks.start == 0,
         blocks: blocks.end - blocks.start,
     };
-    if reader.r.u64()? != shape.runs.len() as u64 {
+    let shaped_like =
+        onto.runs.len() == shape.runs.len() && onto.comparisons.len() == shape.comparisons.len();
+    if !shaped_like || reader.r.u64()? != shape.runs.len() as u64 {
         return Err(damaged(
             "the number of scenarios does not match the scenario",
         ));
     }
-    let mut runs = Vec::new();
-    for &(monthly, summary) in &shape.runs {
-        runs.push(PartialRun {
-            monthly: reader.cells(monthly)?,
-            summary: reader.cells(summary)?,
-        });
+    for (run, &(monthly, summary)) in onto.runs.iter_mut().zip(&shape.runs) {
+        reader.append_cells(&mut run.monthly, monthly)?;
+        reader.append_cells(&mut run.summary, summary)?;
     }
     if reader.r.u64()? != shape.comparisons.len() as u64 {
         return Err(damaged(
             "the number of variants does not match the scenario",
         ));
     }
-    let mut comparisons = Vec::new();
-    for &metrics in &shape.comparisons {
-        let difference = reader.cells(metrics)?;
-        if reader.r.u64()? != metrics as u64 {
+    for (comparison, &metrics) in onto.comparisons.iter_mut().zip(&shape.comparisons) {
+        reader.append_cells(&mut comparison.difference, metrics)?;
+        if reader.r.u64()? != metrics as u64 || comparison.worse.len() != metrics {
             return Err(damaged("the paired metrics do not match the scenario"));
         }
-        let mut worse = Vec::with_capacity(metrics);
-        for _ in 0..metrics {
-            worse.push((reader.r.u64()?, reader.r.u64()?));
+        for worse in comparison.worse.iter_mut() {
+            let (w, n) = (reader.r.u64()?, reader.r.u64()?);
+            *worse = (worse.0 + w, worse.1 + n);
         }
-        comparisons.push(PartialComparison { difference, worse });
     }
-    let digest = r.hasher.finalize();
+    let digest = std::mem::take(&mut r.hasher).finalize();
     let mut stored = [0u8; 32];
     r.inner.read_exact(&mut stored).map_err(eof_is_damage)?;
     if stored[..] != digest[..] {
@@ -341,16 +380,8 @@ pub fn read_part(
     if r.inner.read(&mut [0u8; 1])? != 0 {
         return Err(damaged("there are bytes after the checksum"));
     }
-    Ok((
-        header.clone(),
-        PartialSet {
-            iterations: header.iterations,
-            blocks,
-            exact: header.exact_percentiles,
-            runs,
-            comparisons,
-        },
-    ))
+    onto.blocks.end = blocks.end;
+    Ok(())
 }
 
 /// The cell counts a part must hold: (monthly, summary) per scenario, and paired
@@ -386,36 +417,37 @@ struct CellReader<'a, R> {
 }
 
 impl<R: Read> CellReader<'_, R> {
-    fn cells(&mut self, expected: usize) -> Result<Cells, PartError> {
+    /// Reads `expected` cells and appends each onto the cell of `onto` in its place.
+    fn append_cells(&mut self, onto: &mut Cells, expected: usize) -> Result<(), PartError> {
         let tag = self.r.u8()?;
         if tag != u8::from(!self.exact) {
             return Err(damaged("cells are not of the kind the header says"));
         }
-        if self.r.u64()? != expected as u64 {
+        if self.r.u64()? != expected as u64 || onto.len() != expected {
             return Err(damaged("the number of cells does not match the scenario"));
         }
-        if self.exact {
-            let mut cells = Vec::with_capacity(expected);
-            for _ in 0..expected {
-                let n = self.r.length(self.per_cell, "values in a cell")?;
-                if n as u64 != self.per_cell {
-                    return Err(damaged("a cell holds fewer values than its iterations"));
+        match onto {
+            Cells::Exact(cells) => {
+                for values in cells.iter_mut() {
+                    let n = self.r.length(self.per_cell, "values in a cell")?;
+                    if n as u64 != self.per_cell {
+                        return Err(damaged("a cell holds fewer values than its iterations"));
+                    }
+                    values.reserve(n);
+                    for _ in 0..n {
+                        values.push(self.r.f64()?);
+                    }
                 }
-                let mut values = Vec::with_capacity(n);
-                for _ in 0..n {
-                    values.push(self.r.f64()?);
-                }
-                cells.push(values);
             }
-            return Ok(Cells::Exact(cells));
+            Cells::Streaming(cells) => {
+                for cell in cells.iter_mut() {
+                    let histogram = self.histogram()?;
+                    let chain = self.chain()?;
+                    cell.append(StreamingSummary::from_parts(histogram, chain));
+                }
+            }
         }
-        let mut cells = Vec::with_capacity(expected);
-        for _ in 0..expected {
-            let histogram = self.histogram()?;
-            let chain = self.chain()?;
-            cells.push(StreamingSummary::from_parts(histogram, chain));
-        }
-        Ok(Cells::Streaming(cells))
+        Ok(())
     }
 
     fn histogram(&mut self) -> Result<Histogram, PartError> {

@@ -166,6 +166,40 @@ pub enum AppendError {
 }
 
 impl PartialSet {
+    /// No blocks yet, starting at `first_block`, with the cells of `shape`, each with
+    /// room for `capacity` kept values.
+    pub fn empty(
+        iterations: u64,
+        first_block: u64,
+        exact: bool,
+        shape: &file::Shape,
+        capacity: u64,
+    ) -> PartialSet {
+        let first = first_block == 0;
+        let cells = |count| Cells::new(count, exact, capacity, first);
+        PartialSet {
+            iterations,
+            blocks: first_block..first_block,
+            exact,
+            runs: shape
+                .runs
+                .iter()
+                .map(|&(monthly, summary)| PartialRun {
+                    monthly: cells(monthly),
+                    summary: cells(summary),
+                })
+                .collect(),
+            comparisons: shape
+                .comparisons
+                .iter()
+                .map(|&metrics| PartialComparison {
+                    difference: cells(metrics),
+                    worse: vec![(0, 0); metrics],
+                })
+                .collect(),
+        }
+    }
+
     /// Appends `later`, whose blocks must start where these end.
     pub fn append(&mut self, later: PartialSet) -> Result<(), AppendError> {
         if later.blocks.start != self.blocks.end {
