@@ -47,6 +47,15 @@ impl Interrupt {
         u8::try_from(128 + number).unwrap_or(130)
     }
 
+    /// The failure to report once a command stopped for the signal: its exit code, and
+    /// `interrupted by <signal>; <consequence>`.
+    pub fn failure(&self, consequence: impl std::fmt::Display) -> crate::cli::Failure {
+        crate::cli::Failure {
+            exit_code: self.exit_code(),
+            message: format!("interrupted by {}; {consequence}", self.name()),
+        }
+    }
+
     /// The signal's name, for the message.
     pub fn name(&self) -> &'static str {
         match self.signal.load(Ordering::SeqCst) as i32 {

@@ -187,14 +187,10 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
         manifest: &manifest,
     };
     if write_outputs(&output, &finished, interrupt.flag())? == Written::Cancelled {
-        return Err(Failure {
-            exit_code: interrupt.exit_code(),
-            message: format!(
-                "interrupted by {}; no outputs were written and {} is as it was",
-                interrupt.name(),
-                output.display()
-            ),
-        });
+        return Err(interrupt.failure(format_args!(
+            "no outputs were written and {} is as it was",
+            output.display()
+        )));
     }
     if !args.quiet {
         print_tables(&output, &finished);

@@ -132,13 +132,11 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         threads,
         interrupt,
     } = prepare(&args, &validated)?;
-    let interrupted = || Failure {
-        exit_code: interrupt.exit_code(),
-        message: format!(
-            "interrupted by {}; no outputs were written and {} is as it was",
-            interrupt.name(),
+    let interrupted = || {
+        interrupt.failure(format_args!(
+            "no outputs were written and {} is as it was",
             output.display()
-        ),
+        ))
     };
 
     let bar = progress_bar(Some(settings.iterations), args.quiet);

@@ -49,14 +49,7 @@ pub(super) fn run_shard(
         interrupt,
     } = prepare(args, validated)?;
     let file = output.join(shard.file_name());
-    let interrupted = || Failure {
-        exit_code: interrupt.exit_code(),
-        message: format!(
-            "interrupted by {}; {} was not written",
-            interrupt.name(),
-            file.display()
-        ),
-    };
+    let interrupted = || interrupt.failure(format_args!("{} was not written", file.display()));
 
     let blocks = shard.blocks(settings.iterations);
     let iterations = iterations_of(&blocks, settings.iterations);
