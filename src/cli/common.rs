@@ -21,21 +21,31 @@ pub struct SimulationArgs {
 impl SimulationArgs {
     /// The number of worker threads: `-j`, or one per core.
     pub fn thread_count(&self) -> usize {
-        self.threads.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get()),
-            |n| n as usize,
-        )
+        thread_count(self.threads)
     }
 
     /// A rayon pool of [`Self::thread_count`] workers, and its size.
     pub fn thread_pool(&self) -> Result<(rayon::ThreadPool, usize), Failure> {
-        let threads = self.thread_count();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| Failure::other(format!("cannot start {threads} worker threads: {e}")))?;
-        Ok((pool, threads))
+        thread_pool(self.threads)
     }
+}
+
+/// Worker threads for a `-j` value: as given, or one per core.
+pub fn thread_count(threads: Option<u64>) -> usize {
+    threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n as usize,
+    )
+}
+
+/// A rayon pool for a `-j` value (see [`thread_count`]), and its size.
+pub fn thread_pool(threads: Option<u64>) -> Result<(rayon::ThreadPool, usize), Failure> {
+    let threads = thread_count(threads);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Failure::other(format!("cannot start {threads} worker threads: {e}")))?;
+    Ok((pool, threads))
 }
 
 /// A progress bar over `total` iterations (a counter when `total` is unknown), shown

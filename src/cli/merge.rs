@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::cli::Failure;
+use crate::cli::common::thread_pool;
 use crate::cli::interrupt::Interrupt;
 use crate::cli::outputs::{Finished, print_tables, write_outputs};
 use crate::cli::run::{default_output, now_rfc3339, output_error};
-use crate::output::directory::{Written, check_destination};
+use crate::output::directory::check_destination;
 use crate::output::manifest::Manifest;
 use crate::partial::PartialSet;
 use crate::partial::file::{
@@ -118,14 +119,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| default_output(&source.name));
     check_destination(&output).map_err(output_error)?;
 
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |n| n as usize,
-    );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Failure::other(format!("cannot start {threads} worker threads: {e}")))?;
+    let (pool, _) = thread_pool(args.threads)?;
     let interrupt =
         Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
     let clock = Instant::now();
@@ -186,12 +180,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
         set: &set,
         manifest: &manifest,
     };
-    if write_outputs(&output, &finished, interrupt.flag())? == Written::Cancelled {
-        return Err(interrupt.failure(format_args!(
-            "no outputs were written and {} is as it was",
-            output.display()
-        )));
-    }
+    write_outputs(&output, &finished, &interrupt)?;
     if !args.quiet {
         print_tables(&output, &finished);
         outln!(

@@ -4,9 +4,9 @@
 //! run's files.
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 use crate::cli::Failure;
+use crate::cli::interrupt::Interrupt;
 use crate::cli::run::output_error;
 use crate::output::directory::{Written, write_atomically_unless};
 use crate::output::manifest::Manifest;
@@ -23,13 +23,13 @@ pub(super) struct Finished<'a> {
     pub manifest: &'a Manifest,
 }
 
-/// Writes every output file of `run` into `output`, atomically; `Cancelled` when
-/// `cancel` was set before the files were moved into place.
+/// Writes every output file of `run` into `output`, atomically; an interrupt before
+/// the files are moved into place leaves `output` as it was and is the failure.
 pub(super) fn write_outputs(
     output: &Path,
     run: &Finished<'_>,
-    cancel: &AtomicBool,
-) -> Result<Written, Failure> {
+    interrupt: &Interrupt,
+) -> Result<(), Failure> {
     let (scenarios, set) = (run.scenarios, run.set);
     let named: Vec<tables::Named<'_>> = scenarios
         .iter()
@@ -79,7 +79,18 @@ pub(super) fn write_outputs(
     if let Some(compare) = compare {
         files.push(("compare.csv", compare));
     }
-    write_atomically_unless(output, &files, cancel).map_err(output_error)
+    match write_atomically_unless(output, &files, interrupt.flag()).map_err(output_error)? {
+        Written::All => Ok(()),
+        Written::Cancelled => Err(not_written(interrupt, output)),
+    }
+}
+
+/// The failure of a run or merge stopped by `interrupt` before writing `output`.
+pub(super) fn not_written(interrupt: &Interrupt, output: &Path) -> Failure {
+    interrupt.failure(format_args!(
+        "no outputs were written and {} is as it was",
+        output.display()
+    ))
 }
 
 /// The table printed after a run (SPEC section 5): providers, then the variants.

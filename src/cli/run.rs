@@ -6,11 +6,11 @@ use std::time::{Instant, SystemTime};
 
 use crate::cli::common::{SimulationArgs, progress_bar};
 use crate::cli::interrupt::Interrupt;
-use crate::cli::outputs::{Finished, print_tables, write_outputs};
+use crate::cli::outputs::{Finished, not_written, print_tables, write_outputs};
 use crate::cli::shard::run_shard;
 use crate::cli::{Failure, print_warnings, report_load_error};
 use crate::estimate::Estimate;
-use crate::output::directory::{OutputError, Written, check_destination};
+use crate::output::directory::{OutputError, check_destination};
 use crate::output::manifest::{Manifest, sha256_hex};
 use crate::partial::shard::Shard;
 use crate::run::{RunSettings, run_set_unless};
@@ -132,12 +132,6 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         threads,
         interrupt,
     } = prepare(&args, &validated)?;
-    let interrupted = || {
-        interrupt.failure(format_args!(
-            "no outputs were written and {} is as it was",
-            output.display()
-        ))
-    };
 
     let bar = progress_bar(Some(settings.iterations), args.quiet);
     let started = now_rfc3339();
@@ -151,7 +145,7 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         )
     });
     bar.finish_and_clear();
-    let set = set.map_err(|_| interrupted())?;
+    let set = set.map_err(|_| not_written(&interrupt, &output))?;
     let result = &set.runs[0];
     let elapsed = clock.elapsed().as_secs_f64();
 
@@ -179,9 +173,7 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         set: &set,
         manifest: &manifest,
     };
-    if write_outputs(&output, &finished, interrupt.flag())? == Written::Cancelled {
-        return Err(interrupted());
-    }
+    write_outputs(&output, &finished, &interrupt)?;
     if !args.quiet {
         print_tables(&output, &finished);
         outln!(

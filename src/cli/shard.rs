@@ -3,13 +3,13 @@
 //! which several shards may share.
 
 use std::fs;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::cli::Failure;
 use crate::cli::common::progress_bar;
-use crate::cli::run::{Prepared, RunArgs, default_output, now_rfc3339, prepare};
+use crate::cli::run::{Prepared, RunArgs, default_output, now_rfc3339, output_error, prepare};
+use crate::output::directory::replace_file;
 use crate::output::manifest::sha256_hex;
 use crate::partial::file::{PartHeader, part_version, write_part};
 use crate::partial::shard::Shard;
@@ -90,39 +90,19 @@ pub(super) fn run_shard(
         elapsed_seconds: elapsed,
     };
 
+    if interrupt.flag().load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(interrupted());
+    }
+    let mut bytes = Vec::new();
+    write_part(&mut bytes, &header, &partial)
+        .map_err(|e| Failure::other(format!("cannot encode {}: {e}", file.display())))?;
     fs::create_dir_all(&output)
         .map_err(|e| Failure::other(format!("cannot create {}: {e}", output.display())))?;
     // Written beside its final name, then renamed: a reader never sees half a part,
     // and a shard that is rerun replaces its old part in one step.
-    let temporary = output.join(format!(
-        ".{}.phbsim-tmp-{}",
-        shard.file_name(),
-        std::process::id()
-    ));
-    let written = fs::File::create(&temporary)
-        .and_then(|f| {
-            let mut out = BufWriter::new(f);
-            write_part(&mut out, &header, &partial)?;
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()
-        })
-        .and_then(|()| {
-            if interrupt.flag().load(std::sync::atomic::Ordering::Relaxed) {
-                return Err(std::io::Error::other("interrupted"));
-            }
-            fs::rename(&temporary, &file)
-        });
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temporary);
-        if interrupt.flag().load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(interrupted());
-        }
-        return Err(Failure::other(format!(
-            "cannot write {}: {e}",
-            file.display()
-        )));
-    }
+    replace_file(&output, &shard.file_name(), &bytes).map_err(output_error)?;
     if !args.quiet {
-        let size = fs::metadata(&file).map_or(0, |m| m.len());
+        let size = bytes.len();
         outln!(
             "shard {}/{}: iterations {}..{} of {} in {elapsed:.2} s on {threads} thread(s); wrote {} ({:.1} MB)",
             shard.index,
