@@ -5,8 +5,8 @@
 //! A run's iterations are cut into fixed blocks of [`BLOCK_ITERATIONS`], whatever the
 //! thread count or sharding. A plain `phbsim run` computes the partial result of all
 //! blocks and finishes it; `phbsim run --shard K/N` computes shard K's blocks and
-//! writes them to a file ([`file`]); `phbsim merge` appends the shards' partial results
-//! in block order and finishes them. Appending is exact (kept values are
+//! writes them to a file ([`file`]); `phbsim merge` reads the shards' files onto one
+//! partial result in block order ([`file::read_part_onto`]) and finishes it. Appending is exact (kept values are
 //! concatenated, histograms merged order-independently, block moments folded in block
 //! order; see [`crate::stats`]), so a merged run is the single run, bit for bit.
 
@@ -92,27 +92,6 @@ impl Cells {
         }
     }
 
-    /// Appends the cells of `later`, whose blocks follow these.
-    fn append(&mut self, later: Cells) -> Result<(), AppendError> {
-        if self.len() != later.len() {
-            return Err(AppendError::Layout);
-        }
-        match (self, later) {
-            (Cells::Exact(cells), Cells::Exact(later)) => {
-                cells.iter_mut().zip(later).for_each(|(c, l)| c.extend(l));
-            }
-            (Cells::Streaming(cells), Cells::Streaming(later)) => {
-                use rayon::prelude::*;
-                cells
-                    .par_iter_mut()
-                    .zip(later)
-                    .for_each(|(c, l)| c.append(l));
-            }
-            _ => return Err(AppendError::Layout),
-        }
-        Ok(())
-    }
-
     /// The statistics of every cell.
     pub fn finish(self) -> Vec<Option<Summary>> {
         use rayon::prelude::*;
@@ -153,18 +132,6 @@ pub struct PartialSet {
     pub comparisons: Vec<PartialComparison>,
 }
 
-/// Why two partial results cannot be appended.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AppendError {
-    #[error("blocks {later:?} do not follow blocks {earlier:?}")]
-    NotAdjacent {
-        earlier: Range<u64>,
-        later: Range<u64>,
-    },
-    #[error("the partial results have different layouts or run sizes")]
-    Layout,
-}
-
 impl PartialSet {
     /// No blocks yet, starting at `first_block`, with the cells of `shape`, each with
     /// room for `capacity` kept values.
@@ -198,38 +165,6 @@ impl PartialSet {
                 })
                 .collect(),
         }
-    }
-
-    /// Appends `later`, whose blocks must start where these end.
-    pub fn append(&mut self, later: PartialSet) -> Result<(), AppendError> {
-        if later.blocks.start != self.blocks.end {
-            return Err(AppendError::NotAdjacent {
-                earlier: self.blocks.clone(),
-                later: later.blocks,
-            });
-        }
-        let same_shape = self.iterations == later.iterations
-            && self.exact == later.exact
-            && self.runs.len() == later.runs.len()
-            && self.comparisons.len() == later.comparisons.len();
-        if !same_shape {
-            return Err(AppendError::Layout);
-        }
-        for (run, more) in self.runs.iter_mut().zip(later.runs) {
-            run.monthly.append(more.monthly)?;
-            run.summary.append(more.summary)?;
-        }
-        for (comparison, more) in self.comparisons.iter_mut().zip(later.comparisons) {
-            if comparison.worse.len() != more.worse.len() {
-                return Err(AppendError::Layout);
-            }
-            comparison.difference.append(more.difference)?;
-            for (w, m) in comparison.worse.iter_mut().zip(more.worse) {
-                *w = (w.0 + m.0, w.1 + m.1);
-            }
-        }
-        self.blocks.end = later.blocks.end;
-        Ok(())
     }
 
     /// Whether these blocks are the whole run.

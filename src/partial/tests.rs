@@ -4,7 +4,7 @@
 
 use std::sync::atomic::AtomicBool;
 
-use super::file::{PartHeader, Shape, read_part, write_part};
+use super::file::{PartHeader, Shape, read_part, read_part_onto, write_part};
 use super::shard::Shard;
 use super::*;
 use crate::run::{RunSettings, layouts_and_pairs, run_blocks_unless, run_set};
@@ -53,11 +53,13 @@ fn bits(cells: &[Option<crate::stats::Summary>]) -> Vec<[u64; 7]> {
         .collect()
 }
 
-/// Runs every shard of `count`, through a part file in memory, and merges them.
+/// Runs every shard of `count`, each through a part file in memory, and reads them
+/// onto one partial result as `phbsim merge` does.
 fn sharded(scenarios: &[&Scenario], settings: RunSettings, count: u64) -> crate::run::SetResult {
     let (layouts, pairs) = layouts_and_pairs(scenarios);
     let shape = Shape::of(&layouts, &pairs);
-    let mut merged: Option<PartialSet> = None;
+    let exact = crate::run::keeps_every_value(per_iteration(&shape), &settings);
+    let mut merged = PartialSet::empty(settings.iterations, 0, exact, &shape, 0);
     for index in 0..count {
         let shard = Shard { index, count };
         let blocks = shard.blocks(settings.iterations);
@@ -67,12 +69,15 @@ fn sharded(scenarios: &[&Scenario], settings: RunSettings, count: u64) -> crate:
         write_part(&mut bytes, &header(shard, &partial), &partial).unwrap();
         let (_, read) = read_part(&bytes[..], &|_| Ok(shape.clone())).unwrap();
         assert_eq!(read, partial, "a part file reads back as written");
-        match merged.as_mut() {
-            None => merged = Some(read),
-            Some(m) => m.append(read).unwrap(),
-        }
+        read_part_onto(&bytes[..], &|_| Ok(shape.clone()), &mut merged).unwrap();
     }
-    merged.unwrap().finish(layouts, pairs)
+    merged.finish(layouts, pairs)
+}
+
+/// Values per iteration of a run of this shape.
+fn per_iteration(shape: &Shape) -> u64 {
+    let runs: usize = shape.runs.iter().map(|(m, y)| m + y).sum();
+    (runs + shape.comparisons.iter().sum::<usize>()) as u64
 }
 
 fn assert_identical(a: &crate::run::SetResult, b: &crate::run::SetResult) {
@@ -124,13 +129,17 @@ fn parts_that_do_not_follow_each_other_are_refused() {
     let scenarios = [&set[0]];
     let settings = RunSettings::new(ITERATIONS, 3);
     let cancel = AtomicBool::new(false);
-    let mut first = run_blocks_unless(&scenarios, settings, 0..1, &|_| {}, &cancel).unwrap();
+    let (layouts, pairs) = layouts_and_pairs(&scenarios);
+    let shape = Shape::of(&layouts, &pairs);
+    let first = run_blocks_unless(&scenarios, settings, 0..1, &|_| {}, &cancel).unwrap();
     let third = run_blocks_unless(&scenarios, settings, 2..3, &|_| {}, &cancel).unwrap();
-    assert!(matches!(
-        first.append(third),
-        Err(AppendError::NotAdjacent { .. })
-    ));
-    assert!(!first.is_complete());
+    let mut bytes = Vec::new();
+    let shard = Shard { index: 2, count: 3 };
+    write_part(&mut bytes, &header(shard, &third), &third).unwrap();
+    let mut merged = first;
+    let error = read_part_onto(&bytes[..], &|_| Ok(shape.clone()), &mut merged).unwrap_err();
+    assert!(error.to_string().contains("do not follow"), "{error}");
+    assert!(!merged.is_complete());
 }
 
 #[test]
@@ -143,11 +152,8 @@ fn damaged_part_files_are_refused() {
     let shard = Shard { index: 1, count: 2 };
     let mut bytes = Vec::new();
     write_part(&mut bytes, &header(shard, &partial), &partial).unwrap();
-    let (layouts, _) = layouts_and_pairs(&scenarios);
-    let shape = Shape {
-        runs: vec![(layouts[0].monthly_len(), layouts[0].summary_len())],
-        comparisons: vec![],
-    };
+    let (layouts, pairs) = layouts_and_pairs(&scenarios);
+    let shape = Shape::of(&layouts, &pairs);
     let read = |bytes: &[u8]| read_part(bytes, &|_| Ok(shape.clone())).map(|_| ());
     assert!(read(&bytes).is_ok());
     let truncated = &bytes[..bytes.len() - 40];
