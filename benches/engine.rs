@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use phbsim::distribution::Distribution;
-use phbsim::engine::{DrawnParameters, OutputLayout, Workspace, simulate_iteration};
+use phbsim::engine::{DrawnParameters, Simulator};
 use phbsim::rng::StreamKey;
 use phbsim::scenario::*;
 
@@ -168,26 +168,13 @@ fn realistic() -> Scenario {
 
 fn bench_iteration(c: &mut Criterion) {
     let scenario = realistic();
-    let layout = OutputLayout::new(&scenario);
     let params = DrawnParameters::draw(&scenario, scenario.seed, 0);
-    let mut ws = Workspace::default();
-    let mut monthly = vec![0.0; layout.monthly_len()];
-    let mut summary = vec![0.0; layout.summary_len()];
+    let mut simulator = Simulator::new(&scenario);
     let mut iteration = 0u64;
     c.bench_function("simulate_iteration 8p/20s/5c/36m", |b| {
         b.iter(|| {
             iteration += 1;
-            simulate_iteration(
-                &scenario,
-                &layout,
-                black_box(&params),
-                scenario.seed,
-                iteration,
-                &mut ws,
-                &mut monthly,
-                &mut summary,
-            );
-            black_box(&monthly);
+            black_box(simulator.iterate_with(black_box(&params), scenario.seed, iteration));
         })
     });
     c.bench_function("draw parameters 8p/20s/5c", |b| {

@@ -12,7 +12,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use phbsim::engine::{DrawnParameters, OutputLayout, Workspace, draw_cohorts, simulate_iteration};
+use phbsim::engine::{DrawnParameters, Simulator, draw_cohorts};
 use phbsim::scenario::{Scenario, parse_scenario};
 
 fn national_text() -> String {
@@ -51,26 +51,12 @@ fn bench_iteration(
     id: BenchmarkId,
     scenario: &Scenario,
 ) {
-    let layout = OutputLayout::new(scenario);
-    let mut ws = Workspace::default();
-    let mut monthly = vec![0.0; layout.monthly_len()];
-    let mut summary = vec![0.0; layout.summary_len()];
+    let mut simulator = Simulator::new(scenario);
     let mut iteration = 0;
     group.bench_function(id, |b| {
         b.iter(|| {
             iteration += 1;
-            let params = DrawnParameters::draw(scenario, scenario.seed, iteration);
-            simulate_iteration(
-                scenario,
-                &layout,
-                &params,
-                scenario.seed,
-                iteration,
-                &mut ws,
-                &mut monthly,
-                &mut summary,
-            );
-            black_box(&monthly);
+            black_box(simulator.iterate(scenario.seed, iteration));
         })
     });
 }

@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use phbsim::engine::{DrawnParameters, OutputLayout, Workspace, simulate_iteration};
+use phbsim::engine::Simulator;
 use phbsim::run::{RunSettings, run};
 use phbsim::scenario::{load::EXAMPLE, parse_scenario};
 
@@ -13,26 +13,12 @@ fn example_benches(c: &mut Criterion) {
     let scenario = parse_scenario(EXAMPLE)
         .expect("the example is valid")
         .scenario;
-    let layout = OutputLayout::new(&scenario);
-    let mut ws = Workspace::default();
-    let mut monthly = vec![0.0; layout.monthly_len()];
-    let mut summary = vec![0.0; layout.summary_len()];
+    let mut simulator = Simulator::new(&scenario);
     let mut iteration = 0;
     c.bench_function("example: one iteration", |b| {
         b.iter(|| {
             iteration += 1;
-            let params = DrawnParameters::draw(&scenario, scenario.seed, iteration);
-            simulate_iteration(
-                &scenario,
-                &layout,
-                &params,
-                scenario.seed,
-                iteration,
-                &mut ws,
-                &mut monthly,
-                &mut summary,
-            );
-            black_box(&monthly);
+            black_box(simulator.iterate(scenario.seed, iteration));
         })
     });
     let mut group = c.benchmark_group("example: full run");

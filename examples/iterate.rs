@@ -9,7 +9,7 @@
 
 use std::hint::black_box;
 
-use phbsim::engine::{DrawnParameters, OutputLayout, Workspace, simulate_iteration};
+use phbsim::engine::Simulator;
 use phbsim::scenario::parse_scenario;
 
 fn main() {
@@ -18,25 +18,12 @@ fn main() {
     let iterations: u64 = args.next().map_or(10, |n| n.parse().expect("a count"));
     let text = std::fs::read_to_string(&path).expect("a readable scenario");
     let scenario = parse_scenario(&text).expect("a valid scenario").scenario;
-    let layout = OutputLayout::new(&scenario);
-    let mut ws = Workspace::default();
-    let mut monthly = vec![0.0; layout.monthly_len()];
-    let mut summary = vec![0.0; layout.summary_len()];
+    let mut simulator = Simulator::new(&scenario);
     // FNV-1a over the bits of every output: any change of any number changes it.
     let mut digest: u64 = 0xcbf2_9ce4_8422_2325;
     for iteration in 0..iterations {
-        let params = DrawnParameters::draw(&scenario, scenario.seed, iteration);
-        simulate_iteration(
-            &scenario,
-            &layout,
-            &params,
-            scenario.seed,
-            iteration,
-            &mut ws,
-            &mut monthly,
-            &mut summary,
-        );
-        for value in black_box(&monthly).iter().chain(&summary) {
+        let (monthly, summary) = simulator.iterate(scenario.seed, iteration);
+        for value in black_box(monthly).iter().chain(summary) {
             digest = (digest ^ value.to_bits()).wrapping_mul(0x0100_0000_01b3);
         }
     }

@@ -460,8 +460,7 @@ fn simulate_chunk(
             let (scenario, layout) = (scenarios[s], &layouts[s]);
             let mut params = DrawnParameters::draw(scenario, settings.seed, iteration);
             adjust(s, &mut params);
-            m.fill(0.0);
-            y.fill(0.0);
+            // No clearing: every cell is written (`engine::Simulator`'s tests).
             simulate_iteration(
                 scenario,
                 layout,

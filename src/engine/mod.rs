@@ -22,6 +22,7 @@ pub mod layout;
 mod money;
 pub mod params;
 mod simulate;
+mod single;
 mod summary;
 
 #[cfg(test)]
@@ -34,3 +35,4 @@ pub use floor::draw_cohorts;
 pub use layout::{Level, OutputLayout, SeriesName};
 pub use params::{DrawnParameters, Slot};
 pub use simulate::{Workspace, simulate_iteration};
+pub use single::Simulator;
