@@ -21,7 +21,6 @@ use crate::partial::file::{
 };
 use crate::partial::merge::{MergeProblem, plan};
 use crate::run::{layout_sha256, layouts_and_pairs};
-use crate::scenario::Scenario;
 use crate::scenario::load::{self, Source};
 
 /// Arguments of `phbsim merge`.
@@ -104,9 +103,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
         text: first.scenario_text.clone(),
     };
     let (source, validated) = load::validate(source).map_err(crate::cli::report_load_error)?;
-    let scenarios: Vec<&Scenario> = std::iter::once(&validated.scenario)
-        .chain(validated.variants.iter().map(|v| &v.scenario))
-        .collect();
+    let scenarios = validated.all();
     if layout_sha256(&scenarios) != first.layout_sha256 {
         return Err(Failure::bad_input(format!(
             "the parts' output layout does not match their scenario as this phbsim reads it; rerun the shards with phbsim {}",

@@ -31,15 +31,7 @@ pub(super) fn write_outputs(
     interrupt: &Interrupt,
 ) -> Result<(), Failure> {
     let (scenarios, set) = (run.scenarios, run.set);
-    let named: Vec<tables::Named<'_>> = scenarios
-        .iter()
-        .zip(&set.runs)
-        .map(|(s, result)| tables::Named {
-            name: &s.name,
-            scenario: s,
-            result,
-        })
-        .collect();
+    let named = tables::Named::all(scenarios, &set);
     let format_error = |file: &'static str| {
         move |e: csv::Error| Failure::other(format!("cannot format {file}: {e}"))
     };

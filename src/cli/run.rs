@@ -86,9 +86,7 @@ pub(super) fn prepare<'a>(
         args.iterations.unwrap_or(base.iterations),
         args.simulation.seed.unwrap_or(base.seed),
     );
-    let scenarios: Vec<&Scenario> = std::iter::once(base)
-        .chain(validated.variants.iter().map(|v| &v.scenario))
-        .collect();
+    let scenarios = validated.all();
     if !args.allow_large {
         Estimate::of(&scenarios, &settings)
             .check(args.simulation.thread_count())

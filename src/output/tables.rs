@@ -41,6 +41,21 @@ pub struct Named<'a> {
 /// Series formatted per task when `months.csv` is formatted in parallel.
 const SERIES_PER_TASK: usize = 512;
 
+impl<'a> Named<'a> {
+    /// Each scenario with its result, named by its own name (the base, then variants).
+    pub fn all(scenarios: &[&'a Scenario], set: &'a SetResult) -> Vec<Named<'a>> {
+        scenarios
+            .iter()
+            .zip(&set.runs)
+            .map(|(s, result)| Named {
+                name: &s.name,
+                scenario: s,
+                result,
+            })
+            .collect()
+    }
+}
+
 /// Writes `months.csv`: one row per scenario × entity × month × metric, the base's
 /// rows first, then each variant's. Groups of series are formatted in parallel and
 /// written in order, so the bytes are those of one sequential writer.

@@ -11,7 +11,7 @@ use crate::output::manifest::{Manifest, sha256_hex};
 use crate::output::tables;
 use crate::run::{RunSettings, run_set};
 use crate::scenario::load::EXAMPLE;
-use crate::scenario::{Scenario, parse_scenario};
+use crate::scenario::parse_scenario;
 
 /// An output directory's files, as a run writes them.
 #[derive(Clone)]
@@ -38,19 +38,9 @@ impl Files {
 /// The files `phbsim run` writes for scenario `text` (variants included) at seed 7.
 fn run_files(text: &str, iterations: u64) -> Files {
     let validated = parse_scenario(text).expect("the scenario is valid");
-    let scenarios: Vec<&Scenario> = std::iter::once(&validated.scenario)
-        .chain(validated.variants.iter().map(|v| &v.scenario))
-        .collect();
+    let scenarios = validated.all();
     let set = run_set(&scenarios, RunSettings::new(iterations, 7), &|_| {});
-    let named: Vec<tables::Named<'_>> = scenarios
-        .iter()
-        .zip(&set.runs)
-        .map(|(s, result)| tables::Named {
-            name: &s.name,
-            scenario: s,
-            result,
-        })
-        .collect();
+    let named = tables::Named::all(&scenarios, &set);
     let mut months = Vec::new();
     tables::write_months(&mut months, &named).unwrap();
     let mut summary = Vec::new();

@@ -24,6 +24,15 @@ pub struct Validated {
     pub warnings: Vec<Problem>,
 }
 
+impl Validated {
+    /// The base scenario, then its variants in file order: the scenarios of one run.
+    pub fn all(&self) -> Vec<&Scenario> {
+        std::iter::once(&self.scenario)
+            .chain(self.variants.iter().map(|v| &v.scenario))
+            .collect()
+    }
+}
+
 /// Parses and validates scenario text, variants included. `Err` holds every problem
 /// found (errors and warnings) in file order; `Ok` the scenario and its warnings.
 pub fn parse_scenario(text: &str) -> Result<Validated, Vec<Problem>> {
