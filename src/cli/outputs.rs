@@ -31,7 +31,7 @@ pub(super) fn write_outputs(
     interrupt: &Interrupt,
 ) -> Result<(), Failure> {
     let (scenarios, set) = (run.scenarios, run.set);
-    let named = tables::Named::all(scenarios, &set);
+    let named = tables::Named::all(scenarios, set);
     let format_error = |file: &'static str| {
         move |e: csv::Error| Failure::other(format!("cannot format {file}: {e}"))
     };
