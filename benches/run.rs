@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use phbsim::engine::Simulator;
-use phbsim::run::{RunSettings, run};
+use phbsim::run::{RunSettings, run_one};
 use phbsim::scenario::{load::EXAMPLE, parse_scenario};
 
 fn example_benches(c: &mut Criterion) {
@@ -24,13 +24,7 @@ fn example_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("example: full run");
     group.sample_size(20);
     group.bench_function("1000 iterations, all statistics", |b| {
-        b.iter(|| {
-            black_box(run(
-                &scenario,
-                RunSettings::new(1000, scenario.seed),
-                &|_| {},
-            ))
-        })
+        b.iter(|| black_box(run_one(&scenario, RunSettings::new(1000, scenario.seed))))
     });
     group.finish();
 }

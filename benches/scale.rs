@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use phbsim::run::{RunSettings, run};
+use phbsim::run::{RunSettings, run_one};
 use phbsim::scenario::parse_scenario;
 use phbsim::stats::StreamingSummary;
 
@@ -25,13 +25,7 @@ fn threads(c: &mut Criterion) {
             .expect("a pool");
         group.bench_function(format!("{threads} thread(s)"), |b| {
             b.iter(|| {
-                pool.install(|| {
-                    black_box(run(
-                        &scenario,
-                        RunSettings::new(512, scenario.seed),
-                        &|_| {},
-                    ))
-                })
+                pool.install(|| black_box(run_one(&scenario, RunSettings::new(512, scenario.seed))))
             })
         });
     }

@@ -48,7 +48,7 @@ pub struct Estimate {
 
 impl Estimate {
     /// The cost of running `scenarios` (a base and its variants, run together as
-    /// [`crate::run::run_set`] does) with `settings`.
+    /// [`crate::run::Run`] does) with `settings`.
     pub fn of(scenarios: &[&Scenario], settings: &RunSettings) -> Estimate {
         let layouts: Vec<OutputLayout> = scenarios.iter().map(|s| OutputLayout::new(s)).collect();
         let monthly: u64 = layouts.iter().map(|l| l.monthly_len() as u64).sum();

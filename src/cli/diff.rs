@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::cli::common::SimulationArgs;
 use crate::cli::{Failure, report_load_error};
 use crate::output::terminal;
-use crate::run::{RunSettings, run_set};
+use crate::run::{Run, RunSettings};
 use crate::scenario::load;
 use crate::scenario::paths::differences;
 
@@ -53,7 +53,9 @@ pub fn diff_command(args: DiffArgs) -> Result<(), Failure> {
         );
     }
     let (pool, _) = args.simulation.thread_pool()?;
-    let set = pool.install(|| run_set(&[&a.scenario, &b.scenario], settings, &|_| {}));
+    let set = pool
+        .install(|| Run::new(&[&a.scenario, &b.scenario], settings).all())
+        .expect("a run without a cancellation flag finishes");
     outln!(
         "\n{} iterations, seed {}; B − A per iteration, summed over the horizon:",
         settings.iterations,

@@ -13,15 +13,12 @@ use crate::cli::common::thread_pool;
 use crate::cli::interrupt::Interrupt;
 use crate::cli::outputs::{Finished, print_tables, write_outputs};
 use crate::cli::run::{default_output, now_rfc3339, output_error};
+use crate::manifest::Manifest;
 use crate::output::directory::check_destination;
-use crate::output::manifest::Manifest;
-use crate::partial::PartialSet;
-use crate::partial::file::{
-    PartError, PartHeader, Shape, part_version, read_header, read_part_onto,
-};
-use crate::partial::merge::{MergeProblem, plan};
-use crate::run::{layout_sha256, layouts_and_pairs};
+use crate::run::{Accumulated, RunLayout};
 use crate::scenario::load::{self, Source};
+use crate::shard::merge::{MergeProblem, plan};
+use crate::shard::part_file::{PartError, PartHeader, part_version, read_header, read_part_onto};
 
 /// Arguments of `phbsim merge`.
 #[derive(Debug, clap::Args)]
@@ -104,7 +101,8 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
     };
     let (source, validated) = load::validate(source).map_err(crate::cli::report_load_error)?;
     let scenarios = validated.all();
-    if layout_sha256(&scenarios) != first.layout_sha256 {
+    let layout = RunLayout::of(&scenarios);
+    if layout.sha256() != first.layout_sha256 {
         return Err(Failure::bad_input(format!(
             "the parts' output layout does not match their scenario as this phbsim reads it; rerun the shards with phbsim {}",
             env!("CARGO_PKG_VERSION")
@@ -120,12 +118,11 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
     let interrupt =
         Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
     let clock = Instant::now();
-    let (layouts, pairs) = layouts_and_pairs(&scenarios);
-    let shape = Shape::of(&layouts, &pairs);
+    let shape = layout.shape();
     let set = pool.install(|| -> Result<_, Failure> {
         // Each part is appended cell by cell as it is read, so the merge holds the
         // run's state once (room for every kept value is reserved up front).
-        let mut merged = PartialSet::empty(
+        let mut merged = Accumulated::empty(
             first.iterations,
             0,
             first.exact_percentiles,
@@ -145,7 +142,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
                 })
                 .map_err(|e| part_error(path, e))?;
         }
-        Ok(merged.finish(layouts, pairs))
+        Ok(merged.finish(layout))
     })?;
 
     let shard_seconds: f64 = headers.iter().map(|(_, h)| h.elapsed_seconds).sum();

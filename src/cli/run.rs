@@ -10,12 +10,13 @@ use crate::cli::outputs::{Finished, not_written, print_tables, write_outputs};
 use crate::cli::shard::run_shard;
 use crate::cli::{Failure, print_warnings, report_load_error};
 use crate::estimate::Estimate;
+use crate::hash::sha256_hex;
+use crate::manifest::Manifest;
 use crate::output::directory::{OutputError, check_destination};
-use crate::output::manifest::{Manifest, sha256_hex};
-use crate::partial::shard::Shard;
-use crate::run::{RunSettings, run_set_unless};
+use crate::run::{Run, RunSettings};
 use crate::scenario::load;
 use crate::scenario::{Scenario, Validated};
+use crate::shard::Shard;
 
 /// Arguments of `phbsim run`.
 #[derive(Debug, clap::Args)]
@@ -135,12 +136,10 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     let started = now_rfc3339();
     let clock = Instant::now();
     let set = pool.install(|| {
-        run_set_unless(
-            &scenarios,
-            settings,
-            &|done| bar.set_position(done),
-            interrupt.flag(),
-        )
+        Run::new(&scenarios, settings)
+            .progress(&|done| bar.set_position(done))
+            .cancel_on(interrupt.flag())
+            .all()
     });
     bar.finish_and_clear();
     let set = set.map_err(|_| not_written(&interrupt, &output))?;

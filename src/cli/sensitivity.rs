@@ -8,8 +8,9 @@ use std::time::Instant;
 use crate::cli::common::{SimulationArgs, progress_bar};
 use crate::cli::run::{default_output, now_rfc3339, output_error};
 use crate::cli::{Failure, print_warnings, report_load_error};
+use crate::hash::sha256_hex;
+use crate::manifest::Manifest;
 use crate::output::directory::{check_destination, write_atomically};
-use crate::output::manifest::{Manifest, sha256_hex};
 use crate::output::sensitivity::{render_tornado, write_sensitivity};
 use crate::run::RunSettings;
 use crate::scenario::{Validated, load};
@@ -73,7 +74,10 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
     let bar = progress_bar(Some(runs * settings.iterations), args.quiet);
     let started = now_rfc3339();
     let clock = Instant::now();
-    let result = pool.install(|| analyse(&scenario, settings, &|done| bar.set_position(done)));
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let result = pool
+        .install(|| analyse(&scenario, settings, &|done| bar.set_position(done), &never))
+        .expect("not cancelled");
     bar.finish_and_clear();
     let elapsed = clock.elapsed().as_secs_f64();
 

@@ -9,14 +9,13 @@ use std::time::Instant;
 use crate::cli::Failure;
 use crate::cli::common::progress_bar;
 use crate::cli::run::{Prepared, RunArgs, default_output, now_rfc3339, output_error, prepare};
+use crate::hash::sha256_hex;
 use crate::output::directory::replace_file;
-use crate::output::manifest::sha256_hex;
-use crate::partial::file::{PartHeader, part_version, write_part};
-use crate::partial::shard::Shard;
-use crate::partial::{BLOCK_ITERATIONS, iterations_of};
-use crate::run::{layout_sha256, run_blocks_unless};
+use crate::run::{BLOCK_ITERATIONS, Run, RunLayout, iterations_of};
 use crate::scenario::Validated;
 use crate::scenario::load::Source;
+use crate::shard::Shard;
+use crate::shard::part_file::{PartHeader, part_version, write_part};
 
 /// The default parts directory: `out/<file stem>-parts`.
 fn default_parts(scenario_name: &Path) -> PathBuf {
@@ -57,13 +56,10 @@ pub(super) fn run_shard(
     let started = now_rfc3339();
     let clock = Instant::now();
     let partial = pool.install(|| {
-        run_blocks_unless(
-            &scenarios,
-            settings,
-            blocks.clone(),
-            &|done| bar.set_position(done),
-            interrupt.flag(),
-        )
+        Run::new(&scenarios, settings)
+            .progress(&|done| bar.set_position(done))
+            .cancel_on(interrupt.flag())
+            .blocks(blocks.clone())
     });
     bar.finish_and_clear();
     let partial = partial.map_err(|_| interrupted())?;
@@ -83,7 +79,7 @@ pub(super) fn run_shard(
         end_block: blocks.end,
         block_iterations: BLOCK_ITERATIONS,
         exact_percentiles: partial.exact,
-        layout_sha256: layout_sha256(&scenarios),
+        layout_sha256: RunLayout::of(&scenarios).sha256(),
         threads,
         started,
         finished: now_rfc3339(),

@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::cli::common::{SimulationArgs, progress_bar};
 use crate::cli::sensitivity::note_variants;
 use crate::cli::{Failure, print_warnings, report_load_error};
-use crate::output::sensitivity::{short, to_precision};
+use crate::format::{percent, short, to_precision};
 use crate::run::RunSettings;
 use crate::scenario::load;
 use crate::sensitivity::stress::{Bound, Outcome, StressResult, Target, distressed_count, stress};
@@ -48,10 +48,6 @@ fn lookup_failure(error: LookupError) -> Failure {
     Failure::bad_input(format!("{}{help}", error.message))
 }
 
-fn percent(p: f64) -> String {
-    format!("{:.1}%", p * 100.0)
-}
-
 /// Runs `phbsim stress`: find the provider and parameter, search, print the answer.
 pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
     let (source, validated) = load::load(args.scenario.as_deref()).map_err(report_load_error)?;
@@ -73,6 +69,7 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
         args.simulation.seed.unwrap_or(scenario.seed),
     );
     let (pool, threads) = args.simulation.thread_pool()?;
+    let never = std::sync::atomic::AtomicBool::new(false);
     let bar = progress_bar(None, false);
     let clock = Instant::now();
     let (result, usual) = pool.install(|| {
@@ -84,8 +81,11 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
             args.target,
             args.tolerance,
             &|done| bar.set_position(done),
-        );
-        let usual = distressed_count(scenario, settings, provider, None, &|_| {});
+            &never,
+        )
+        .expect("not cancelled");
+        let usual = distressed_count(scenario, settings, provider, None, &|_| {}, &never)
+            .expect("not cancelled");
         (result, usual)
     });
     bar.finish_and_clear();

@@ -11,19 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::output::manifest::Manifest;
-
-/// The files phbsim writes into an output directory; anything else marks the directory
-/// as someone else's.
-pub const OWN_FILES: [&str; 7] = [
-    "months.csv",
-    "summary.csv",
-    "manifest.json",
-    "scenario.toml",
-    "report.html",
-    "compare.csv",
-    "sensitivity.csv",
-];
+use crate::manifest::{Manifest, OWN_FILES};
 
 /// Why outputs could not be written.
 #[derive(Debug, thiserror::Error)]

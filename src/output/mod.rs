@@ -2,7 +2,6 @@
 //! and the short table printed after a run.
 
 pub mod directory;
-pub mod manifest;
 pub mod sensitivity;
 pub mod tables;
 pub mod terminal;

@@ -7,8 +7,8 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
+use crate::format::{money, percent, short, signed_money};
 use crate::output::tables::format_number;
-use crate::output::terminal::money;
 use crate::sensitivity::tornado::{Metric, Row, Sensitivity};
 
 /// The columns of `sensitivity.csv`.
@@ -55,65 +55,6 @@ pub fn write_sensitivity(
     }
     writer.flush()?;
     Ok(())
-}
-
-/// A parameter value for people: about four significant figures, `k` / `m` / `bn`
-/// for large ones (`169m`, `2,200` as `2200`, `0.15`).
-pub fn short(value: f64) -> String {
-    let a = value.abs();
-    let (scaled, suffix) = if a >= 1e9 {
-        (value / 1e9, "bn")
-    } else if a >= 1e6 {
-        (value / 1e6, "m")
-    } else if a >= 1e4 {
-        (value / 1e3, "k")
-    } else {
-        (value, "")
-    };
-    if scaled == 0.0 {
-        return "0".to_string();
-    }
-    let digits = (3 - scaled.abs().log10().floor() as i32).clamp(0, 8) as usize;
-    let mut text = format!("{scaled:.digits$}");
-    if text.contains('.') {
-        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    text + suffix
-}
-
-/// `value` to the precision of `step` (e.g. a search tolerance): as many decimals as
-/// make the last digit no coarser than `step`, with the `k` / `m` / `bn` of
-/// [`short`] for large values (`171.5m` to a step of 343k, `0.355` to 0.001).
-pub fn to_precision(value: f64, step: f64) -> String {
-    let a = value.abs();
-    let (scaled, exponent, suffix) = if a >= 1e9 {
-        (value / 1e9, 9, "bn")
-    } else if a >= 1e6 {
-        (value / 1e6, 6, "m")
-    } else if a >= 1e4 {
-        (value / 1e3, 3, "k")
-    } else {
-        (value, 0, "")
-    };
-    let needed = if step > 0.0 {
-        (-step.log10()).ceil() as i32
-    } else {
-        12
-    };
-    let decimals = (needed + exponent).clamp(0, 12) as usize;
-    format!("{scaled:.decimals$}{suffix}")
-}
-
-fn signed_money(value: f64) -> String {
-    if value > 0.0 {
-        format!("+{}", money(value))
-    } else {
-        money(value)
-    }
-}
-
-fn percent(p: f64) -> String {
-    format!("{:.1}%", p * 100.0)
 }
 
 /// Per provider, the `top` parameters by income swing: each end's change in mean
@@ -266,26 +207,5 @@ mod tests {
         assert!(text.contains("10.0% / 30.0%"), "{text}");
         assert!(text.contains("-0.25"), "{text}");
         assert!(text.contains("moves P(distress) most (P90 − P10): a (+20.0 pts)"));
-    }
-
-    #[test]
-    fn precision_follows_the_step() {
-        assert_eq!(to_precision(171_527_053.0, 343_000.0), "171.5m");
-        assert_eq!(to_precision(0.354_87, 0.001), "0.355");
-        assert_eq!(to_precision(27.823, 0.05), "27.82");
-        assert_eq!(to_precision(12_345.0, 1.0), "12.345k");
-        assert_eq!(to_precision(0.5, 0.0), "0.500000000000");
-    }
-
-    #[test]
-    fn short_numbers_keep_four_figures() {
-        assert_eq!(short(169_000_000.0), "169m");
-        assert_eq!(short(8_360_000.0), "8.36m");
-        assert_eq!(short(2_200.0), "2200");
-        assert_eq!(short(15_500.0), "15.5k");
-        assert_eq!(short(0.15), "0.15");
-        assert_eq!(short(0.012_345), "0.01235");
-        assert_eq!(short(0.0), "0");
-        assert_eq!(short(-463.26), "-463.3");
     }
 }

@@ -5,27 +5,9 @@
 use std::fmt::Write;
 
 use crate::engine::Level;
+use crate::format::{money, percent};
 use crate::run::{RunResult, SetResult};
 use crate::stats::Summary;
-
-/// Money for people: `£12.3m`, `£450k`, `£900`.
-pub fn money(value: f64) -> String {
-    let sign = if value < 0.0 { "-" } else { "" };
-    let v = value.abs();
-    if v >= 1e9 {
-        format!("{sign}£{:.2}bn", v / 1e9)
-    } else if v >= 1e6 {
-        format!("{sign}£{:.1}m", v / 1e6)
-    } else if v >= 1e3 {
-        format!("{sign}£{:.0}k", v / 1e3)
-    } else {
-        format!("{sign}£{v:.0}")
-    }
-}
-
-fn percent(p: f64) -> String {
-    format!("{:.1}%", p * 100.0)
-}
 
 /// The summary statistic of `entity`'s `metric`, if the run has it.
 fn find<'a>(
@@ -143,17 +125,4 @@ pub fn render_comparisons(set: &SetResult, names: &[&str]) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_reads_at_a_glance() {
-        assert_eq!(money(12_345_678.0), "£12.3m");
-        assert_eq!(money(-450_000.0), "-£450k");
-        assert_eq!(money(999.0), "£999");
-        assert_eq!(money(2.5e9), "£2.50bn");
-    }
 }

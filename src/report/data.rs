@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use super::parse::{parse_manifest, parse_outputs};
 use crate::engine::Level;
-use crate::output::directory::OWN_FILES;
-use crate::output::manifest::Manifest;
+use crate::manifest::Manifest;
+use crate::manifest::OWN_FILES;
 use crate::scenario::Scenario;
 use crate::stats::Summary;
 

@@ -36,28 +36,12 @@ mod tests;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use data::OutputData;
+
+use crate::format::thousands;
 pub use parse::parse_outputs;
 pub use tornado::build as build_sensitivity;
 
 const STYLE: &str = include_str!("style.css");
-
-/// A whole number with thousands separators: `12,000`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A probability as a percentage with one decimal: `12.5%`.
-fn percent(p: f64) -> String {
-    format!("{:.1}%", p * 100.0)
-}
 
 /// The first and last month of the horizon and its length: `2027-04 to 2030-03 (36 months)`.
 fn horizon(data: &OutputData) -> String {

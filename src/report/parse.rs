@@ -12,7 +12,8 @@ use super::data::{
 };
 use crate::compare::paired_metrics;
 use crate::engine::{Level, OutputLayout};
-use crate::output::manifest::{Manifest, sha256_hex};
+use crate::hash::sha256_hex;
+use crate::manifest::Manifest;
 use crate::scenario::{Scenario, parse_scenario};
 use crate::stats::Summary;
 

@@ -7,12 +7,12 @@ use maud::{Markup, html};
 use super::charts::{Layer, LineChart, Stroke, band, colour, fan, line_chart, median, reference};
 use super::data::OutputData;
 use super::heat_map::{HeatMap, heat_map};
+use super::month_count;
 use super::summary::{ProviderRow, ranked_providers};
 use super::svg::Units;
-use super::{month_count, percent, thousands};
 use crate::engine::Level;
 use crate::engine::layout::COMMISSIONER;
-use crate::output::terminal::money;
+use crate::format::{money, percent, thousands};
 
 /// A chart in a `<figure>` with its how-to-read caption.
 pub(super) fn figure(chart: Markup, caption: &str) -> Markup {

@@ -5,10 +5,10 @@ use maud::{Markup, html};
 
 use super::data::{OutputData, RunTables};
 use super::heat_map::ramp;
-use super::{month_count, percent, thousands};
+use super::month_count;
 use crate::engine::Level;
 use crate::engine::layout::COMMISSIONER;
-use crate::output::terminal::money;
+use crate::format::{money, percent, thousands};
 use crate::scenario::Provider;
 use crate::stats::Summary;
 

@@ -5,6 +5,8 @@
 //! are written with one decimal (a tenth of a viewBox unit is far below a printed dot),
 //! which keeps the file small and the output identical on every run.
 
+use crate::format::group_thousands;
+
 /// Maps a domain interval linearly onto a range interval (either may be reversed: SVG's
 /// y axis grows downwards, so a y scale maps `lo..hi` to `bottom..top`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -158,24 +160,6 @@ pub fn tick_labels(ticks: &Ticks, units: Units) -> Vec<String> {
             format!("{sign}{pound}{number}{suffix}")
         })
         .collect()
-}
-
-/// `6511020.5` → `6,511,020.5`: commas between groups of three integer digits.
-fn group_thousands(number: &str) -> String {
-    let (whole, fraction) = number
-        .split_once('.')
-        .map_or((number, None), |(w, f)| (w, Some(f)));
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    match fraction {
-        Some(f) => format!("{grouped}.{f}"),
-        None => grouped,
-    }
 }
 
 /// Month ticks along a horizon of `months` months: every 1, 2, 3, 6, 12, 24, 60 or

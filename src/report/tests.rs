@@ -7,9 +7,10 @@ use std::sync::OnceLock;
 use super::build;
 use super::data::{OutputData, OutputFiles, ReportError};
 use super::parse_outputs;
-use crate::output::manifest::{Manifest, sha256_hex};
+use crate::hash::sha256_hex;
+use crate::manifest::Manifest;
 use crate::output::tables;
-use crate::run::{RunSettings, run_set};
+use crate::run::{Run, RunSettings};
 use crate::scenario::load::EXAMPLE;
 use crate::scenario::parse_scenario;
 
@@ -39,7 +40,9 @@ impl Files {
 fn run_files(text: &str, iterations: u64) -> Files {
     let validated = parse_scenario(text).expect("the scenario is valid");
     let scenarios = validated.all();
-    let set = run_set(&scenarios, RunSettings::new(iterations, 7), &|_| {});
+    let set = Run::new(&scenarios, RunSettings::new(iterations, 7))
+        .all()
+        .unwrap();
     let named = tables::Named::all(&scenarios, &set);
     let mut months = Vec::new();
     tables::write_months(&mut months, &named).unwrap();
@@ -457,7 +460,7 @@ fn base_charts_and_tables_use_the_base_rows_only() {
     );
     let figures = between(with, "<div class=\"figures\"", "</div>");
     assert!(
-        figures.contains(&format!(">{}<", super::percent(riskiest))),
+        figures.contains(&format!(">{}<", crate::format::percent(riskiest))),
         "{figures}"
     );
     let rows = super::summary::ranked_providers(&example_data(), example_data().base())
@@ -495,7 +498,7 @@ fn the_variants_section_sets_each_variant_beside_the_base() {
             )
             .and_then(|c| c.difference)
             .unwrap();
-        let shown = crate::output::terminal::money(income.mean);
+        let shown = crate::format::money(income.mean);
         assert!(
             table.contains(&shown),
             "{shown} missing for {}",

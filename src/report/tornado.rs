@@ -17,10 +17,9 @@ use maud::{Markup, html};
 use super::charts::{CHAR_WIDTH, colour, frame_sized};
 use super::sections::figure;
 use super::svg::{LinearScale, Units, coord, nice_ticks, tick_labels};
-use super::thousands;
-use crate::output::manifest::Manifest;
-use crate::output::sensitivity::short;
-use crate::output::terminal::money;
+use crate::format::thousands;
+use crate::format::{money, short};
+use crate::manifest::Manifest;
 use crate::scenario::Scenario;
 use crate::sensitivity::tornado::{Metric, Row, Sensitivity};
 

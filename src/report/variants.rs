@@ -10,10 +10,9 @@ use super::charts::{Layer, LineChart, Stroke, colour, line_chart};
 use super::data::{Compared, OutputData, RunTables};
 use super::summary::{ranked_providers, risk_cell};
 use super::svg::Units;
-use super::{percent, thousands};
 use crate::engine::Level;
 use crate::engine::layout::COMMISSIONER;
-use crate::output::terminal::money;
+use crate::format::{money, percent, signed_money, thousands};
 
 /// Colours of the variants' lines, in turn (Okabe–Ito; the base is black).
 const COLOURS: [&str; 6] = [
@@ -36,15 +35,6 @@ const STROKES: [Stroke; 4] = [
 /// The colour and dash of variant `v` (0 for the first variant).
 fn style(v: usize) -> (&'static str, Stroke) {
     (COLOURS[v % COLOURS.len()], STROKES[v % STROKES.len()])
-}
-
-/// A signed amount of money: `+£1.2m`, `-£450k`, `£0`.
-fn signed_money(value: f64) -> String {
-    match money(value).as_str() {
-        "£0" | "-£0" => "£0".to_string(),
-        text if value > 0.0 => format!("+{text}"),
-        text => text.to_string(),
-    }
 }
 
 /// A paired difference: `mean (P5 to P95)`, or "none" when it is zero in every future.
@@ -296,15 +286,6 @@ pub fn section(data: &OutputData) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn signed_money_shows_the_direction() {
-        assert_eq!(signed_money(1_250_000.0), "+£1.2m");
-        assert_eq!(signed_money(-450_000.0), "-£450k");
-        assert_eq!(signed_money(0.0), "£0");
-        assert_eq!(signed_money(-0.2), "£0");
-        assert_eq!(signed_money(0.3), "£0");
-    }
 
     #[test]
     fn variants_differ_in_colour_and_dash() {

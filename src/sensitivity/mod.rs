@@ -2,7 +2,7 @@
 //! correlations ([`tornado`]) and reverse stress tests ([`stress`]).
 //!
 //! Both vary uncertain parameters through the `adjust` hook of
-//! [`crate::run::run_set_with`]: a parameter is pinned at one value in every iteration
+//! [`crate::run::Run::adjust`]: a parameter is pinned at one value in every iteration
 //! while every other parameter keeps its own draw and every cohort its own random
 //! stream, so two runs differ only by that parameter (common random numbers, SPEC
 //! section 7). The engine is untouched; pinning a parameter gives bit for bit what a

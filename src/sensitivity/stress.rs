@@ -44,7 +44,9 @@
 use std::str::FromStr;
 
 use crate::engine::{OutputLayout, Slot};
-use crate::run::{RunSettings, run_set_with};
+use std::sync::atomic::AtomicBool;
+
+use crate::run::{Cancelled, Run, RunSettings};
 use crate::scenario::{Scenario, Uncertain, nearest};
 use crate::sensitivity::{HIGH_PERCENTILE, ProviderOutcomes, percentile_value};
 
@@ -404,33 +406,37 @@ fn largest_reversal(points: &[Point], rising: bool) -> Option<(Point, Point)> {
 
 /// Iterations (of `settings.iterations`) in which provider `provider` is distressed by
 /// the horizon, with the parameter in `slot` pinned at a value in every iteration
-/// (`None`: at its usual draws).
+/// (`None`: at its usual draws). Stops early, with [`Cancelled`], once `cancel` is set.
 pub fn distressed_count(
     scenario: &Scenario,
     settings: RunSettings,
     provider: usize,
     pinned: Option<(Slot, f64)>,
     progress: &(dyn Fn(u64) + Sync),
-) -> u64 {
+    cancel: &AtomicBool,
+) -> Result<u64, Cancelled> {
     let index = ProviderOutcomes::new(scenario, &OutputLayout::new(scenario)).distressed[provider];
     let mut count = 0;
-    run_set_with(
-        &[scenario],
-        settings,
-        &|_, params| {
-            if let Some((slot, value)) = pinned {
-                *params.get_mut(slot) = value;
-            }
-        },
-        &mut |_, _, summary| count += u64::from(summary[index] > 0.5),
-        progress,
-    );
-    count
+    let pin = |_: usize, params: &mut crate::engine::DrawnParameters| {
+        if let Some((slot, value)) = pinned {
+            *params.get_mut(slot) = value;
+        }
+    };
+    let mut observe = |_: usize, _: u64, summary: &[f64]| count += u64::from(summary[index] > 0.5);
+    Run::new(&[scenario], settings)
+        .adjust(&pin)
+        .observe(&mut observe)
+        .progress(progress)
+        .cancel_on(cancel)
+        .all()?;
+    Ok(count)
 }
 
 /// The stress test of `provider` against `target`, varying the parameter in `slot`
 /// (whose definition is `u`) over [`SearchRange::of`]. `progress` is told the
-/// iterations simulated so far (the number of runs is not known in advance).
+/// iterations simulated so far (the number of runs is not known in advance). Stops
+/// early, with [`Cancelled`], once `cancel` is set.
+#[allow(clippy::too_many_arguments)]
 pub fn stress(
     scenario: &Scenario,
     settings: RunSettings,
@@ -439,9 +445,11 @@ pub fn stress(
     target: Target,
     tolerance: Option<f64>,
     progress: &(dyn Fn(u64) + Sync),
-) -> StressResult {
+    cancel: &AtomicBool,
+) -> Result<StressResult, Cancelled> {
     let mut runs = 0;
-    search(
+    let mut cancelled = false;
+    let result = search(
         SearchRange::of(u),
         target.probability,
         settings.iterations,
@@ -449,11 +457,22 @@ pub fn stress(
         &mut |value| {
             let before = runs * settings.iterations;
             runs += 1;
-            distressed_count(scenario, settings, provider, Some((slot, value)), &|done| {
-                progress(before + done)
-            })
+            let progress = |done| progress(before + done);
+            let pinned = Some((slot, value));
+            // Once cancelled, every later run stops before its first iteration, so
+            // the search ends quickly; its answer is then dropped.
+            distressed_count(scenario, settings, provider, pinned, &progress, cancel)
+                .unwrap_or_else(|Cancelled| {
+                    cancelled = true;
+                    0
+                })
         },
-    )
+    );
+    if cancelled {
+        Err(Cancelled)
+    } else {
+        Ok(result)
+    }
 }
 
 #[cfg(test)]
@@ -657,7 +676,9 @@ mod tests {
             target,
             None,
             &|_| {},
-        );
+            &AtomicBool::new(false),
+        )
+        .expect("not cancelled");
         let Outcome::Reached(threshold) = result.outcome else {
             panic!("{result:?}")
         };

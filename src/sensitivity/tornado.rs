@@ -21,7 +21,9 @@
 //! run's draws and outcomes, `8 × (parameters + 2 × providers)` bytes per iteration.
 
 use crate::engine::{DrawnParameters, OutputLayout};
-use crate::run::{RunSettings, SetResult, run_set_with};
+use std::sync::atomic::AtomicBool;
+
+use crate::run::{Cancelled, Run, RunSettings, SetResult};
 use crate::scenario::Scenario;
 use crate::sensitivity::{
     HIGH_PERCENTILE, LOW_PERCENTILE, ProviderOutcomes, percentile_value, uncertain_parameters,
@@ -132,11 +134,13 @@ pub fn run_count(scenario: &Scenario) -> u64 {
 
 /// Runs the one-way analysis and the rank correlations. `progress` is told how many
 /// iterations have been simulated, out of [`run_count`] × `settings.iterations`.
+/// Stops early, with [`Cancelled`], once `cancel` is set.
 pub fn analyse(
     scenario: &Scenario,
     settings: RunSettings,
     progress: &(dyn Fn(u64) + Sync),
-) -> Sensitivity {
+    cancel: &AtomicBool,
+) -> Result<Sensitivity, Cancelled> {
     let parameters = uncertain_parameters(scenario);
     let outcomes = ProviderOutcomes::new(scenario, &OutputLayout::new(scenario));
     let n = settings.iterations;
@@ -147,22 +151,21 @@ pub fn analyse(
     let mut income: Vec<Vec<f64>> = vec![Vec::with_capacity(n as usize); providers];
     let mut distressed: Vec<Vec<f64>> = vec![Vec::with_capacity(n as usize); providers];
     let mut drawn: Vec<Vec<f64>> = vec![Vec::with_capacity(n as usize); parameters.len()];
-    let plain = run_set_with(
-        &[scenario],
-        settings,
-        &|_, _| {},
-        &mut |_, iteration, summary| {
-            for p in 0..providers {
-                income[p].push(summary[outcomes.income[p]]);
-                distressed[p].push(summary[outcomes.distressed[p]]);
-            }
-            let params = DrawnParameters::draw(scenario, settings.seed, iteration);
-            for (values, (slot, _)) in drawn.iter_mut().zip(&parameters) {
-                values.push(params.get(*slot));
-            }
-        },
-        progress,
-    );
+    let mut observe = |_: usize, iteration: u64, summary: &[f64]| {
+        for p in 0..providers {
+            income[p].push(summary[outcomes.income[p]]);
+            distressed[p].push(summary[outcomes.distressed[p]]);
+        }
+        let params = DrawnParameters::draw(scenario, settings.seed, iteration);
+        for (values, (slot, _)) in drawn.iter_mut().zip(&parameters) {
+            values.push(params.get(*slot));
+        }
+    };
+    let plain = Run::new(&[scenario], settings)
+        .observe(&mut observe)
+        .progress(progress)
+        .cancel_on(cancel)
+        .all()?;
     let mean = |set: &SetResult, run: usize, index: usize| {
         set.runs[run].summary[index].map_or(f64::NAN, |s| s.mean)
     };
@@ -182,13 +185,14 @@ pub fn analyse(
             percentile_value(u, HIGH_PERCENTILE),
         );
         let done_before = n * (1 + 2 * j as u64);
-        let set = run_set_with(
-            &[scenario, scenario],
-            settings,
-            &|run, params| *params.get_mut(slot) = if run == 0 { low } else { high },
-            &mut |_, _, _| {},
-            &|done| progress(done_before + 2 * done),
-        );
+        let pin = |run: usize, params: &mut DrawnParameters| {
+            *params.get_mut(slot) = if run == 0 { low } else { high };
+        };
+        let set = Run::new(&[scenario, scenario], settings)
+            .adjust(&pin)
+            .progress(&|done| progress(done_before + 2 * done))
+            .cancel_on(cancel)
+            .all()?;
         exact_percentiles &= set.runs.iter().all(|r| r.exact_percentiles);
         let comparison = &set.comparisons[0];
         let paired_se = |index: usize| {
@@ -263,14 +267,14 @@ pub fn analyse(
             })
     });
 
-    Sensitivity {
+    Ok(Sensitivity {
         iterations: n,
         seed: settings.seed,
         parameters: parameters.iter().map(|(_, u)| u.path.clone()).collect(),
         base,
         rows,
         exact_percentiles,
-    }
+    })
 }
 
 /// Rows for tests of the writers and charts of a [`Sensitivity`].
@@ -311,7 +315,7 @@ pub(crate) mod test_rows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::run;
+    use crate::run::run_one;
     use crate::sensitivity::test_scenario::{parse, tornado_text};
 
     const ITERATIONS: u64 = 300;
@@ -321,7 +325,11 @@ mod tests {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| analyse(scenario, RunSettings::new(ITERATIONS, 17), &|_| {}))
+            .install(|| {
+                let never = AtomicBool::new(false);
+                analyse(scenario, RunSettings::new(ITERATIONS, 17), &|_| {}, &never)
+                    .expect("not cancelled")
+            })
     }
 
     const IDLE: &str = "providers.p.services.unused.variable_cost";
@@ -408,7 +416,7 @@ mod tests {
                 r#"pass_through = { dist = "uniform", min = 0.5, max = 1 }"#,
                 &format!("pass_through = {value:?}"),
             ));
-            let plain = run(&fixed, RunSettings::new(ITERATIONS, 17), &|_| {});
+            let plain = run_one(&fixed, RunSettings::new(ITERATIONS, 17));
             let index = ProviderOutcomes::new(&fixed, &plain.layout).income[0];
             assert_eq!(
                 plain.summary[index].unwrap().mean.to_bits(),

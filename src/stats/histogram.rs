@@ -332,7 +332,7 @@ impl Histogram {
 }
 
 /// The state of a histogram as plain numbers, for partial-result files
-/// (`crate::partial`). Counts are trimmed after the last occupied bucket.
+/// (`crate::shard`). Counts are trimmed after the last occupied bucket.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistogramParts {
     pub count: u64,

@@ -2,7 +2,7 @@
 //! order, so that a sharded run reproduces a single run's bits.
 //!
 //! Floating-point sums depend on their order. A run's iterations are cut into fixed
-//! blocks (`crate::partial::BLOCK_ITERATIONS`), the same whatever the threads or the
+//! blocks (`crate::run::BLOCK_ITERATIONS`), the same whatever the threads or the
 //! shards: within a block, [`BlockSums`] adds the values in iteration order; the
 //! blocks' [`Moments`] are then combined left to right in block order
 //! ([`Moments::then`], the pairwise update of Chan, Golub and LeVeque). A single run

@@ -2,12 +2,11 @@
 //! for several shard counts (more shards than blocks included), with kept values and
 //! with streaming summaries, with variants and their paired differences.
 
-use std::sync::atomic::AtomicBool;
-
-use super::file::{PartHeader, Shape, read_part, read_part_onto, write_part};
-use super::shard::Shard;
-use super::*;
-use crate::run::{RunSettings, layouts_and_pairs, run_blocks_unless, run_set};
+use super::Shard;
+use super::part_file::{PartError, PartHeader, read_part, read_part_onto, write_part};
+use crate::run::{
+    Accumulated, BLOCK_ITERATIONS, Run, RunLayout, RunSettings, SetResult, keeps_every_value,
+};
 use crate::scenario::Scenario;
 use crate::scenario::load::EXAMPLE;
 use crate::scenario::parse_scenario;
@@ -22,7 +21,7 @@ fn example_set() -> Vec<Scenario> {
         .collect()
 }
 
-fn header(shard: Shard, partial: &PartialSet) -> PartHeader {
+fn header(shard: Shard, partial: &Accumulated) -> PartHeader {
     PartHeader {
         phbsim_version: "test".into(),
         scenario_file: "example-icb.toml".into(),
@@ -55,32 +54,25 @@ fn bits(cells: &[Option<crate::stats::Summary>]) -> Vec<[u64; 7]> {
 
 /// Runs every shard of `count`, each through a part file in memory, and reads them
 /// onto one partial result as `phbsim merge` does.
-fn sharded(scenarios: &[&Scenario], settings: RunSettings, count: u64) -> crate::run::SetResult {
-    let (layouts, pairs) = layouts_and_pairs(scenarios);
-    let shape = Shape::of(&layouts, &pairs);
-    let exact = crate::run::keeps_every_value(per_iteration(&shape), &settings);
-    let mut merged = PartialSet::empty(settings.iterations, 0, exact, &shape, 0);
+fn sharded(scenarios: &[&Scenario], settings: RunSettings, count: u64) -> SetResult {
+    let layout = RunLayout::of(scenarios);
+    let shape = layout.shape();
+    let exact = keeps_every_value(shape.values_per_iteration(), &settings);
+    let mut merged = Accumulated::empty(settings.iterations, 0, exact, &shape, 0);
     for index in 0..count {
         let shard = Shard { index, count };
         let blocks = shard.blocks(settings.iterations);
-        let cancel = AtomicBool::new(false);
-        let partial = run_blocks_unless(scenarios, settings, blocks, &|_| {}, &cancel).unwrap();
+        let partial = Run::new(scenarios, settings).blocks(blocks).unwrap();
         let mut bytes = Vec::new();
         write_part(&mut bytes, &header(shard, &partial), &partial).unwrap();
         let (_, read) = read_part(&bytes[..], &|_| Ok(shape.clone())).unwrap();
         assert_eq!(read, partial, "a part file reads back as written");
         read_part_onto(&bytes[..], &|_| Ok(shape.clone()), &mut merged).unwrap();
     }
-    merged.finish(layouts, pairs)
+    merged.finish(layout)
 }
 
-/// Values per iteration of a run of this shape.
-fn per_iteration(shape: &Shape) -> u64 {
-    let runs: usize = shape.runs.iter().map(|(m, y)| m + y).sum();
-    (runs + shape.comparisons.iter().sum::<usize>()) as u64
-}
-
-fn assert_identical(a: &crate::run::SetResult, b: &crate::run::SetResult) {
+fn assert_identical(a: &SetResult, b: &SetResult) {
     for (x, y) in a.runs.iter().zip(&b.runs) {
         assert_eq!(bits(&x.monthly), bits(&y.monthly));
         assert_eq!(bits(&x.summary), bits(&y.summary));
@@ -100,7 +92,7 @@ fn sharded_runs_with_every_value_kept_merge_to_the_single_run() {
     let set = example_set();
     let scenarios: Vec<&Scenario> = set.iter().collect();
     let settings = RunSettings::new(ITERATIONS, 3);
-    let single = run_set(&scenarios, settings, &|_| {});
+    let single = Run::new(&scenarios, settings).all().unwrap();
     assert!(single.runs[0].exact_percentiles);
     assert_eq!(single.comparisons.len(), 2, "the example's two variants");
     for count in [3, 5] {
@@ -116,7 +108,7 @@ fn sharded_runs_with_streaming_summaries_merge_to_the_single_run() {
         exact_value_limit: 0,
         ..RunSettings::new(ITERATIONS, 3)
     };
-    let single = run_set(&scenarios, settings, &|_| {});
+    let single = Run::new(&scenarios, settings).all().unwrap();
     assert!(!single.runs[0].exact_percentiles);
     for count in [2, 7] {
         assert_identical(&sharded(&scenarios, settings, count), &single);
@@ -128,11 +120,9 @@ fn parts_that_do_not_follow_each_other_are_refused() {
     let set = example_set();
     let scenarios = [&set[0]];
     let settings = RunSettings::new(ITERATIONS, 3);
-    let cancel = AtomicBool::new(false);
-    let (layouts, pairs) = layouts_and_pairs(&scenarios);
-    let shape = Shape::of(&layouts, &pairs);
-    let first = run_blocks_unless(&scenarios, settings, 0..1, &|_| {}, &cancel).unwrap();
-    let third = run_blocks_unless(&scenarios, settings, 2..3, &|_| {}, &cancel).unwrap();
+    let shape = RunLayout::of(&scenarios).shape();
+    let first = Run::new(&scenarios, settings).blocks(0..1).unwrap();
+    let third = Run::new(&scenarios, settings).blocks(2..3).unwrap();
     let mut bytes = Vec::new();
     let shard = Shard { index: 2, count: 3 };
     write_part(&mut bytes, &header(shard, &third), &third).unwrap();
@@ -147,13 +137,11 @@ fn damaged_part_files_are_refused() {
     let set = example_set();
     let scenarios = [&set[0]];
     let settings = RunSettings::new(300, 3);
-    let cancel = AtomicBool::new(false);
-    let partial = run_blocks_unless(&scenarios, settings, 1..2, &|_| {}, &cancel).unwrap();
+    let partial = Run::new(&scenarios, settings).blocks(1..2).unwrap();
     let shard = Shard { index: 1, count: 2 };
     let mut bytes = Vec::new();
     write_part(&mut bytes, &header(shard, &partial), &partial).unwrap();
-    let (layouts, pairs) = layouts_and_pairs(&scenarios);
-    let shape = Shape::of(&layouts, &pairs);
+    let shape = RunLayout::of(&scenarios).shape();
     let read = |bytes: &[u8]| read_part(bytes, &|_| Ok(shape.clone())).map(|_| ());
     assert!(read(&bytes).is_ok());
     let truncated = &bytes[..bytes.len() - 40];
@@ -167,8 +155,5 @@ fn damaged_part_files_are_refused() {
     let middle = flipped.len() / 2;
     flipped[middle] ^= 1;
     assert!(read(&flipped).unwrap_err().to_string().contains("damaged"));
-    assert!(matches!(
-        read(b"hello, world"),
-        Err(file::PartError::NotAPart)
-    ));
+    assert!(matches!(read(b"hello, world"), Err(PartError::NotAPart)));
 }

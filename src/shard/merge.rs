@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::BLOCK_ITERATIONS;
-use super::file::PartHeader;
-use super::shard::Shard;
+use super::index::Shard;
+use super::part_file::PartHeader;
+use crate::run::BLOCK_ITERATIONS;
 
 /// Why a set of parts cannot be merged; each message names the files and the fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

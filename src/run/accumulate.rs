@@ -1,44 +1,22 @@
-//! Partial results: the state of every output cell over a range of whole blocks of
-//! iterations, which later blocks can be appended to, and which, once it covers every
-//! block, finishes into the statistics of a run.
+//! Accumulation: the state of every output cell over a range of whole blocks of
+//! iterations ([`Accumulated`]), which later blocks can be appended to, and which, once
+//! it covers every block, finishes into the statistics of the run.
 //!
-//! A run's iterations are cut into fixed blocks of [`BLOCK_ITERATIONS`], whatever the
-//! thread count or sharding. A plain `phbsim run` computes the partial result of all
-//! blocks and finishes it; `phbsim run --shard K/N` computes shard K's blocks and
-//! writes them to a file ([`file`]); `phbsim merge` reads the shards' files onto one
-//! partial result in block order ([`file::read_part_onto`]) and finishes it. Appending is exact (kept values are
-//! concatenated, histograms merged order-independently, block moments folded in block
-//! order; see [`crate::stats`]), so a merged run is the single run, bit for bit.
-
-pub mod file;
-pub mod merge;
-pub mod shard;
+//! Every run goes this way: a plain run accumulates all blocks and finishes; a shard
+//! accumulates its own blocks and writes them to a part file (`crate::shard`); a merge
+//! reads the parts onto one accumulation in block order and finishes it. Appending is
+//! exact (kept values are concatenated, histograms merged order-independently, block
+//! moments folded in block order; see [`crate::stats`]), so a merged run is the single
+//! run, bit for bit.
 
 use std::ops::Range;
 
-use crate::compare::ComparedMetric;
-use crate::engine::OutputLayout;
-use crate::run::{Comparison, RunResult, SetResult};
+use rayon::prelude::*;
+
+use super::blocks::block_count;
+use super::layout::{RunLayout, Shape};
+use super::results::{Comparison, RunResult, SetResult};
 use crate::stats::{StreamingSummary, Summary, summarise_exact};
-
-/// Iterations per block: the unit of sharding, and of the order in which streaming
-/// means are combined. Fixed: changing it changes streaming means in the last bits.
-pub const BLOCK_ITERATIONS: u64 = 256;
-
-/// Blocks in a run of `iterations`.
-pub fn block_count(iterations: u64) -> u64 {
-    iterations.div_ceil(BLOCK_ITERATIONS)
-}
-
-/// The iterations of `blocks` in a run of `iterations`.
-pub fn iterations_of(blocks: &Range<u64>, iterations: u64) -> Range<u64> {
-    let start = blocks
-        .start
-        .saturating_mul(BLOCK_ITERATIONS)
-        .min(iterations);
-    let end = blocks.end.saturating_mul(BLOCK_ITERATIONS).min(iterations);
-    start..end
-}
 
 /// The state of a group of cells (a scenario's monthly or summary cells, or a
 /// variant's paired differences).
@@ -63,7 +41,6 @@ impl Cells {
         } else {
             // In parallel: a large run's summaries are most of its memory, and each
             // page is zeroed by the thread that first writes it.
-            use rayon::prelude::*;
             Cells::Streaming(
                 (0..count)
                     .into_par_iter()
@@ -87,14 +64,12 @@ impl Cells {
     /// Closes a block of iterations (streaming means are combined block by block).
     pub fn end_block(&mut self) {
         if let Cells::Streaming(cells) = self {
-            use rayon::prelude::*;
             cells.par_iter_mut().for_each(StreamingSummary::end_block);
         }
     }
 
     /// The statistics of every cell.
     pub fn finish(self) -> Vec<Option<Summary>> {
-        use rayon::prelude::*;
         match self {
             Cells::Exact(cells) => cells
                 .into_par_iter()
@@ -107,51 +82,51 @@ impl Cells {
 
 /// One scenario's cells.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PartialRun {
+pub struct ScenarioCells {
     pub monthly: Cells,
     pub summary: Cells,
 }
 
 /// One variant's paired differences with the base.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PartialComparison {
+pub struct ComparisonCells {
     pub difference: Cells,
     /// By metric: (iterations in which the variant is worse, iterations defined).
     pub worse: Vec<(u64, u64)>,
 }
 
-/// The partial result of a base scenario and its variants over `blocks`.
+/// The cells of a base scenario and its variants accumulated over `blocks`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PartialSet {
+pub struct Accumulated {
     /// Iterations of the whole run (not just these blocks).
     pub iterations: u64,
     pub blocks: Range<u64>,
     /// Whether cells keep every value (decided for the whole run).
     pub exact: bool,
-    pub runs: Vec<PartialRun>,
-    pub comparisons: Vec<PartialComparison>,
+    pub runs: Vec<ScenarioCells>,
+    pub comparisons: Vec<ComparisonCells>,
 }
 
-impl PartialSet {
+impl Accumulated {
     /// No blocks yet, starting at `first_block`, with the cells of `shape`, each with
     /// room for `capacity` kept values.
     pub fn empty(
         iterations: u64,
         first_block: u64,
         exact: bool,
-        shape: &file::Shape,
+        shape: &Shape,
         capacity: u64,
-    ) -> PartialSet {
+    ) -> Accumulated {
         let first = first_block == 0;
         let cells = |count| Cells::new(count, exact, capacity, first);
-        PartialSet {
+        Accumulated {
             iterations,
             blocks: first_block..first_block,
             exact,
             runs: shape
                 .runs
                 .iter()
-                .map(|&(monthly, summary)| PartialRun {
+                .map(|&(monthly, summary)| ScenarioCells {
                     monthly: cells(monthly),
                     summary: cells(summary),
                 })
@@ -159,7 +134,7 @@ impl PartialSet {
             comparisons: shape
                 .comparisons
                 .iter()
-                .map(|&metrics| PartialComparison {
+                .map(|&metrics| ComparisonCells {
                     difference: cells(metrics),
                     worse: vec![(0, 0); metrics],
                 })
@@ -172,13 +147,11 @@ impl PartialSet {
         self.blocks == (0..block_count(self.iterations))
     }
 
-    /// The statistics of the run, given the layouts and paired metrics the partial
-    /// result was computed with. Panics unless [`Self::is_complete`].
-    pub fn finish(self, layouts: Vec<OutputLayout>, pairs: Vec<Vec<ComparedMetric>>) -> SetResult {
-        assert!(
-            self.is_complete(),
-            "only a complete partial result finishes"
-        );
+    /// The statistics of the run, given the layout the cells were accumulated with.
+    /// Panics unless [`Self::is_complete`].
+    pub fn finish(self, layout: RunLayout) -> SetResult {
+        assert!(self.is_complete(), "only a complete accumulation finishes");
+        let RunLayout { layouts, pairs } = layout;
         let exact = self.exact;
         let runs = layouts
             .into_iter()
@@ -194,11 +167,11 @@ impl PartialSet {
             .into_iter()
             .zip(self.comparisons)
             .enumerate()
-            .map(|(v, (metrics, partial))| Comparison {
+            .map(|(v, (metrics, cells))| Comparison {
                 variant: v + 1,
                 metrics,
-                difference: partial.difference.finish(),
-                p_worse: partial
+                difference: cells.difference.finish(),
+                p_worse: cells
                     .worse
                     .iter()
                     .map(|&(w, n)| if n == 0 { 0.0 } else { w as f64 / n as f64 })
@@ -208,6 +181,3 @@ impl PartialSet {
         SetResult { runs, comparisons }
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -16,7 +16,7 @@ use std::io::{self, Read, Write};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Cells, PartialSet, iterations_of};
+use crate::run::{Accumulated, Cells, Shape, iterations_of};
 use crate::stats::histogram::HistogramParts;
 use crate::stats::{Histogram, MomentChain, Moments, StreamingSummary};
 
@@ -54,7 +54,7 @@ pub struct PartHeader {
     pub end_block: u64,
     pub block_iterations: u64,
     pub exact_percentiles: bool,
-    /// SHA-256 of the output cells' names and order (see `crate::run::layout_sha256`).
+    /// SHA-256 of the output cells' names and order (see [`crate::run::RunLayout::sha256`]).
     pub layout_sha256: String,
     pub threads: usize,
     /// RFC 3339, UTC, and the seconds the shard took.
@@ -167,7 +167,7 @@ impl<R: Read> Source<R> {
 }
 
 /// Writes `partial` with `header` to `out`.
-pub fn write_part(out: impl Write, header: &PartHeader, partial: &PartialSet) -> io::Result<()> {
+pub fn write_part(out: impl Write, header: &PartHeader, partial: &Accumulated) -> io::Result<()> {
     let mut w = Sink {
         inner: out,
         hasher: Sha256::new(),
@@ -285,7 +285,7 @@ fn read_header_from<R: Read>(r: &mut Source<R>) -> Result<PartHeader, PartError>
 pub fn read_part(
     input: impl Read,
     shape: &dyn Fn(&PartHeader) -> Result<Shape, PartError>,
-) -> Result<(PartHeader, PartialSet), PartError> {
+) -> Result<(PartHeader, Accumulated), PartError> {
     let mut r = Source {
         inner: input,
         hasher: Sha256::new(),
@@ -294,7 +294,7 @@ pub fn read_part(
     let shape = shape(&header)?;
     let blocks = header.first_block..header.end_block;
     let capacity = iterations_of(&blocks, header.iterations);
-    let mut partial = PartialSet::empty(
+    let mut partial = Accumulated::empty(
         header.iterations,
         header.first_block,
         header.exact_percentiles,
@@ -311,7 +311,7 @@ pub fn read_part(
 pub fn read_part_onto(
     input: impl Read,
     shape: &dyn Fn(&PartHeader) -> Result<Shape, PartError>,
-    onto: &mut PartialSet,
+    onto: &mut Accumulated,
 ) -> Result<PartHeader, PartError> {
     let mut r = Source {
         inner: input,
@@ -334,7 +334,7 @@ fn read_body<R: Read>(
     r: &mut Source<R>,
     header: &PartHeader,
     shape: &Shape,
-    onto: &mut PartialSet,
+    onto: &mut Accumulated,
 ) -> Result<(), PartError> {
     let blocks = header.first_block..header.end_block;
     let values = iterations_of(&blocks, header.iterations);
@@ -382,30 +382,6 @@ fn read_body<R: Read>(
     }
     onto.blocks.end = blocks.end;
     Ok(())
-}
-
-/// The cell counts a part must hold: (monthly, summary) per scenario, and paired
-/// metrics per variant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shape {
-    pub runs: Vec<(usize, usize)>,
-    pub comparisons: Vec<usize>,
-}
-
-impl Shape {
-    /// The shape of a run with these layouts and paired metrics.
-    pub fn of(
-        layouts: &[crate::engine::OutputLayout],
-        pairs: &[Vec<crate::compare::ComparedMetric>],
-    ) -> Shape {
-        Shape {
-            runs: layouts
-                .iter()
-                .map(|l| (l.monthly_len(), l.summary_len()))
-                .collect(),
-            comparisons: pairs.iter().map(Vec::len).collect(),
-        }
-    }
 }
 
 struct CellReader<'a, R> {

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::block_count;
+use crate::run::block_count;
 
 /// Shard `index` (0-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,241 @@
+//! The parallel loop of a run: iterations simulated in chunks, in parallel within a
+//! chunk, then each chunk's values pushed into every cell in iteration order (tiles
+//! of cells in parallel). The order of every float reduction is fixed by the
+//! iteration index, never by the threads.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use super::{Accumulated, Adjust, Cancelled, Cells, Run, RunLayout, RunSettings};
+use super::{BLOCK_ITERATIONS, iterations_of, keeps_every_value};
+use crate::compare::is_worse;
+use crate::engine::{DrawnParameters, OutputLayout, Workspace, simulate_iteration};
+use crate::scenario::Scenario;
+
+/// Most iterations computed between two reductions: a block, large enough to keep
+/// both cores busy.
+pub const CHUNK_ITERATIONS: u64 = BLOCK_ITERATIONS;
+
+/// Values one chunk may hold (scenarios × iterations × cells per iteration; 2^26
+/// values = 512 MiB), which sets how many iterations a chunk of a large run computes
+/// at once. Larger chunks let each streaming summary take many values per visit,
+/// which keeps its buckets in cache. A fixed rule: results do not depend on it.
+pub const CHUNK_VALUE_BUDGET: u64 = 1 << 26;
+
+/// Iterations per chunk for `per_iteration` values per iteration: a block split into
+/// the fewest equal chunks that fit [`CHUNK_VALUE_BUDGET`] (every pass over the cells
+/// sweeps their whole state through the cache, so fewer passes are faster).
+pub fn chunk_iterations(per_iteration: u64) -> u64 {
+    let most = (CHUNK_VALUE_BUDGET / per_iteration.max(1)).clamp(1, CHUNK_ITERATIONS);
+    let chunks = CHUNK_ITERATIONS.div_ceil(most);
+    CHUNK_ITERATIONS.div_ceil(chunks)
+}
+
+/// Cells pushed together: a chunk's rows are iteration-major, so a tile of cells
+/// reads each row's values from a few cache lines instead of one line per value.
+const CELL_TILE: usize = 16;
+
+/// Pushes a chunk of rows (`chunk` rows of `cells.len()` values, row-major) into
+/// every cell, tiles of cells in parallel, each cell in row (iteration) order.
+fn push_rows(cells: &mut Cells, rows: &[f64], chunk: usize) {
+    let len = cells.len();
+    let row_tile = |k: usize, t: usize, width: usize| {
+        let start = k * len + t * CELL_TILE;
+        &rows[start..start + width]
+    };
+    match cells {
+        Cells::Exact(cells) => cells
+            .par_chunks_mut(CELL_TILE)
+            .enumerate()
+            .for_each(|(t, tile)| {
+                for k in 0..chunk {
+                    let row = row_tile(k, t, tile.len());
+                    tile.iter_mut().zip(row).for_each(|(c, &v)| c.push(v));
+                }
+            }),
+        Cells::Streaming(cells) => {
+            cells
+                .par_chunks_mut(CELL_TILE)
+                .enumerate()
+                .for_each(|(t, tile)| {
+                    // Bring the tile's state and its rows toward the cache with plain,
+                    // independent reads first (many misses in flight at once), so the
+                    // pushes below rarely wait on memory.
+                    let state = tile.iter().fold(0, |a, c| a ^ c.touch());
+                    let rows = (0..chunk).fold(0u64, |a, k| {
+                        let row = row_tile(k, t, tile.len());
+                        row.iter().step_by(8).fold(a, |a, v| a ^ v.to_bits())
+                    });
+                    std::hint::black_box((state, rows));
+                    for k in 0..chunk {
+                        let row = row_tile(k, t, tile.len());
+                        tile.iter_mut().zip(row).for_each(|(c, &v)| c.push(v));
+                    }
+                })
+        }
+    }
+}
+
+/// Simulates `blocks` of `run` and accumulates their cells.
+pub(super) fn accumulate(
+    run: Run<'_>,
+    layout: &RunLayout,
+    blocks: Range<u64>,
+) -> Result<Accumulated, Cancelled> {
+    let Run {
+        scenarios,
+        settings,
+        adjust,
+        observe,
+        progress,
+        cancel,
+    } = run;
+    let never = AtomicBool::new(false);
+    let cancel = cancel.unwrap_or(&never);
+    let mut ignore = |_: usize, _: u64, _: &[f64]| {};
+    let observe = observe.unwrap_or(&mut ignore);
+    let cancelled = || cancel.load(Ordering::Relaxed);
+    let RunLayout { layouts, pairs } = layout;
+    let shape = layout.shape();
+    let per_iteration = shape.values_per_iteration();
+    let exact = keeps_every_value(per_iteration, &settings);
+    let chunk_size = chunk_iterations(per_iteration);
+    let range = iterations_of(&blocks, settings.iterations);
+    let capacity = range.end - range.start;
+
+    let mut partial =
+        Accumulated::empty(settings.iterations, blocks.start, exact, &shape, capacity);
+
+    // Output buffers of one chunk, reused: rows of scenario s, iteration at + k, at
+    // `k * len .. (k + 1) * len` (every layout has commissioner cells, so len > 0).
+    let mut monthly_rows: Vec<Vec<f64>> = layouts
+        .iter()
+        .map(|l| vec![0.0; chunk_size as usize * l.monthly_len()])
+        .collect();
+    let mut summary_rows: Vec<Vec<f64>> = layouts
+        .iter()
+        .map(|l| vec![0.0; chunk_size as usize * l.summary_len()])
+        .collect();
+    let mut difference_rows: Vec<Vec<f64>> = pairs
+        .iter()
+        .map(|p| vec![0.0; chunk_size as usize * p.len()])
+        .collect();
+    for block in blocks.clone() {
+        let block_range = iterations_of(&(block..block + 1), settings.iterations);
+        let mut at = block_range.start;
+        while at < block_range.end {
+            let chunk = chunk_size.min(block_range.end - at);
+            simulate_chunk(
+                scenarios,
+                layouts,
+                settings,
+                at,
+                chunk,
+                adjust,
+                &cancelled,
+                &mut monthly_rows,
+                &mut summary_rows,
+            );
+            if cancelled() {
+                return Err(Cancelled);
+            }
+            let chunk_rows = chunk as usize;
+            for (run, (m_rows, y_rows)) in partial
+                .runs
+                .iter_mut()
+                .zip(monthly_rows.iter().zip(&summary_rows))
+            {
+                push_rows(&mut run.monthly, m_rows, chunk_rows);
+                push_rows(&mut run.summary, y_rows, chunk_rows);
+            }
+            for (v, metrics) in pairs.iter().enumerate() {
+                let (base_len, variant_len) =
+                    (layouts[0].summary_len(), layouts[v + 1].summary_len());
+                let (base_rows, variant_rows) = (&summary_rows[0], &summary_rows[v + 1]);
+                let comparison = &mut partial.comparisons[v];
+                let rows = &mut difference_rows[v];
+                for row in 0..chunk_rows {
+                    for (k, metric) in metrics.iter().enumerate() {
+                        let difference = variant_rows[row * variant_len + metric.variant_index]
+                            - base_rows[row * base_len + metric.base_index];
+                        rows[row * metrics.len() + k] = difference;
+                        if !difference.is_nan() {
+                            let worse = &mut comparison.worse[k];
+                            worse.1 += 1;
+                            worse.0 += u64::from(is_worse(difference, metric.higher_is_worse));
+                        }
+                    }
+                }
+                push_rows(&mut comparison.difference, rows, chunk_rows);
+            }
+            for (s, rows) in summary_rows.iter().enumerate() {
+                let y_len = layouts[s].summary_len();
+                for (k, y) in rows.chunks(y_len).take(chunk_rows).enumerate() {
+                    observe(s, at + k as u64, y);
+                }
+            }
+            at += chunk;
+            progress(at - range.start);
+        }
+        for run in &mut partial.runs {
+            run.monthly.end_block();
+            run.summary.end_block();
+        }
+        for comparison in &mut partial.comparisons {
+            comparison.difference.end_block();
+        }
+    }
+    partial.blocks = blocks;
+    Ok(partial)
+}
+
+/// Simulates iterations `at .. at + chunk` of every scenario in parallel into the
+/// row buffers.
+#[allow(clippy::too_many_arguments)]
+fn simulate_chunk(
+    scenarios: &[&Scenario],
+    layouts: &[OutputLayout],
+    settings: RunSettings,
+    at: u64,
+    chunk: u64,
+    adjust: Adjust<'_>,
+    cancelled: &(dyn Fn() -> bool + Sync),
+    monthly_rows: &mut [Vec<f64>],
+    summary_rows: &mut [Vec<f64>],
+) {
+    let mut tasks = Vec::with_capacity(scenarios.len() * chunk as usize);
+    for (s, (m, y)) in monthly_rows
+        .iter_mut()
+        .zip(summary_rows.iter_mut())
+        .enumerate()
+    {
+        let (m_len, y_len) = (layouts[s].monthly_len(), layouts[s].summary_len());
+        let rows = m.chunks_mut(m_len).zip(y.chunks_mut(y_len));
+        for (k, (m_row, y_row)) in rows.take(chunk as usize).enumerate() {
+            tasks.push((s, at + k as u64, m_row, y_row));
+        }
+    }
+    tasks
+        .into_par_iter()
+        .for_each_init(Workspace::default, |ws, (s, iteration, m, y)| {
+            if cancelled() {
+                return;
+            }
+            let (scenario, layout) = (scenarios[s], &layouts[s]);
+            let mut params = DrawnParameters::draw(scenario, settings.seed, iteration);
+            adjust(s, &mut params);
+            // No clearing: every cell is written (`engine::Simulator`'s tests).
+            simulate_iteration(
+                scenario,
+                layout,
+                &params,
+                settings.seed,
+                iteration,
+                ws,
+                m,
+                y,
+            );
+        });
+}
