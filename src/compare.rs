@@ -6,6 +6,7 @@
 //! drawn (SPEC section 7), so the spread of the paired difference is only the spread
 //! of the variant's effect, not the noise of two independent runs.
 
+use crate::engine::layout::{Worse, summary_worse};
 use crate::engine::{Level, OutputLayout, SeriesName};
 
 /// One metric compared: where it sits in the base's and in the variant's summary.
@@ -19,12 +20,10 @@ pub struct ComparedMetric {
     pub higher_is_worse: bool,
 }
 
-/// Whether a higher value of `metric` at `level` is worse for whoever bears it.
+/// Whether a higher value of the summary metric `metric` at `level` is worse for
+/// whoever bears it, as the metrics table (`engine::layout`) declares.
 pub fn higher_is_worse(level: Level, metric: &str) -> bool {
-    match level {
-        Level::Commissioner => true,
-        _ => metric.starts_with("distressed") || metric.contains("below_viable"),
-    }
+    summary_worse(level, metric) == Some(Worse::Higher)
 }
 
 /// The metrics of `variant` that can be paired with `base`: provider and commissioner
@@ -68,5 +67,30 @@ mod tests {
             higher_is_worse(Level::Provider, "distressed")
         ));
         assert!(is_worse(1.0, higher_is_worse(Level::Commissioner, "spend")));
+    }
+
+    /// The directions the metrics table declares are the ones SPEC section 6 gives the
+    /// comparison: distress and a service below viability are worse when higher, every
+    /// commissioner metric is (it is money spent), every other provider metric is
+    /// money or reserves and worse when lower.
+    #[test]
+    fn every_compared_metric_has_the_direction_of_its_meaning() {
+        use crate::engine::layout::{CommissionerSummary, ProviderSummary, ServiceSummary};
+        for &m in ProviderSummary::ALL {
+            let higher = m.as_str().starts_with("distressed");
+            assert_eq!(
+                higher_is_worse(Level::Provider, m.as_str()),
+                higher,
+                "{m:?}"
+            );
+        }
+        for &m in ServiceSummary::ALL {
+            let higher = m.as_str().contains("below_viable");
+            assert_eq!(higher_is_worse(Level::Service, m.as_str()), higher, "{m:?}");
+        }
+        for &m in CommissionerSummary::ALL {
+            assert!(higher_is_worse(Level::Commissioner, m.as_str()), "{m:?}");
+        }
+        assert!(!higher_is_worse(Level::Provider, "no_such_metric"));
     }
 }

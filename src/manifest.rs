@@ -10,7 +10,7 @@ use crate::scenario::load::Source;
 
 /// The files phbsim writes into an output directory; anything else marks the directory
 /// as someone else's.
-pub const OWN_FILES: [&str; 7] = [
+pub const OWN_FILES: [&str; 9] = [
     "months.csv",
     "summary.csv",
     "manifest.json",
@@ -18,6 +18,8 @@ pub const OWN_FILES: [&str; 7] = [
     "report.html",
     "compare.csv",
     "sensitivity.csv",
+    "stress.csv",
+    "stress.txt",
 ];
 
 /// The record of one run, written beside its outputs.

@@ -165,6 +165,8 @@ fn stress_reports_the_threshold_with_its_interval() {
         .arg(scenario(dir.path()))
         .args(["--provider", "p", "--target", "distress=0.60"])
         .args(["--param", "cohorts.c.uptake.monthly", "-n", "300"])
+        .arg("-o")
+        .arg(dir.path().join("stress"))
         .assert()
         .success()
         .stdout(predicate::str::contains(
@@ -183,6 +185,8 @@ fn stress_says_when_the_target_is_not_reached_and_exits_0() {
         .arg(scenario(dir.path()))
         .args(["--provider", "p", "--target", "distress=90%", "-n", "50"])
         .args(["--param", "providers.p.services.unused.variable_cost"])
+        .arg("-o")
+        .arg(dir.path().join("stress"))
         .assert()
         .success()
         .stdout(predicate::str::contains(

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use libfuzzer_sys::fuzz_target;
-use phbsim::cli::render_problems;
+use phbsim::output::problems::render_problems;
 use phbsim::scenario::load::{BYTE_ORDER_MARK, Source};
 use phbsim::scenario::parse_scenario;
 

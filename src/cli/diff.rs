@@ -1,13 +1,12 @@
 //! `phbsim diff A.toml B.toml`: which parameters differ (by path), then both run with
-//! common random numbers and the paired differences per provider.
+//! common random numbers and the paired differences per provider. Prints only.
 
 use std::path::PathBuf;
 
-use crate::cli::common::SimulationArgs;
-use crate::cli::{Failure, report_load_error};
+use crate::cli::Failure;
+use crate::cli::session::{Session, SimulationArgs, load_scenario, settings};
 use crate::output::terminal;
-use crate::run::{Run, RunSettings};
-use crate::scenario::load;
+use crate::run::Run;
 use crate::scenario::paths::differences;
 
 /// Arguments of `phbsim diff`.
@@ -25,37 +24,36 @@ pub struct DiffArgs {
 }
 
 pub fn diff_command(args: DiffArgs) -> Result<(), Failure> {
-    let (source_a, a) = load::load(Some(&args.a)).map_err(report_load_error)?;
-    let (source_b, b) = load::load(Some(&args.b)).map_err(report_load_error)?;
+    let (source_a, a) = load_scenario(Some(&args.a))?;
+    let (source_b, b) = load_scenario(Some(&args.b))?;
     let changed = differences(&source_a.text, &source_b.text);
-    outln!(
-        "{} parameter(s) differ between {} (A) and {} (B):",
-        changed.len(),
-        args.a.display(),
-        args.b.display()
+    out!(
+        "{}",
+        terminal::render_differences(
+            &args.a.display().to_string(),
+            &args.b.display().to_string(),
+            &changed
+        )
     );
-    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(default)".to_string());
-    for (path, in_a, in_b) in &changed {
-        outln!(
-            "  {path}\n      A: {}\n      B: {}",
-            shown(in_a),
-            shown(in_b)
-        );
-    }
-    let settings = RunSettings::new(
-        args.iterations.unwrap_or(a.scenario.iterations),
-        args.simulation.seed.unwrap_or(a.scenario.seed),
-    );
+    let settings = settings(&a, args.iterations, args.simulation.seed, None);
     if a.scenario.seed != b.scenario.seed && args.simulation.seed.is_none() {
         eprintln!(
             "note: the files' seeds differ; both run with A's seed {} so their random numbers are common",
             settings.seed
         );
     }
-    let (pool, _) = args.simulation.thread_pool()?;
-    let set = pool
-        .install(|| Run::new(&[&a.scenario, &b.scenario], settings).all())
-        .expect("a run without a cancellation flag finishes");
+    let session = Session::start(args.simulation.threads, false)?;
+    let scenarios = [&a.scenario, &b.scenario];
+    let set = session.compute(
+        Some(settings.iterations),
+        "nothing was compared",
+        |progress, cancel| {
+            Run::new(&scenarios, settings)
+                .progress(progress)
+                .cancel_on(cancel)
+                .all()
+        },
+    )?;
     outln!(
         "\n{} iterations, seed {}; B − A per iteration, summed over the horizon:",
         settings.iterations,

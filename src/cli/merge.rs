@@ -6,16 +6,14 @@
 use std::fs;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::atomic::Ordering;
 
-use crate::cli::Failure;
-use crate::cli::common::thread_pool;
-use crate::cli::interrupt::Interrupt;
-use crate::cli::outputs::{Finished, print_tables, write_outputs};
-use crate::cli::run::{default_output, now_rfc3339, output_error};
-use crate::manifest::Manifest;
-use crate::output::directory::check_destination;
-use crate::run::{Accumulated, RunLayout};
+use crate::cli::session::{Session, output_directory};
+use crate::cli::{Failure, report_load_error};
+use crate::manifest::{Manifest, Timing};
+use crate::output::files::{FinishedRun, run_files};
+use crate::output::terminal;
+use crate::run::{Accumulated, Cancelled, RunLayout, RunSettings};
 use crate::scenario::load::{self, Source};
 use crate::shard::merge::{MergeProblem, plan};
 use crate::shard::part_file::{PartError, PartHeader, part_version, read_header, read_part_onto};
@@ -99,7 +97,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
         name: PathBuf::from(&first.scenario_file),
         text: first.scenario_text.clone(),
     };
-    let (source, validated) = load::validate(source).map_err(crate::cli::report_load_error)?;
+    let (source, validated) = load::validate(source).map_err(report_load_error)?;
     let scenarios = validated.all();
     let layout = RunLayout::of(&scenarios);
     if layout.sha256() != first.layout_sha256 {
@@ -108,81 +106,90 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
             env!("CARGO_PKG_VERSION")
         )));
     }
-    let output = args
-        .output
-        .clone()
-        .unwrap_or_else(|| default_output(&source.name));
-    check_destination(&output).map_err(output_error)?;
+    let output = output_directory(args.output.as_deref(), &source.name, "")?;
 
-    let (pool, _) = thread_pool(args.threads)?;
-    let interrupt =
-        Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
-    let clock = Instant::now();
+    let session = Session::start(args.threads, args.quiet)?;
+    let consequence = format!(
+        "no outputs were written and {} is as it was",
+        output.display()
+    );
     let shape = layout.shape();
-    let set = pool.install(|| -> Result<_, Failure> {
+    let set = session.compute(None, &consequence, |_, cancel| {
         // Each part is appended cell by cell as it is read, so the merge holds the
         // run's state once (room for every kept value is reserved up front).
+        let capacity = if first.exact_percentiles {
+            first.iterations
+        } else {
+            0
+        };
         let mut merged = Accumulated::empty(
             first.iterations,
             0,
             first.exact_percentiles,
             &shape,
-            if first.exact_percentiles {
-                first.iterations
-            } else {
-                0
-            },
+            capacity,
         );
         for &position in &order {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled);
+            }
             let path = &headers[position].0;
-            fs::File::open(path)
-                .map_err(PartError::from)
-                .and_then(|f| {
-                    read_part_onto(BufReader::new(f), &|_| Ok(shape.clone()), &mut merged)
-                })
-                .map_err(|e| part_error(path, e))?;
+            let read = fs::File::open(path).map_err(PartError::from).and_then(|f| {
+                read_part_onto(BufReader::new(f), &|_| Ok(shape.clone()), &mut merged)
+            });
+            if let Err(e) = read {
+                return Ok(Err(part_error(path, e)));
+            }
         }
-        Ok(merged.finish(layout))
-    })?;
+        Ok(Ok(merged.finish(layout)))
+    })??;
+    let merge_seconds = session.elapsed_seconds();
 
+    // The manifest of the run the shards made together: its facts from the parts,
+    // its time the shards' computing plus the merge's.
     let shard_seconds: f64 = headers.iter().map(|(_, h)| h.elapsed_seconds).sum();
-    let manifest = Manifest {
-        tool: "phbsim".to_string(),
-        phbsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_name: validated.scenario.name.clone(),
-        scenario_file: first.scenario_file.clone(),
-        scenario_sha256: first.scenario_sha256.clone(),
-        seed: first.seed,
-        iterations: first.iterations,
-        iterations_overridden: first.iterations_overridden,
-        seed_overridden: first.seed_overridden,
-        threads: headers.iter().map(|(_, h)| h.threads).max().unwrap_or(1),
-        exact_percentiles: set.runs[0].exact_percentiles,
-        variants: validated.variants.iter().map(|v| v.name.clone()).collect(),
+    let settings = RunSettings::new(first.iterations, first.seed);
+    let threads = headers.iter().map(|(_, h)| h.threads).max().unwrap_or(1);
+    let mut record = session.record(
+        &source,
+        &validated,
+        settings,
+        (first.iterations_overridden, first.seed_overridden),
+        true,
+    );
+    record.threads = threads;
+    let timing = Timing {
         started: headers
             .iter()
             .map(|(_, h)| h.started.clone())
             .min()
             .unwrap_or_default(),
-        finished: now_rfc3339(),
-        elapsed_seconds: shard_seconds + clock.elapsed().as_secs_f64(),
-        shards: Some(first.shard_count),
+        elapsed_seconds: shard_seconds + merge_seconds,
+        ..session.timing()
     };
-    let finished = Finished {
+    let manifest = Manifest {
+        shards: Some(first.shard_count),
+        ..Manifest::new(record, timing, set.runs[0].exact_percentiles)
+    };
+    let finished = FinishedRun {
         scenario_text: &source.text,
         scenarios: &scenarios,
         set: &set,
         manifest: &manifest,
     };
-    write_outputs(&output, &finished, &interrupt)?;
+    let files = run_files(&output, &finished).map_err(|e| Failure::other(e.to_string()))?;
+    session.write(&output, &files)?;
     if !args.quiet {
-        print_tables(&output, &finished);
+        out!(
+            "{}",
+            terminal::render_run(&scenarios, &set, &output.display().to_string())
+        );
         outln!(
             "merged {} shard(s) of {} iterations ({:.2} s of shard computing, {:.2} s to merge)",
             first.shard_count,
             first.iterations,
             shard_seconds,
-            clock.elapsed().as_secs_f64()
+            session.elapsed_seconds()
         );
     }
     Ok(())

@@ -1,6 +1,10 @@
 //! The command line: arguments (clap), the commands, and their exit codes.
 //!
-//! This is the program's edge, so it is the one place that prints. Exit codes follow
+//! This is the program's edge, so it is the one place that prints. Every command that
+//! computes follows one skeleton ([`session`]): load, choose the output directory,
+//! settings, workers and Ctrl-C, compute, manifest, write all files at once. A
+//! command decides and prints; the bytes of its files and the text of its tables
+//! come from `crate::output`. Exit codes follow
 //! SPEC section 5: 0 success (warnings included), 2 bad usage or bad input, 1 any
 //! other failure.
 #![allow(clippy::print_stderr)]
@@ -22,15 +26,13 @@ macro_rules! outln {
     }};
 }
 
-mod common;
 mod diff;
 mod interrupt;
 mod merge;
-mod outputs;
-mod render;
 mod report;
 mod run;
 mod sensitivity;
+mod session;
 mod shard;
 mod stress;
 
@@ -42,7 +44,7 @@ use clap::{Parser, Subcommand};
 use crate::scenario::load::{self, LoadError, STARTER};
 use crate::scenario::schema::json_schema;
 
-pub use render::render_problems;
+pub use crate::output::problems::render_problems;
 
 /// Monte Carlo simulator of personal health budgets and provider viability.
 #[derive(Debug, Parser)]

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::cli::Failure;
-use crate::cli::run::output_error;
+use crate::cli::session::output_error;
 use crate::output::directory::replace_file;
 use crate::report::{self, data::ReportError};
 

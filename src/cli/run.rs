@@ -1,21 +1,20 @@
-//! `phbsim run`: validate, simulate in parallel, write the outputs (CSV tables, manifest,
-//! scenario, report) atomically, print the provider table.
+//! `phbsim run`: validate, simulate in parallel, write the outputs (CSV tables,
+//! manifest, scenario, report) atomically, print the provider table. With `--shard`,
+//! one shard's blocks only ([`crate::cli::shard`]).
 
-use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
+use std::path::PathBuf;
 
-use crate::cli::common::{SimulationArgs, progress_bar};
-use crate::cli::interrupt::Interrupt;
-use crate::cli::outputs::{Finished, not_written, print_tables, write_outputs};
+use crate::cli::Failure;
+use crate::cli::session::{
+    Session, SimulationArgs, load_scenario, output_directory, settings, thread_count,
+};
 use crate::cli::shard::run_shard;
-use crate::cli::{Failure, print_warnings, report_load_error};
 use crate::estimate::Estimate;
-use crate::hash::sha256_hex;
 use crate::manifest::Manifest;
-use crate::output::directory::{OutputError, check_destination};
+use crate::output::files::{FinishedRun, run_files};
+use crate::output::terminal;
 use crate::run::{Run, RunSettings};
-use crate::scenario::load;
-use crate::scenario::{Scenario, Validated};
+use crate::scenario::Validated;
 use crate::shard::Shard;
 
 /// Arguments of `phbsim run`.
@@ -45,64 +44,23 @@ pub struct RunArgs {
     pub shard: Option<String>,
 }
 
-pub(super) fn output_error(error: OutputError) -> Failure {
-    match error {
-        OutputError::Foreign { .. } => Failure::bad_input(error.to_string()),
-        OutputError::Io { .. } => Failure::other(error.to_string()),
+impl RunArgs {
+    /// Iterations and seed, `-n` and `--seed` applied; refused when too large to
+    /// start (unless `--allow-large`).
+    pub(super) fn settings(&self, validated: &Validated) -> Result<RunSettings, Failure> {
+        let settings = settings(validated, self.iterations, self.simulation.seed, None);
+        if !self.allow_large {
+            Estimate::of(&validated.all(), &settings)
+                .check(thread_count(self.simulation.threads))
+                .map_err(|too_large| Failure::bad_input(too_large.to_string()))?;
+        }
+        Ok(settings)
     }
-}
 
-pub(super) fn now_rfc3339() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
-}
-
-/// The default output directory: `out/<file stem>`.
-pub(super) fn default_output(scenario_name: &Path) -> PathBuf {
-    let stem = scenario_name.file_stem().map_or_else(
-        || "scenario".to_string(),
-        |s| s.to_string_lossy().into_owned(),
-    );
-    Path::new("out").join(stem)
-}
-
-/// What `run` and `run --shard` set up alike.
-pub(super) struct Prepared<'a> {
-    /// Iterations and seed, `-n` and `--seed` applied.
-    pub settings: RunSettings,
-    /// The base scenario, then its variants.
-    pub scenarios: Vec<&'a Scenario>,
-    pub pool: rayon::ThreadPool,
-    pub threads: usize,
-    pub interrupt: Interrupt,
-}
-
-/// Applies `-n` and `--seed`, refuses a run too large to start (unless
-/// `--allow-large`), and starts the worker pool and the Ctrl-C watch.
-pub(super) fn prepare<'a>(
-    args: &RunArgs,
-    validated: &'a Validated,
-) -> Result<Prepared<'a>, Failure> {
-    let base = &validated.scenario;
-    let settings = RunSettings::new(
-        args.iterations.unwrap_or(base.iterations),
-        args.simulation.seed.unwrap_or(base.seed),
-    );
-    let scenarios = validated.all();
-    if !args.allow_large {
-        Estimate::of(&scenarios, &settings)
-            .check(args.simulation.thread_count())
-            .map_err(|too_large| Failure::bad_input(too_large.to_string()))?;
+    /// Whether `-n` and `--seed` overrode the file.
+    pub(super) fn overridden(&self) -> (bool, bool) {
+        (self.iterations.is_some(), self.simulation.seed.is_some())
     }
-    let (pool, threads) = args.simulation.thread_pool()?;
-    let interrupt =
-        Interrupt::watch().map_err(|e| Failure::other(format!("cannot watch for Ctrl-C: {e}")))?;
-    Ok(Prepared {
-        settings,
-        scenarios,
-        pool,
-        threads,
-        interrupt,
-    })
 }
 
 pub fn run_command(args: RunArgs) -> Result<(), Failure> {
@@ -112,71 +70,51 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         .map(|given| Shard::parse(given, &|name| std::env::var(name).ok()))
         .transpose()
         .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let (source, validated) = load::load(args.scenario.as_deref()).map_err(report_load_error)?;
-    print_warnings(&source, &validated.warnings);
+    let (source, validated) = load_scenario(args.scenario.as_deref())?;
     if let Some(shard) = shard {
         return run_shard(&args, shard, &source, &validated);
     }
-    let scenario = &validated.scenario;
-    let output = args
-        .output
-        .clone()
-        .unwrap_or_else(|| default_output(&source.name));
-    check_destination(&output).map_err(output_error)?;
+    let output = output_directory(args.output.as_deref(), &source.name, "")?;
+    let settings = args.settings(&validated)?;
+    let scenarios = validated.all();
 
-    let Prepared {
-        settings,
-        scenarios,
-        pool,
-        threads,
-        interrupt,
-    } = prepare(&args, &validated)?;
-
-    let bar = progress_bar(Some(settings.iterations), args.quiet);
-    let started = now_rfc3339();
-    let clock = Instant::now();
-    let set = pool.install(|| {
-        Run::new(&scenarios, settings)
-            .progress(&|done| bar.set_position(done))
-            .cancel_on(interrupt.flag())
-            .all()
-    });
-    bar.finish_and_clear();
-    let set = set.map_err(|_| not_written(&interrupt, &output))?;
-    let result = &set.runs[0];
-    let elapsed = clock.elapsed().as_secs_f64();
-
-    let manifest = Manifest {
-        tool: "phbsim".to_string(),
-        phbsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_name: scenario.name.clone(),
-        scenario_file: source.name.display().to_string(),
-        scenario_sha256: sha256_hex(source.text.as_bytes()),
-        seed: settings.seed,
-        iterations: settings.iterations,
-        iterations_overridden: args.iterations.is_some(),
-        seed_overridden: args.simulation.seed.is_some(),
-        threads,
-        exact_percentiles: result.exact_percentiles,
-        variants: validated.variants.iter().map(|v| v.name.clone()).collect(),
-        started,
-        finished: now_rfc3339(),
-        elapsed_seconds: elapsed,
-        shards: None,
-    };
-    let finished = Finished {
+    let session = Session::start(args.simulation.threads, args.quiet)?;
+    let consequence = format!(
+        "no outputs were written and {} is as it was",
+        output.display()
+    );
+    let set = session.compute(
+        Some(settings.iterations),
+        &consequence,
+        |progress, cancel| {
+            Run::new(&scenarios, settings)
+                .progress(progress)
+                .cancel_on(cancel)
+                .all()
+        },
+    )?;
+    let timing = session.timing();
+    let elapsed = timing.elapsed_seconds;
+    let record = session.record(&source, &validated, settings, args.overridden(), true);
+    let manifest = Manifest::new(record, timing, set.runs[0].exact_percentiles);
+    let finished = FinishedRun {
         scenario_text: &source.text,
         scenarios: &scenarios,
         set: &set,
         manifest: &manifest,
     };
-    write_outputs(&output, &finished, &interrupt)?;
+    let files = run_files(&output, &finished).map_err(|e| Failure::other(e.to_string()))?;
+    session.write(&output, &files)?;
     if !args.quiet {
-        print_tables(&output, &finished);
+        out!(
+            "{}",
+            terminal::render_run(&scenarios, &set, &output.display().to_string())
+        );
         outln!(
-            "{} iterations in {:.2} s on {threads} thread(s)",
+            "{} iterations in {:.2} s on {} thread(s)",
             settings.iterations,
-            elapsed
+            elapsed,
+            session.threads()
         );
     }
     Ok(())

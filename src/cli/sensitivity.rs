@@ -3,18 +3,14 @@
 //! provider) and printed as a tornado per provider.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
-use crate::cli::common::{SimulationArgs, progress_bar};
-use crate::cli::run::{default_output, now_rfc3339, output_error};
-use crate::cli::{Failure, print_warnings, report_load_error};
-use crate::hash::sha256_hex;
+use crate::cli::Failure;
+use crate::cli::session::{Session, SimulationArgs, load_scenario, output_directory, settings};
 use crate::manifest::Manifest;
-use crate::output::directory::{check_destination, write_atomically};
-use crate::output::sensitivity::{render_tornado, write_sensitivity};
-use crate::run::RunSettings;
-use crate::scenario::{Validated, load};
-use crate::sensitivity::tornado::{analyse, run_count};
+use crate::output::files::sensitivity_files;
+use crate::output::sensitivity::render_sensitivity;
+use crate::scenario::Validated;
+use crate::sensitivity::one_way::{analyse, run_count};
 
 /// Iterations per run when `-n` is not given: the file's `iterations`, but at most
 /// this many, as the analysis makes `1 + 2 × parameters` runs.
@@ -53,89 +49,43 @@ pub(super) fn note_variants(validated: &Validated) {
 
 /// Runs `phbsim sensitivity`: analyse, write the directory, print the tornado.
 pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
-    let (source, validated) = load::load(args.scenario.as_deref()).map_err(report_load_error)?;
-    print_warnings(&source, &validated.warnings);
+    let (source, validated) = load_scenario(args.scenario.as_deref())?;
     note_variants(&validated);
-    let scenario = validated.scenario;
-    let output = args.output.clone().unwrap_or_else(|| {
-        let mut path = default_output(&source.name).into_os_string();
-        path.push("-sensitivity");
-        PathBuf::from(path)
-    });
-    check_destination(&output).map_err(output_error)?;
-
-    let settings = RunSettings::new(
-        args.iterations
-            .unwrap_or(scenario.iterations.min(DEFAULT_MAX_ITERATIONS)),
-        args.simulation.seed.unwrap_or(scenario.seed),
+    let scenario = &validated.scenario;
+    let output = output_directory(args.output.as_deref(), &source.name, "-sensitivity")?;
+    let settings = settings(
+        &validated,
+        args.iterations,
+        args.simulation.seed,
+        Some(DEFAULT_MAX_ITERATIONS),
     );
-    let (pool, threads) = args.simulation.thread_pool()?;
-    let runs = run_count(&scenario);
-    let bar = progress_bar(Some(runs * settings.iterations), args.quiet);
-    let started = now_rfc3339();
-    let clock = Instant::now();
-    let never = std::sync::atomic::AtomicBool::new(false);
-    let result = pool
-        .install(|| analyse(&scenario, settings, &|done| bar.set_position(done), &never))
-        .expect("not cancelled");
-    bar.finish_and_clear();
-    let elapsed = clock.elapsed().as_secs_f64();
 
-    let manifest = Manifest {
-        tool: "phbsim".to_string(),
-        phbsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_name: scenario.name.clone(),
-        scenario_file: source.name.display().to_string(),
-        scenario_sha256: sha256_hex(source.text.as_bytes()),
-        seed: settings.seed,
-        iterations: settings.iterations,
-        iterations_overridden: args.iterations.is_some(),
-        seed_overridden: args.simulation.seed.is_some(),
-        threads,
-        exact_percentiles: result.exact_percentiles,
-        variants: Vec::new(),
-        started,
-        finished: now_rfc3339(),
-        elapsed_seconds: elapsed,
-        shards: None,
-    };
-    let mut table = Vec::new();
-    write_sensitivity(&mut table, &scenario.name, &result)
-        .map_err(|e| Failure::other(format!("cannot format sensitivity.csv: {e}")))?;
-    let report = crate::report::build_sensitivity(&scenario, &manifest, &result);
-    write_atomically(
-        &output,
-        &[
-            ("sensitivity.csv", table),
-            ("report.html", report.into_bytes()),
-            ("manifest.json", manifest.to_json().into_bytes()),
-            ("scenario.toml", source.text.clone().into_bytes()),
-        ],
-    )
-    .map_err(output_error)?;
+    let session = Session::start(args.simulation.threads, args.quiet)?;
+    let runs = run_count(scenario);
+    let consequence = format!(
+        "no outputs were written and {} is as it was",
+        output.display()
+    );
+    let total = runs * settings.iterations;
+    let result = session.compute(Some(total), &consequence, |progress, cancel| {
+        analyse(scenario, settings, progress, cancel)
+    })?;
+    let timing = session.timing();
+    let elapsed = timing.elapsed_seconds;
+    let overridden = (args.iterations.is_some(), args.simulation.seed.is_some());
+    let record = session.record(&source, &validated, settings, overridden, false);
+    let manifest = Manifest::new(record, timing, result.exact_percentiles);
+    let files = sensitivity_files(scenario, &source.text, &manifest, &result)
+        .map_err(|e| Failure::other(e.to_string()))?;
+    session.write(&output, &files)?;
 
     if !args.quiet {
-        outln!(
-            "sensitivity of {}: {} uncertain parameter(s), each at its P10 and its P90 while the others keep their draws (common random numbers); {} iterations a run, seed {}",
-            scenario.name,
-            result.parameters.len(),
-            settings.iterations,
-            settings.seed
-        );
-        let horizon = format!(
-            "{} to {}",
-            scenario.start,
-            scenario.month_label(scenario.months - 1)
-        );
-        out!("{}", render_tornado(&result, TOP, &horizon));
-        outln!(
-            "\nΔ inc.: change in mean income from the usual draws; ρ: rank correlation of the parameter's draw with income over the plain run (noise level ±{:.2}).",
-            2.0 / ((settings.iterations.max(2) - 1) as f64).sqrt()
-        );
+        out!("{}", render_sensitivity(scenario, &result, TOP));
         outln!("outputs: {}", output.display());
         outln!(
-            "{runs} runs of {} iterations in {elapsed:.2} s on {threads} thread(s)",
-            settings.iterations
+            "{runs} runs of {} iterations in {elapsed:.2} s on {} thread(s)",
+            settings.iterations,
+            session.threads()
         );
     }
     Ok(())

@@ -1,17 +1,17 @@
 //! `phbsim stress`: the value of one parameter at which a provider's probability of
 //! distress reaches a target, with a 95% interval from the Monte Carlo error. Prints
-//! its answer; writes no files. Not reaching the target is an answer (exit 0).
+//! its answer and keeps it, with every value evaluated, in its output directory. Not
+//! reaching the target is an answer (exit 0).
 
 use std::path::PathBuf;
-use std::time::Instant;
 
-use crate::cli::common::{SimulationArgs, progress_bar};
+use crate::cli::Failure;
 use crate::cli::sensitivity::note_variants;
-use crate::cli::{Failure, print_warnings, report_load_error};
-use crate::format::{percent, short, to_precision};
-use crate::run::RunSettings;
-use crate::scenario::load;
-use crate::sensitivity::stress::{Bound, Outcome, StressResult, Target, distressed_count, stress};
+use crate::cli::session::{Session, SimulationArgs, load_scenario, output_directory, settings};
+use crate::manifest::Manifest;
+use crate::output::files::stress_files;
+use crate::output::stress::{Question, non_monotone_warning, render_stress};
+use crate::sensitivity::stress::{Target, distressed_count, stress};
 use crate::sensitivity::{LookupError, find_parameter, find_provider};
 
 /// Arguments of `phbsim stress`.
@@ -30,6 +30,9 @@ pub struct StressArgs {
     /// `cohorts.frequent-crisis.uptake.ceiling`.
     #[arg(long, value_name = "PATH")]
     pub param: String,
+    /// Output directory [default: out/<scenario file stem>-stress].
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
     /// Iterations at each value [default: the file's `iterations`].
     #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: Option<u64>,
@@ -39,6 +42,10 @@ pub struct StressArgs {
     /// [default: a thousandth of the range searched].
     #[arg(long, value_name = "X")]
     pub tolerance: Option<f64>,
+    /// No progress counter and no answer printed (it is still written to the output
+    /// directory; errors and warnings are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 fn lookup_failure(error: LookupError) -> Failure {
@@ -48,10 +55,10 @@ fn lookup_failure(error: LookupError) -> Failure {
     Failure::bad_input(format!("{}{help}", error.message))
 }
 
-/// Runs `phbsim stress`: find the provider and parameter, search, print the answer.
+/// Runs `phbsim stress`: find the provider and parameter, search, write and print
+/// the answer.
 pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
-    let (source, validated) = load::load(args.scenario.as_deref()).map_err(report_load_error)?;
-    print_warnings(&source, &validated.warnings);
+    let (source, validated) = load_scenario(args.scenario.as_deref())?;
     let scenario = &validated.scenario;
     let provider = find_provider(scenario, &args.provider).map_err(lookup_failure)?;
     let (slot, u) = find_parameter(scenario, &source.text, &args.param).map_err(lookup_failure)?;
@@ -63,141 +70,59 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
         )));
     }
     note_variants(&validated);
+    let output = output_directory(args.output.as_deref(), &source.name, "-stress")?;
+    let settings = settings(&validated, args.iterations, args.simulation.seed, None);
 
-    let settings = RunSettings::new(
-        args.iterations.unwrap_or(scenario.iterations),
-        args.simulation.seed.unwrap_or(scenario.seed),
+    let session = Session::start(args.simulation.threads, args.quiet)?;
+    let consequence = format!(
+        "no outputs were written and {} is as it was",
+        output.display()
     );
-    let (pool, threads) = args.simulation.thread_pool()?;
-    let never = std::sync::atomic::AtomicBool::new(false);
-    let bar = progress_bar(None, false);
-    let clock = Instant::now();
-    let (result, usual) = pool.install(|| {
+    let (result, usual) = session.compute(None, &consequence, |progress, cancel| {
+        let target = args.target;
         let result = stress(
             scenario,
             settings,
             provider,
             (slot, u),
-            args.target,
+            target,
             args.tolerance,
-            &|done| bar.set_position(done),
-            &never,
-        )
-        .expect("not cancelled");
-        let usual = distressed_count(scenario, settings, provider, None, &|_| {}, &never)
-            .expect("not cancelled");
-        (result, usual)
-    });
-    bar.finish_and_clear();
-    let elapsed = clock.elapsed().as_secs_f64();
-
-    let n = settings.iterations as f64;
-    let horizon = scenario.month_label(scenario.months - 1);
-    outln!(
-        "stress test of {} in \"{}\": the value of {} at which P(distress by {horizon}) reaches {}",
-        args.provider,
-        scenario.name,
-        args.param,
-        percent(result.target)
-    );
-    let (_, hi) = u.range.bounds();
-    let assumed = match u.fixed_value() {
-        Some(value) => format!("the scenario sets it to {}", short(value)),
-        None => format!("the scenario draws it from {}", u.dist.describe()),
+            progress,
+            cancel,
+        )?;
+        let usual = distressed_count(scenario, settings, provider, None, &|_| {}, cancel)?;
+        Ok((result, usual as f64 / settings.iterations as f64))
+    })?;
+    let timing = session.timing();
+    let elapsed = timing.elapsed_seconds;
+    let overridden = (args.iterations.is_some(), args.simulation.seed.is_some());
+    let record = session.record(&source, &validated, settings, overridden, false);
+    let manifest = Manifest::new(record, timing, true);
+    let question = Question {
+        scenario,
+        provider: &args.provider,
+        parameter: &args.param,
+        uncertain: u,
+        seed: settings.seed,
     };
-    outln!(
-        "valid range: {}{}; {assumed}; P(distress) at the usual draws {}",
-        u.range.describe(),
-        if hi.is_finite() {
-            String::new()
-        } else {
-            format!(
-                " (searched from {} to {})",
-                short(result.range.low),
-                short(result.range.high)
-            )
-        },
-        percent(usual as f64 / n)
-    );
-    outln!(
-        "{} iterations at each value, seed {}, common random numbers at every value\n",
-        settings.iterations,
-        settings.seed
-    );
-    let key = args.param.rsplit('.').next().unwrap_or(&args.param);
-    let width = key.chars().count().max(10);
-    outln!("  {key:>width$}  P(distress)");
-    for point in &result.grid {
-        outln!(
-            "  {:>width$}  {:>10}",
-            short(point.value),
-            percent(result.probability(*point))
-        );
-    }
-    outln!();
-    report_outcome(&result, &args.param);
-    if let Some((a, b)) = result.non_monotone {
-        eprintln!(
-            "warning: P(distress) is not monotone in {}: it {} from {} at {} to {} at {}; a single threshold may not describe it",
-            args.param,
-            if result.rising { "falls" } else { "rises" },
-            percent(result.probability(a)),
-            short(a.value),
-            percent(result.probability(b)),
-            short(b.value)
-        );
-    }
-    outln!(
-        "{} values evaluated ({} iterations each) in {elapsed:.2} s on {threads} thread(s)",
-        result.points.len(),
-        settings.iterations
-    );
-    Ok(())
-}
+    let files = stress_files(&question, &source.text, &manifest, &result, usual)
+        .map_err(|e| Failure::other(e.to_string()))?;
+    session.write(&output, &files)?;
 
-fn report_outcome(result: &StressResult, param: &str) {
-    let (low, high) = result.ends();
-    let ends = format!(
-        "{} at {}, {} at {}",
-        percent(result.probability(low)),
-        short(low.value),
-        percent(result.probability(high)),
-        short(high.value)
-    );
-    let target = percent(result.target);
-    match result.outcome {
-        Outcome::NotReached => {
-            if result.probability(low) >= result.target {
-                outln!(
-                    "P(distress) is at or above {target} everywhere in the range searched ({ends}): the target is reached whatever the value of {param}."
-                );
-            } else {
-                outln!(
-                    "P(distress) is below {target} everywhere in the range searched ({ends}): the target is not reached by varying {param} alone."
-                );
-            }
-        }
-        Outcome::Reached(threshold) => {
-            let tolerance = result.tolerance;
-            let bound = |b: Bound| match b {
-                Bound::Value(x) => to_precision(x, tolerance),
-                Bound::RangeEnd(x) => format!(
-                    "{} (the end of the range searched)",
-                    to_precision(x, tolerance)
-                ),
-            };
-            outln!(
-                "P(distress) {} with {param} and reaches {target} at {}",
-                if result.rising { "rises" } else { "falls" },
-                to_precision(threshold.value, tolerance),
-            );
-            outln!(
-                "95% interval: {} to {} (where P(distress) is within {target} ± {:.1} points, the Monte Carlo error of {} iterations)",
-                bound(threshold.interval.0),
-                bound(threshold.interval.1),
-                result.band * 100.0,
-                result.iterations
-            );
-        }
+    if !args.quiet {
+        out!("{}", render_stress(&question, &result, usual));
     }
+    if let Some(warning) = non_monotone_warning(&result, &args.param) {
+        eprintln!("warning: {warning}");
+    }
+    if !args.quiet {
+        outln!("outputs: {}", output.display());
+        outln!(
+            "{} values evaluated ({} iterations each) in {elapsed:.2} s on {} thread(s)",
+            result.points.len(),
+            settings.iterations,
+            session.threads()
+        );
+    }
+    Ok(())
 }

@@ -37,10 +37,22 @@ pub struct SeriesName {
     pub metric: &'static str,
 }
 
+/// Which way a metric is bad news for whoever bears it: what a comparison of a variant
+/// with the base counts as "worse" (`p_worse`), and how reports colour a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Worse {
+    /// More is worse: costs, distress, the commissioner's spend.
+    Higher,
+    /// Less is worse: income, margin, reserves.
+    Lower,
+    /// Neither: a count that describes rather than judges (holders, activity).
+    Neither,
+}
+
 /// Declares a metric enum whose discriminants are offsets inside an entity's block of
-/// series, with the names in the same order.
+/// series, with the names and directions in the same order.
 macro_rules! metrics {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal, $worse:ident),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum $name {
@@ -57,6 +69,13 @@ macro_rules! metrics {
                     $($name::$variant => $text),+
                 }
             }
+
+            /// Which way the metric is worse.
+            pub fn worse(self) -> Worse {
+                match self {
+                    $($name::$variant => Worse::$worse),+
+                }
+            }
         }
     };
 }
@@ -64,13 +83,13 @@ macro_rules! metrics {
 metrics! {
     /// Monthly series of a provider.
     ProviderSeries {
-        Income => "income",
-        Costs => "costs",
-        Margin => "margin",
-        Reserves => "reserves",
-        InDeficit => "in_deficit",
-        InDistress => "in_distress",
-        DistressedBy => "distressed_by",
+        Income => "income", Lower,
+        Costs => "costs", Higher,
+        Margin => "margin", Lower,
+        Reserves => "reserves", Lower,
+        InDeficit => "in_deficit", Higher,
+        InDistress => "in_distress", Higher,
+        DistressedBy => "distressed_by", Higher,
     }
 }
 
@@ -78,49 +97,49 @@ metrics! {
     /// Monthly series of a service; `BelowViable` exists only for services with
     /// `min_viable_activity`, and is last so the others keep their offsets.
     ServiceSeries {
-        Activity => "activity",
-        PhbActivity => "phb_activity",
-        Income => "income",
-        Costs => "costs",
-        BelowViable => "below_viable",
+        Activity => "activity", Neither,
+        PhbActivity => "phb_activity", Neither,
+        Income => "income", Lower,
+        Costs => "costs", Higher,
+        BelowViable => "below_viable", Higher,
     }
 }
 
 metrics! {
     /// Monthly series of a cohort.
     CohortSeries {
-        Traditional => "traditional",
-        Holders => "holders",
-        NewHolders => "new_holders",
-        Returned => "returned",
-        BudgetSpend => "budget_spend",
+        Traditional => "traditional", Neither,
+        Holders => "holders", Neither,
+        NewHolders => "new_holders", Neither,
+        Returned => "returned", Neither,
+        BudgetSpend => "budget_spend", Neither,
     }
 }
 
 metrics! {
     /// Monthly series of the commissioner.
     CommissionerSeries {
-        Spend => "spend",
-        BlockPayments => "block_payments",
-        ActivityPayments => "activity_payments",
-        Budgets => "budgets",
-        Admin => "admin",
-        AdditionalVsBaseline => "additional_vs_baseline",
+        Spend => "spend", Higher,
+        BlockPayments => "block_payments", Higher,
+        ActivityPayments => "activity_payments", Higher,
+        Budgets => "budgets", Higher,
+        Admin => "admin", Higher,
+        AdditionalVsBaseline => "additional_vs_baseline", Higher,
     }
 }
 
 metrics! {
     /// Whole-horizon metrics of a provider.
     ProviderSummary {
-        BaselineIncome => "baseline_income",
-        Income => "income",
-        IncomeChangePct => "income_change_pct",
-        BaselineMargin => "baseline_margin",
-        Margin => "margin",
-        MarginChange => "margin_change",
-        MinReserves => "min_reserves",
-        Distressed => "distressed",
-        DistressedBaseline => "distressed_baseline",
+        BaselineIncome => "baseline_income", Lower,
+        Income => "income", Lower,
+        IncomeChangePct => "income_change_pct", Lower,
+        BaselineMargin => "baseline_margin", Lower,
+        Margin => "margin", Lower,
+        MarginChange => "margin_change", Lower,
+        MinReserves => "min_reserves", Lower,
+        Distressed => "distressed", Higher,
+        DistressedBaseline => "distressed_baseline", Higher,
     }
 }
 
@@ -128,19 +147,42 @@ metrics! {
     /// Whole-horizon metrics of a service; `EverBelowViable` only with
     /// `min_viable_activity`.
     ServiceSummary {
-        BaselineIncome => "baseline_income",
-        Income => "income",
-        IncomeChangePct => "income_change_pct",
-        EverBelowViable => "ever_below_viable",
+        BaselineIncome => "baseline_income", Lower,
+        Income => "income", Lower,
+        IncomeChangePct => "income_change_pct", Lower,
+        EverBelowViable => "ever_below_viable", Higher,
     }
 }
 
 metrics! {
     /// Whole-horizon metrics of the commissioner.
     CommissionerSummary {
-        Spend => "spend",
-        AdditionalVsBaseline => "additional_vs_baseline",
-        PeakAdditional => "peak_additional",
+        Spend => "spend", Higher,
+        AdditionalVsBaseline => "additional_vs_baseline", Higher,
+        PeakAdditional => "peak_additional", Higher,
+    }
+}
+
+/// Which way the summary metric `metric` of an entity at `level` is worse; `None`
+/// for a name that is not a summary metric of that level.
+pub fn summary_worse(level: Level, metric: &str) -> Option<Worse> {
+    fn find<M: Copy>(all: &[M], name: impl Fn(M) -> &'static str, metric: &str) -> Option<M> {
+        all.iter().copied().find(|&m| name(m) == metric)
+    }
+    match level {
+        Level::Provider => {
+            find(ProviderSummary::ALL, ProviderSummary::as_str, metric).map(ProviderSummary::worse)
+        }
+        Level::Service => {
+            find(ServiceSummary::ALL, ServiceSummary::as_str, metric).map(ServiceSummary::worse)
+        }
+        Level::Commissioner => find(
+            CommissionerSummary::ALL,
+            CommissionerSummary::as_str,
+            metric,
+        )
+        .map(CommissionerSummary::worse),
+        Level::Cohort => None,
     }
 }
 

@@ -9,7 +9,8 @@ use std::io::Write;
 
 use crate::format::{money, percent, short, signed_money};
 use crate::output::tables::format_number;
-use crate::sensitivity::tornado::{Metric, Row, Sensitivity};
+use crate::scenario::Scenario;
+use crate::sensitivity::one_way::{Metric, Row, Sensitivity};
 
 /// The columns of `sensitivity.csv`.
 pub const COLUMNS: [&str; 11] = [
@@ -55,6 +56,30 @@ pub fn write_sensitivity(
     }
     writer.flush()?;
     Ok(())
+}
+
+/// What `phbsim sensitivity` prints: what was varied and how, the tornado of each
+/// provider (its `top` parameters), and how to read it.
+pub fn render_sensitivity(scenario: &Scenario, result: &Sensitivity, top: usize) -> String {
+    let mut out = format!(
+        "sensitivity of {}: {} uncertain parameter(s), each at its P10 and its P90 while the others keep their draws (common random numbers); {} iterations a run, seed {}\n",
+        scenario.name,
+        result.parameters.len(),
+        result.iterations,
+        result.seed
+    );
+    let horizon = format!(
+        "{} to {}",
+        scenario.start,
+        scenario.month_label(scenario.months - 1)
+    );
+    out.push_str(&render_tornado(result, top, &horizon));
+    let _ = writeln!(
+        out,
+        "\nΔ inc.: change in mean income from the usual draws; ρ: rank correlation of the parameter's draw with income over the plain run (noise level ±{:.2}).",
+        2.0 / ((result.iterations.max(2) - 1) as f64).sqrt()
+    );
+    out
 }
 
 /// Per provider, the `top` parameters by income swing: each end's change in mean
@@ -154,8 +179,8 @@ pub fn render_tornado(result: &Sensitivity, top: usize, horizon_label: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sensitivity::tornado::ProviderBase;
-    use crate::sensitivity::tornado::test_rows::row;
+    use crate::sensitivity::one_way::ProviderBase;
+    use crate::sensitivity::one_way::test_rows::row;
 
     fn result() -> Sensitivity {
         let mut rank = row("a", Metric::RankCorrelationIncome, 0.0, 0.0);

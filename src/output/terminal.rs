@@ -7,6 +7,7 @@ use std::fmt::Write;
 use crate::engine::Level;
 use crate::format::{money, percent};
 use crate::run::{RunResult, SetResult};
+use crate::scenario::Scenario;
 use crate::stats::Summary;
 
 /// The summary statistic of `entity`'s `metric`, if the run has it.
@@ -123,6 +124,48 @@ pub fn render_comparisons(set: &SetResult, names: &[&str]) -> String {
                 names[comparison.variant]
             );
         }
+    }
+    out
+}
+
+/// The tables printed after a run or a merge (SPEC section 5): providers, then the
+/// variants against the base.
+pub fn render_run(scenarios: &[&Scenario], set: &SetResult, output_dir: &str) -> String {
+    let scenario = scenarios[0];
+    let horizon = format!(
+        "{} to {}",
+        scenario.start,
+        scenario.month_label(scenario.months - 1)
+    );
+    let mut out = render(&set.runs[0], &horizon, output_dir);
+    if !set.comparisons.is_empty() {
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        out.push_str(&render_comparisons(set, &names));
+    }
+    out
+}
+
+/// The parameters that differ between two scenario files, by path: `changed` holds
+/// (path, value in A, value in B), `None` where a file leaves it at its default.
+pub fn render_differences(
+    a: &str,
+    b: &str,
+    changed: &[(String, Option<String>, Option<String>)],
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} parameter(s) differ between {a} (A) and {b} (B):",
+        changed.len()
+    );
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(default)".to_string());
+    for (path, in_a, in_b) in changed {
+        let _ = writeln!(
+            out,
+            "  {path}\n      A: {}\n      B: {}",
+            shown(in_a),
+            shown(in_b)
+        );
     }
     out
 }

@@ -21,7 +21,7 @@ use crate::format::thousands;
 use crate::format::{money, short};
 use crate::manifest::Manifest;
 use crate::scenario::Scenario;
-use crate::sensitivity::tornado::{Metric, Row, Sensitivity};
+use crate::sensitivity::one_way::{Metric, Row, Sensitivity};
 
 /// What this page adds to the report's stylesheet.
 const STYLE: &str = "\
@@ -485,8 +485,8 @@ pub fn build(scenario: &Scenario, manifest: &Manifest, result: &Sensitivity) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sensitivity::tornado::ProviderBase;
-    use crate::sensitivity::tornado::test_rows::{rank, row};
+    use crate::sensitivity::one_way::ProviderBase;
+    use crate::sensitivity::one_way::test_rows::{rank, row};
 
     /// Base income £1m: `big` swings £300k, `small` £50k (both ends above the base),
     /// `idle` nothing.

@@ -1,5 +1,6 @@
-//! What drives a provider's risk (issue 6): one-way sensitivity with rank
-//! correlations ([`tornado`]) and reverse stress tests ([`stress`]).
+//! What drives a provider's risk: one-way sensitivity with rank correlations
+//! ([`one_way`], the swings a tornado chart draws) and reverse stress tests
+//! ([`stress`]).
 //!
 //! Both vary uncertain parameters through the `adjust` hook of
 //! [`crate::run::Run::adjust`]: a parameter is pinned at one value in every iteration
@@ -11,8 +12,8 @@
 //! This module also finds what the user names on the command line (a provider by id,
 //! a parameter by path) and explains, with a "did you mean", what it cannot find.
 
+pub mod one_way;
 pub mod stress;
-pub mod tornado;
 
 use crate::engine::layout::ProviderSummary;
 use crate::engine::{DrawnParameters, OutputLayout, Slot};

@@ -20,9 +20,9 @@
 //! results are bit-identical for any thread count. Memory beyond a run's own: the plain
 //! run's draws and outcomes, `8 × (parameters + 2 × providers)` bytes per iteration.
 
-use crate::engine::{DrawnParameters, OutputLayout};
 use std::sync::atomic::AtomicBool;
 
+use crate::engine::{DrawnParameters, OutputLayout};
 use crate::run::{Cancelled, Run, RunSettings, SetResult};
 use crate::scenario::Scenario;
 use crate::sensitivity::{

@@ -1,0 +1,131 @@
+//! The bytes of every file a command leaves in its output directory, built in memory
+//! and handed to [`crate::output::directory`] to be written all at once:
+//!
+//! - `run` and `merge`: `months.csv`, `summary.csv`, `compare.csv` (with variants),
+//!   `manifest.json`, `scenario.toml`, `report.html` ([`run_files`]; one function, so
+//!   a merged run's files are the single run's files);
+//! - `sensitivity`: `sensitivity.csv`, `report.html`, `manifest.json`,
+//!   `scenario.toml` ([`sensitivity_files`]);
+//! - `stress`: `stress.csv`, `stress.txt`, `manifest.json`, `scenario.toml`
+//!   ([`stress_files`]).
+
+use std::path::Path;
+
+use crate::manifest::Manifest;
+use crate::output::stress::{Question, render_stress, write_stress};
+use crate::output::{sensitivity, tables};
+use crate::report::{self, data::OutputFiles};
+use crate::run::SetResult;
+use crate::scenario::Scenario;
+use crate::sensitivity::one_way::Sensitivity;
+use crate::sensitivity::stress::StressResult;
+
+/// A directory's files: name and bytes, in the order they are written.
+pub type Files = Vec<(&'static str, Vec<u8>)>;
+
+/// A file that could not be built (a bug, not bad input).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("cannot format {file}: {source}")]
+    Csv {
+        file: &'static str,
+        source: csv::Error,
+    },
+    #[error("cannot build report.html: {0}")]
+    Report(String),
+}
+
+fn csv_error(file: &'static str) -> impl FnOnce(csv::Error) -> BuildError {
+    move |source| BuildError::Csv { file, source }
+}
+
+/// A finished run: the base scenario first, then its variants, with their results.
+pub struct FinishedRun<'a> {
+    pub scenario_text: &'a str,
+    pub scenarios: &'a [&'a Scenario],
+    pub set: &'a SetResult,
+    pub manifest: &'a Manifest,
+}
+
+/// The files of a run (or a merged run) to be written into `output`.
+pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildError> {
+    let (scenarios, set) = (run.scenarios, run.set);
+    let named = tables::Named::all(scenarios, set);
+    let mut months = Vec::new();
+    tables::write_months(&mut months, &named).map_err(csv_error("months.csv"))?;
+    let mut summary = Vec::new();
+    tables::write_summary(&mut summary, &named).map_err(csv_error("summary.csv"))?;
+    let compare = if set.comparisons.is_empty() {
+        None
+    } else {
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        let mut compare = Vec::new();
+        tables::write_compare(&mut compare, &scenarios[0].name, set, &names)
+            .map_err(csv_error("compare.csv"))?;
+        Some(compare)
+    };
+    let manifest = run.manifest.to_json();
+    // The report is built from the very bytes written beside it, as `phbsim report`
+    // builds it from the files, so the two are identical.
+    let outputs = OutputFiles {
+        manifest: &manifest,
+        scenario: run.scenario_text,
+        summary: &summary,
+        months: &months,
+        compare: compare.as_deref(),
+    };
+    let report = report::parse_outputs(output, outputs)
+        .map(|data| report::build(&data))
+        .map_err(|e| BuildError::Report(e.to_string()))?;
+    let mut files = vec![
+        ("months.csv", months),
+        ("summary.csv", summary),
+        ("manifest.json", manifest.into_bytes()),
+        ("scenario.toml", run.scenario_text.as_bytes().to_vec()),
+        ("report.html", report.into_bytes()),
+    ];
+    if let Some(compare) = compare {
+        files.push(("compare.csv", compare));
+    }
+    Ok(files)
+}
+
+/// The files of a sensitivity analysis of `scenario` (read from `scenario_text`).
+pub fn sensitivity_files(
+    scenario: &Scenario,
+    scenario_text: &str,
+    manifest: &Manifest,
+    result: &Sensitivity,
+) -> Result<Files, BuildError> {
+    let mut table = Vec::new();
+    sensitivity::write_sensitivity(&mut table, &scenario.name, result)
+        .map_err(csv_error("sensitivity.csv"))?;
+    let report = report::build_sensitivity(scenario, manifest, result);
+    Ok(vec![
+        ("sensitivity.csv", table),
+        ("report.html", report.into_bytes()),
+        ("manifest.json", manifest.to_json().into_bytes()),
+        ("scenario.toml", scenario_text.as_bytes().to_vec()),
+    ])
+}
+
+/// The files of a stress test: `usual` is P(distress) at the usual draws.
+pub fn stress_files(
+    question: &Question<'_>,
+    scenario_text: &str,
+    manifest: &Manifest,
+    result: &StressResult,
+    usual: f64,
+) -> Result<Files, BuildError> {
+    let mut table = Vec::new();
+    write_stress(&mut table, question, result).map_err(csv_error("stress.csv"))?;
+    Ok(vec![
+        ("stress.csv", table),
+        (
+            "stress.txt",
+            render_stress(question, result, usual).into_bytes(),
+        ),
+        ("manifest.json", manifest.to_json().into_bytes()),
+        ("scenario.toml", scenario_text.as_bytes().to_vec()),
+    ])
+}
