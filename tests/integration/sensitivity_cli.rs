@@ -9,17 +9,11 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use phbsim::stats::tolerance::STANDARD_ERRORS;
 use predicates::prelude::*;
 
-#[path = "fixtures/closed_form.rs"]
-mod closed_form;
-use closed_form::{N, analytic_threshold, p_distress};
-
-fn phbsim() -> Command {
-    Command::cargo_bin("phbsim").expect("the binary is built")
-}
+use crate::support::closed_form::{N, analytic_threshold, p_distress};
+use crate::support::phbsim;
 
 /// The closed-form scenario.
 fn scenario() -> PathBuf {
