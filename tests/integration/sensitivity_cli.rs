@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use phbsim::sensitivity::stress::Z_95;
 use phbsim::stats::tolerance::STANDARD_ERRORS;
 use predicates::prelude::*;
 
@@ -439,10 +440,7 @@ fn stress_reports_the_threshold_with_its_interval() {
         );
     }
     let half_step = 0.0005;
-    let (target, d) = (
-        0.6,
-        1.959_963_984_540_054 * (0.6f64 * 0.4 / n as f64).sqrt(),
-    );
+    let (target, d) = (0.6, Z_95 * (0.6f64 * 0.4 / n as f64).sqrt());
     let exact = analytic_threshold(target);
     assert!(
         lo - half_step <= exact && exact <= hi + half_step,
@@ -452,7 +450,7 @@ fn stress_reports_the_threshold_with_its_interval() {
     // ends of the rounding.
     assert!(p_distress(found - half_step) <= target + d, "{found}");
     assert!(p_distress(found + half_step) >= target - d, "{found}");
-    let beyond_band = d + STANDARD_ERRORS * d / 1.959_963_984_540_054;
+    let beyond_band = d + STANDARD_ERRORS * d / Z_95;
     assert!(
         p_distress(lo + half_step) >= target - beyond_band,
         "too wide below: {lo}"
