@@ -1,6 +1,7 @@
 //! Sampling, moments, quantiles and clamping of every distribution, checked against
 //! their analytic values.
 use super::*;
+use crate::stats::tolerance::STANDARD_ERRORS;
 use approx::assert_relative_eq;
 use proptest::prelude::*;
 use rand::SeedableRng;
@@ -8,12 +9,6 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Draws per variant in the sampling tests.
 const N: usize = 200_000;
-
-/// Allowed distance of a sample statistic from its analytic value, in standard
-/// errors. With about two dozen checks at a fixed seed, 4 SE (two-sided p of
-/// 6e-5 each) flags a real bias while a correct sampler passes for almost every
-/// seed.
-const STANDARD_ERRORS: f64 = 4.0;
 
 fn rng(seed: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(seed)

@@ -2,9 +2,10 @@
 //! exact identities (money that follows the patient, contract re-basing), invariants
 //! (proptest), common random numbers and determinism.
 //!
-//! Statistical checks use one tolerance, [`Z`] standard errors, with the standard
-//! error computed from the exact distribution, never from the sample; with fixed seeds
-//! they are deterministic, and a genuine bias of a few standard errors would fail them.
+//! Statistical checks use the suite's one tolerance, [`Z`] standard errors
+//! ([`crate::stats::tolerance`], where it is derived), with the standard error computed
+//! from the exact distribution, never from the sample; with fixed seeds they are
+//! deterministic, and a genuine bias of a few standard errors would fail them.
 
 use proptest::prelude::*;
 
@@ -13,9 +14,9 @@ use super::test_scenarios::*;
 use super::*;
 use crate::scenario::{Form, Scenario, YearMonth};
 
-/// Standard errors allowed in every statistical check: under the normal approximation
-/// of an estimator a correct engine fails one check with probability 6e-5.
-const Z: f64 = 4.0;
+/// Standard errors allowed in every statistical check (short name for the suite's one
+/// tolerance).
+const Z: f64 = crate::stats::tolerance::STANDARD_ERRORS;
 
 /// Relative tolerance of identities that hold exactly in real arithmetic and differ
 /// only by rounding: a few hundred additions of doubles lose far less than 1e-9.

@@ -15,6 +15,7 @@
 
 pub mod histogram;
 pub mod moments;
+pub mod tolerance;
 
 pub use histogram::Histogram;
 pub use moments::{BlockSums, MomentChain, Moments};

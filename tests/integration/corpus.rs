@@ -9,11 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-fn phbsim() -> Command {
-    Command::cargo_bin("phbsim").expect("the binary is built")
-}
+use crate::support::{EXAMPLE, phbsim};
 
 const CORPUS: &str = "tests/corpus";
 
@@ -222,7 +218,7 @@ fn a_cohort_of_a_billion_people_or_more_runs_without_overflow() {
 /// hours of computing, and it runs.)
 #[test]
 fn a_billion_iterations_are_refused_with_an_estimate() {
-    let example = include_str!("../scenarios/example-icb.toml");
+    let example = EXAMPLE;
     let in_file = example.replacen("iterations  = 1000", "iterations  = 1_000_000_000", 1);
     assert_ne!(in_file, example, "the example sets its iterations");
     for (text, args) in [

@@ -3,31 +3,19 @@
 //! is missing, foreign or malformed.
 
 use std::fs;
-use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn phbsim() -> Command {
-    Command::cargo_bin("phbsim").expect("the binary is built")
-}
+use crate::support::{phbsim, run_example};
 
-/// Runs the example quickly into `dir`.
-fn run_example(dir: &Path) {
-    phbsim()
-        .arg("run")
-        .arg("-o")
-        .arg(dir)
-        .args(["-n", "60", "-q"])
-        .assert()
-        .success();
-}
+/// Arguments that run the example quickly.
+const QUICK: &[&str] = &["-n", "60", "-q"];
 
 #[test]
 fn run_writes_a_report_that_report_rebuilds_byte_for_byte() {
     let root = tempfile::tempdir().unwrap();
     let out = root.path().join("out");
-    run_example(&out);
+    run_example(&out, QUICK);
     let written = fs::read(out.join("report.html")).expect("run writes report.html");
     assert!(written.starts_with(b"<!DOCTYPE html>"));
     assert!(written.len() > 20_000, "a report with its charts");
@@ -66,7 +54,7 @@ fn run_writes_a_report_that_report_rebuilds_byte_for_byte() {
         ]
     );
     // And a later run may still overwrite the directory.
-    run_example(&out);
+    run_example(&out, QUICK);
 }
 
 #[test]
@@ -84,7 +72,7 @@ fn report_of_a_missing_directory_is_exit_2() {
 fn report_of_an_incomplete_directory_names_the_missing_file() {
     let root = tempfile::tempdir().unwrap();
     let out = root.path().join("out");
-    run_example(&out);
+    run_example(&out, QUICK);
     fs::remove_file(out.join("months.csv")).unwrap();
     phbsim()
         .arg("report")
@@ -94,7 +82,7 @@ fn report_of_an_incomplete_directory_names_the_missing_file() {
         .stderr(predicate::str::contains("months.csv is missing"));
 
     // The example has variants, so its paired differences are needed too.
-    run_example(&out);
+    run_example(&out, QUICK);
     fs::remove_file(out.join("compare.csv")).unwrap();
     phbsim()
         .arg("report")
@@ -108,7 +96,7 @@ fn report_of_an_incomplete_directory_names_the_missing_file() {
 fn report_of_a_malformed_table_names_file_and_line() {
     let root = tempfile::tempdir().unwrap();
     let out = root.path().join("out");
-    run_example(&out);
+    run_example(&out, QUICK);
     let months = fs::read_to_string(out.join("months.csv")).unwrap();
     let broken = months.replacen(",income,", ",income,oops", 1);
     fs::write(out.join("months.csv"), broken).unwrap();

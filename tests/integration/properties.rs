@@ -4,23 +4,26 @@
 //!
 //! Inputs are arbitrary bytes, text made of TOML's own tokens, and random edits of the
 //! shipped scenarios (which get much further into the validator than random bytes
-//! do). `PROPTEST_CASES=100000 cargo test --release --test properties` runs them
+//! do). `PROPTEST_CASES=100000 cargo test --release --test integration properties::` runs them
 //! longer; the cargo-fuzz target in `fuzz/` explores the same ground guided by
 //! coverage.
 
 use std::path::PathBuf;
 
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 use phbsim::cli::render_problems;
 use phbsim::scenario::load::Source;
 use phbsim::scenario::parse_scenario;
 
+use crate::support::EXAMPLE;
+
 const SHIPPED: [&str; 4] = [
-    include_str!("../scenarios/example-icb.toml"),
-    include_str!("../scenarios/starter.toml"),
-    include_str!("../scenarios/fast-rollout.toml"),
-    include_str!("../scenarios/cautious-notional.toml"),
+    EXAMPLE,
+    include_str!("../../scenarios/starter.toml"),
+    include_str!("../../scenarios/fast-rollout.toml"),
+    include_str!("../../scenarios/cautious-notional.toml"),
 ];
 
 /// Parses `text`; a valid scenario must read back the same after writing, and the
@@ -192,7 +195,16 @@ fn number_spans(text: &str) -> Vec<std::ops::Range<usize>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    // A failure is kept with the unit tests' in proptest-regressions/ (.cargo/config.toml).
+    // By default proptest files it beside the nearest main.rs, here in
+    // tests/proptest-regressions/, and it did so beside this file before the end-to-end
+    // tests became one binary.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "proptest-regressions/tests/integration/properties.txt",
+        ))),
+        ..ProptestConfig::with_cases(256)
+    })]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {

@@ -3,20 +3,15 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn phbsim() -> Command {
-    Command::cargo_bin("phbsim").expect("the binary is built")
-}
+use crate::support::{EXAMPLE, phbsim, run_example};
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write test file");
     path
 }
-
-const EXAMPLE: &str = include_str!("../scenarios/example-icb.toml");
 
 #[test]
 fn validate_accepts_every_shipped_scenario() {
@@ -188,17 +183,6 @@ fn schema_accepts_the_examples_and_rejects_unknown_keys() {
     assert!(!validator.is_valid(&as_json(&bad)), "unknown key accepted");
     let bad_top = format!("{EXAMPLE}\nunknown_top = 1\n");
     assert!(!validator.is_valid(&as_json(&bad_top)));
-}
-
-/// Runs the example with `args` into `dir`, asserting success.
-fn run_example(dir: &Path, args: &[&str]) {
-    phbsim()
-        .arg("run")
-        .arg("-o")
-        .arg(dir)
-        .args(args)
-        .assert()
-        .success();
 }
 
 #[test]

@@ -7,8 +7,10 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+/// [`crate::support::phbsim`] without the array-job index variables of the
+/// environment the tests run in.
 fn phbsim() -> Command {
-    let mut command = Command::cargo_bin("phbsim").expect("the binary is built");
+    let mut command = crate::support::phbsim();
     // The index variables must come from the test alone.
     for variable in [
         "SLURM_ARRAY_TASK_ID",

@@ -5,7 +5,7 @@
 //! When a change of results is intended, regenerate the pinned files with
 //!
 //! ```sh
-//! PHBSIM_UPDATE_SNAPSHOTS=1 cargo test --test snapshots
+//! PHBSIM_UPDATE_SNAPSHOTS=1 cargo test --test integration snapshots::
 //! ```
 //!
 //! review the diff of `tests/snapshots/`, and record the change under "Changes of
@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use crate::support::phbsim;
 
 const DIR: &str = "tests/snapshots";
 
@@ -27,8 +27,7 @@ const PINNED_MONTHS: [&str; 3] = ["2027-03", "2027-04", "2028-04"];
 /// of its months.csv.
 fn outputs(threads: &str) -> (String, String) {
     let out = tempfile::tempdir().unwrap();
-    Command::cargo_bin("phbsim")
-        .unwrap()
+    phbsim()
         .args([
             "run",
             "tests/snapshots/tiny.toml",
@@ -61,7 +60,7 @@ fn compare(name: &str, actual: &str) {
     }
     let pinned = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "{} unreadable ({e}); see the header of tests/snapshots.rs",
+            "{} unreadable ({e}); see the header of tests/integration/snapshots.rs",
             path.display()
         )
     });
@@ -73,7 +72,7 @@ fn compare(name: &str, actual: &str) {
             .map_or_else(|| "line count".to_string(), |i| format!("line {}", i + 1));
         panic!(
             "{} changed (first difference at {first}). If the change of results is intended, \
-             run `PHBSIM_UPDATE_SNAPSHOTS=1 cargo test --test snapshots`, review the diff and \
+             run `PHBSIM_UPDATE_SNAPSHOTS=1 cargo test --test integration snapshots::`, review the diff and \
              record it in CHANGELOG.md.\n--- pinned\n{pinned}\n--- now\n{actual}",
             path.display()
         );

@@ -2,15 +2,12 @@
 //! lost"): real signals sent to a real `phbsim run`, a full disk and a read-only one.
 //! Whatever happens, the previous results stay as they were and no temporary
 //! directory is left behind.
-#![cfg(unix)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn binary() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("phbsim")
-}
+use crate::support::binary;
 
 /// Every file of `dir` with its bytes, sorted by name.
 fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {

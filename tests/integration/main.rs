@@ -1,0 +1,18 @@
+//! The end-to-end tests, one binary (STYLE 12): each module drives the built `phbsim`
+//! (or, for `properties`, the library) as a user would. One binary links once, not once
+//! per file, and the modules share [`support`].
+//!
+//! `cargo test --test integration` runs them all; `cargo test --test integration
+//! snapshots::` one module.
+
+mod support;
+
+mod cli;
+mod corpus;
+#[cfg(unix)]
+mod interrupt;
+mod properties;
+mod report;
+mod sensitivity_cli;
+mod shard_cli;
+mod snapshots;
