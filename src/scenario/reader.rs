@@ -12,6 +12,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::distribution::Distribution;
+use crate::scenario::params::{self, Param};
 use crate::scenario::problem::{Problem, nearest};
 use crate::scenario::types::{Uncertain, ValueRange, YearMonth};
 
@@ -95,6 +96,9 @@ pub struct TableReader<'a, 'i> {
     /// Where this table sits, for messages: `providers[trust].services[crisis]`.
     pub place: String,
     known: Vec<&'static str>,
+    /// The table's declaration, when it is one of the file's tables (a distribution's
+    /// table is not): only its keys may be read, and they are the valid keys.
+    declared: Option<&'static params::Table>,
 }
 
 impl<'a, 'i> TableReader<'a, 'i> {
@@ -104,11 +108,45 @@ impl<'a, 'i> TableReader<'a, 'i> {
             span,
             place: place.into(),
             known: Vec::new(),
+            declared: None,
         }
+    }
+
+    /// A reader of the table declared as `name` in [`params::TABLES`].
+    pub fn declared(
+        table: &'a DeTable<'i>,
+        span: Range<usize>,
+        place: impl Into<String>,
+        name: &str,
+    ) -> Self {
+        TableReader {
+            declared: Some(params::table(name)),
+            ..TableReader::new(table, span, place)
+        }
+    }
+
+    /// The declaration of this reader's table.
+    pub fn declaration(&self) -> &'static params::Table {
+        self.declared.expect("a declared table")
+    }
+
+    /// The declaration of `key` in this reader's table.
+    pub fn param(&self, key: &str) -> &'static Param {
+        let table = self.declaration();
+        table
+            .param(key)
+            .unwrap_or_else(|| panic!("`{key}` is not declared in `{}`", table.name))
     }
 
     /// The value under `key`, if present; `key` becomes a known key either way.
     pub fn get(&mut self, key: &'static str) -> Option<&'a Value<'i>> {
+        if let Some(table) = self.declared {
+            assert!(
+                table.param(key).is_some(),
+                "`{key}` is read but not declared in `{}`",
+                table.name
+            );
+        }
         if !self.known.contains(&key) {
             self.known.push(key);
         }
@@ -116,6 +154,11 @@ impl<'a, 'i> TableReader<'a, 'i> {
             .iter()
             .find(|(k, _)| k.get_ref().as_ref() == key)
             .map(|(_, v)| v)
+    }
+
+    /// Reports a required key that is absent, suggesting its declared example.
+    pub fn require(&self, problems: &mut Problems, key: &'static str) {
+        self.missing(problems, key, self.param(key).example());
     }
 
     /// Reports a required key that is absent.
@@ -345,8 +388,17 @@ impl<'a, 'i> TableReader<'a, 'i> {
         Some(Uncertain::new(dist, range, path))
     }
 
-    /// Reports every key that was never asked for, naming the nearest known key.
-    pub fn finish(self, problems: &mut Problems) {
+    /// Reports every key that is not valid here (not declared, or never asked for in a
+    /// table that is not declared), naming the nearest valid key.
+    pub fn finish(mut self, problems: &mut Problems) {
+        if let Some(table) = self.declared {
+            debug_assert!(
+                table.keys().all(|k| self.known.contains(&k)),
+                "every key declared in `{}` is read",
+                table.name
+            );
+            self.known = table.keys().collect();
+        }
         for (key, _) in self.table.iter() {
             let name = key.get_ref().as_ref();
             if self.known.contains(&name) {
