@@ -446,17 +446,50 @@ pub fn parse_year_month(text: &str) -> Option<YearMonth> {
         .then_some(YearMonth { year, month })
 }
 
-/// The distribution kinds of SPEC section 3 and their keys, in the order written.
-const DISTRIBUTIONS: [(&str, &[&str]); 9] = [
-    ("fixed", &["value"]),
-    ("uniform", &["min", "max"]),
-    ("triangular", &["min", "mode", "max"]),
-    ("pert", &["min", "mode", "max"]),
-    ("normal", &["mean", "sd"]),
-    ("lognormal", &["mean", "sd"]),
-    ("interval", &["low", "high"]),
-    ("beta", &["alpha", "beta"]),
-    ("gamma", &["shape", "scale"]),
+/// The distribution kinds of SPEC section 3, their keys in the order written, and
+/// what to know about them.
+pub const DISTRIBUTIONS: [(&str, &[&str], &str); 9] = [
+    (
+        "fixed",
+        &["value"],
+        "The value itself; the same as writing the number.",
+    ),
+    (
+        "uniform",
+        &["min", "max"],
+        "Any value between min and max, equally likely.",
+    ),
+    (
+        "triangular",
+        &["min", "mode", "max"],
+        "Most likely at mode, never outside min and max.",
+    ),
+    (
+        "pert",
+        &["min", "mode", "max"],
+        "Beta-PERT, lambda = 4: smoother than triangular.",
+    ),
+    (
+        "normal",
+        &["mean", "sd"],
+        "Normal with this mean and standard deviation.",
+    ),
+    (
+        "lognormal",
+        &["mean", "sd"],
+        "Mean and sd of the value itself, not of its log.",
+    ),
+    (
+        "interval",
+        &["low", "high"],
+        "An 80% interval: 1 in 10 below low, 1 in 10 above high.",
+    ),
+    ("beta", &["alpha", "beta"], "For shares between 0 and 1."),
+    (
+        "gamma",
+        &["shape", "scale"],
+        "For positive values with a long right tail.",
+    ),
 ];
 
 /// Reads a number or a `{ dist = ..., ... }` table as a [`Distribution`], checking the
@@ -489,16 +522,16 @@ pub fn read_distribution(
         }
         return None;
     };
-    let Some((_, keys)) = DISTRIBUTIONS.iter().find(|(n, _)| *n == name) else {
+    let Some((_, keys, _)) = DISTRIBUTIONS.iter().find(|(n, _, _)| *n == name) else {
         let mut problem =
             Problem::error(format!("`{name}` is not a distribution"), Some(name_span));
-        problem = match nearest(&name, DISTRIBUTIONS.iter().map(|(n, _)| *n)) {
+        problem = match nearest(&name, DISTRIBUTIONS.iter().map(|(n, _, _)| *n)) {
             Some(near) => problem.with_help(format!("did you mean `{near}`?")),
             None => problem.with_help(format!(
                 "use one of: {}",
                 DISTRIBUTIONS
                     .iter()
-                    .map(|(n, _)| *n)
+                    .map(|(n, _, _)| *n)
                     .collect::<Vec<_>>()
                     .join(", ")
             )),

@@ -2,8 +2,9 @@
 //! whether it may be uncertain, unit and meaning.
 //!
 //! [`TABLES`] (in `table.rs`) is read by the parser (which keys a table has, their
-//! ranges, defaults and the examples of "missing key" fixes) and by the parameter
-//! paths of variants and sweeps ([`crate::scenario::paths`]).
+//! ranges, defaults and the examples of "missing key" fixes), by `phbsim schema`
+//! ([`crate::scenario::schema`]) and by the parameter paths of variants and sweeps
+//! ([`crate::scenario::paths`]).
 //! Adding a parameter is one declaration here plus the code that uses its value.
 
 mod table;

@@ -108,7 +108,7 @@ fn every_uncertain_parameter_is_declared_uncertain_with_its_range() {
 }
 
 /// Every value of every shipped scenario, as written and as written back out by
-/// `to_toml` (the serde shape of `scenario::schema`), sits at a declared key.
+/// `to_toml` (the serde shape of `scenario::file`), sits at a declared key.
 #[test]
 fn every_key_of_the_shipped_scenarios_and_their_written_form_is_declared() {
     for (name, text) in shipped() {
