@@ -3,12 +3,14 @@
 //!
 //! [`TABLES`] (in `table.rs`) is read by the parser (which keys a table has, their
 //! ranges, defaults and the examples of "missing key" fixes), by `phbsim schema`
-//! ([`crate::scenario::schema`]) and by the parameter paths of variants and sweeps
-//! ([`crate::scenario::paths`]).
+//! ([`crate::scenario::schema`]), by the parameter paths of variants and sweeps
+//! ([`crate::scenario::paths`]) and by `docs/scenario-reference.md` (`reference.rs`).
 //! Adding a parameter is one declaration here plus the code that uses its value.
 
+mod reference;
 mod table;
 
+pub use reference::reference_markdown;
 pub use table::TABLES;
 
 use crate::scenario::types::ValueRange;

@@ -201,3 +201,19 @@ fn lookup_follows_ids_and_tables() {
     assert!(lookup("providers.trust").is_none());
     assert!(lookup("variants.v.name").is_none());
 }
+
+/// The committed reference page is the one the declarations give.
+#[test]
+fn reference_page_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scenario-reference.md");
+    let generated = reference_markdown();
+    if std::env::var_os("UPDATE_REFERENCE").is_some() {
+        std::fs::write(path, &generated).expect("docs/ is writable");
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/scenario-reference.md is not what src/scenario/params/table.rs declares; \
+         regenerate it with `UPDATE_REFERENCE=1 cargo test --lib reference`"
+    );
+}
