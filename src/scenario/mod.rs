@@ -1,11 +1,15 @@
 //! The scenario language: TOML text -> validated [`Scenario`] (SPEC sections 2 and 3).
 //!
-//! `reader` turns TOML values into typed, range-checked values with positions;
-//! `parse` walks the file's tables; `checks` makes the whole-file checks; `problem`
-//! holds what is found; `write` turns a scenario back into TOML
-//! ([`Scenario::to_toml`]). [`parse_scenario`] is pure: reading a file is the caller's.
+//! `params` declares every key of the file once (type, range, default, (U), unit,
+//! meaning); `reader` turns TOML values into typed, range-checked values with
+//! positions; `parse` walks the file's tables; `checks` makes the whole-file checks;
+//! `problem` holds what is found; `write` turns a scenario back into TOML
+//! ([`Scenario::to_toml`]) through the serde shape of `file`; `schema` is the JSON
+//! Schema for editors. [`parse_scenario`] is pure: reading a file is the caller's.
 
 mod checks;
+pub mod file;
+pub mod params;
 mod parse;
 pub mod paths;
 mod problem;

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use toml::{Table, Value};
 
+use crate::scenario::params;
 use crate::scenario::problem::nearest;
 
 /// Why a path does not lead anywhere in a document.
@@ -21,9 +22,11 @@ pub struct PathError {
     pub help: Option<String>,
 }
 
-/// The key that names an entry of the array `array_key`.
+/// The key that names an entry of the array `array_key`, as declared in
+/// [`crate::scenario::params`] (`id`, or `service` in `uses`); `id` for an array the
+/// declarations do not name entries of.
 fn entry_name_key(array_key: &str) -> &'static str {
-    if array_key == "uses" { "service" } else { "id" }
+    params::entry_key(array_key).unwrap_or("id")
 }
 
 /// Whether a table is a leaf value (a distribution) rather than a level of the path.

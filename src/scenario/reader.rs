@@ -12,6 +12,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::distribution::Distribution;
+use crate::scenario::params::{self, Param};
 use crate::scenario::problem::{Problem, nearest};
 use crate::scenario::types::{Uncertain, ValueRange, YearMonth};
 
@@ -95,6 +96,9 @@ pub struct TableReader<'a, 'i> {
     /// Where this table sits, for messages: `providers[trust].services[crisis]`.
     pub place: String,
     known: Vec<&'static str>,
+    /// The table's declaration, when it is one of the file's tables (a distribution's
+    /// table is not): only its keys may be read, and they are the valid keys.
+    declared: Option<&'static params::Table>,
 }
 
 impl<'a, 'i> TableReader<'a, 'i> {
@@ -104,11 +108,45 @@ impl<'a, 'i> TableReader<'a, 'i> {
             span,
             place: place.into(),
             known: Vec::new(),
+            declared: None,
         }
+    }
+
+    /// A reader of the table declared as `name` in [`params::TABLES`].
+    pub fn declared(
+        table: &'a DeTable<'i>,
+        span: Range<usize>,
+        place: impl Into<String>,
+        name: &str,
+    ) -> Self {
+        TableReader {
+            declared: Some(params::table(name)),
+            ..TableReader::new(table, span, place)
+        }
+    }
+
+    /// The declaration of this reader's table.
+    pub fn declaration(&self) -> &'static params::Table {
+        self.declared.expect("a declared table")
+    }
+
+    /// The declaration of `key` in this reader's table.
+    pub fn param(&self, key: &str) -> &'static Param {
+        let table = self.declaration();
+        table
+            .param(key)
+            .unwrap_or_else(|| panic!("`{key}` is not declared in `{}`", table.name))
     }
 
     /// The value under `key`, if present; `key` becomes a known key either way.
     pub fn get(&mut self, key: &'static str) -> Option<&'a Value<'i>> {
+        if let Some(table) = self.declared {
+            assert!(
+                table.param(key).is_some(),
+                "`{key}` is read but not declared in `{}`",
+                table.name
+            );
+        }
         if !self.known.contains(&key) {
             self.known.push(key);
         }
@@ -116,6 +154,11 @@ impl<'a, 'i> TableReader<'a, 'i> {
             .iter()
             .find(|(k, _)| k.get_ref().as_ref() == key)
             .map(|(_, v)| v)
+    }
+
+    /// Reports a required key that is absent, suggesting its declared example.
+    pub fn require(&self, problems: &mut Problems, key: &'static str) {
+        self.missing(problems, key, self.param(key).example());
     }
 
     /// Reports a required key that is absent.
@@ -345,8 +388,17 @@ impl<'a, 'i> TableReader<'a, 'i> {
         Some(Uncertain::new(dist, range, path))
     }
 
-    /// Reports every key that was never asked for, naming the nearest known key.
-    pub fn finish(self, problems: &mut Problems) {
+    /// Reports every key that is not valid here (not declared, or never asked for in a
+    /// table that is not declared), naming the nearest valid key.
+    pub fn finish(mut self, problems: &mut Problems) {
+        if let Some(table) = self.declared {
+            debug_assert!(
+                table.keys().all(|k| self.known.contains(&k)),
+                "every key declared in `{}` is read",
+                table.name
+            );
+            self.known = table.keys().collect();
+        }
         for (key, _) in self.table.iter() {
             let name = key.get_ref().as_ref();
             if self.known.contains(&name) {
@@ -394,17 +446,50 @@ pub fn parse_year_month(text: &str) -> Option<YearMonth> {
         .then_some(YearMonth { year, month })
 }
 
-/// The distribution kinds of SPEC section 3 and their keys, in the order written.
-const DISTRIBUTIONS: [(&str, &[&str]); 9] = [
-    ("fixed", &["value"]),
-    ("uniform", &["min", "max"]),
-    ("triangular", &["min", "mode", "max"]),
-    ("pert", &["min", "mode", "max"]),
-    ("normal", &["mean", "sd"]),
-    ("lognormal", &["mean", "sd"]),
-    ("interval", &["low", "high"]),
-    ("beta", &["alpha", "beta"]),
-    ("gamma", &["shape", "scale"]),
+/// The distribution kinds of SPEC section 3, their keys in the order written, and
+/// what to know about them.
+pub const DISTRIBUTIONS: [(&str, &[&str], &str); 9] = [
+    (
+        "fixed",
+        &["value"],
+        "The value itself; the same as writing the number.",
+    ),
+    (
+        "uniform",
+        &["min", "max"],
+        "Any value between min and max, equally likely.",
+    ),
+    (
+        "triangular",
+        &["min", "mode", "max"],
+        "Most likely at mode, never outside min and max.",
+    ),
+    (
+        "pert",
+        &["min", "mode", "max"],
+        "Beta-PERT, lambda = 4: smoother than triangular.",
+    ),
+    (
+        "normal",
+        &["mean", "sd"],
+        "Normal with this mean and standard deviation.",
+    ),
+    (
+        "lognormal",
+        &["mean", "sd"],
+        "Mean and sd of the value itself, not of its log.",
+    ),
+    (
+        "interval",
+        &["low", "high"],
+        "An 80% interval: 1 in 10 below low, 1 in 10 above high.",
+    ),
+    ("beta", &["alpha", "beta"], "For shares between 0 and 1."),
+    (
+        "gamma",
+        &["shape", "scale"],
+        "For positive values with a long right tail.",
+    ),
 ];
 
 /// Reads a number or a `{ dist = ..., ... }` table as a [`Distribution`], checking the
@@ -437,16 +522,16 @@ pub fn read_distribution(
         }
         return None;
     };
-    let Some((_, keys)) = DISTRIBUTIONS.iter().find(|(n, _)| *n == name) else {
+    let Some((_, keys, _)) = DISTRIBUTIONS.iter().find(|(n, _, _)| *n == name) else {
         let mut problem =
             Problem::error(format!("`{name}` is not a distribution"), Some(name_span));
-        problem = match nearest(&name, DISTRIBUTIONS.iter().map(|(n, _)| *n)) {
+        problem = match nearest(&name, DISTRIBUTIONS.iter().map(|(n, _, _)| *n)) {
             Some(near) => problem.with_help(format!("did you mean `{near}`?")),
             None => problem.with_help(format!(
                 "use one of: {}",
                 DISTRIBUTIONS
                     .iter()
-                    .map(|(n, _)| *n)
+                    .map(|(n, _, _)| *n)
                     .collect::<Vec<_>>()
                     .join(", ")
             )),

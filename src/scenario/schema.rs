@@ -1,332 +1,263 @@
-//! The scenario file's shape as serde types, for `phbsim schema` (a JSON Schema that
-//! editors use to check files as they are typed) and for writing a scenario back out.
+//! `phbsim schema`: the JSON Schema of a scenario file, which editors use to check
+//! files as they are typed, generated from the declarations of
+//! [`crate::scenario::params`].
 //!
-//! These types mirror the walk in `parse.rs`; a test checks that every example file
-//! is accepted by the schema and that the schema rejects unknown keys, so the two
-//! cannot drift apart unnoticed. Ranges are stated where JSON Schema can say them.
+//! Every table rejects keys it does not declare; a key that applies only under a
+//! condition (`contract_value` with `payment = "block"`, `p` with `model = "bass"`)
+//! makes its table one schema per value of the deciding key. Ranges are stated where
+//! JSON Schema can say them; `phbsim validate` remains the authority (references,
+//! sums, dates against the horizon, distribution parameters).
 
-use std::collections::BTreeMap;
+use serde_json::{Map, Value, json};
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use crate::scenario::params::{self, Fallback, Kind, Need, Param, TABLES, Table};
+use crate::scenario::reader::DISTRIBUTIONS;
+use crate::scenario::types::ValueRange;
 
-/// A phbsim scenario file (SPEC section 2).
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(title = "phbsim scenario")]
-pub struct ScenarioFile {
-    /// Version of the scenario language; 1.
-    #[schemars(range(min = 1, max = 1))]
-    pub schema_version: Option<u32>,
-    pub scenario: Header,
-    pub contracts: Option<ContractsTable>,
-    pub budget_forms: Option<BudgetForms>,
-    #[serde(default)]
-    pub providers: Vec<ProviderTable>,
-    #[serde(default)]
-    pub cohorts: Vec<CohortTable>,
-    #[serde(default)]
-    pub variants: Vec<VariantTable>,
-    #[serde(default)]
-    pub sweeps: Vec<SweepTable>,
-}
-
-/// `[[variants]]`: a named set of changes to the base scenario, run beside it.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VariantTable {
-    pub name: String,
-    pub description: Option<String>,
-    /// Values by path, e.g. `"cohorts.frequent-crisis.uptake.q" = 0.5`; any value a
-    /// scenario accepts at that place.
-    pub set: BTreeMap<String, serde_json::Value>,
-}
-
-/// `[[sweeps]]`: one variant per value of one path.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SweepTable {
-    pub path: String,
-    /// Prefix of the variants' names (default: the path).
-    pub name: Option<String>,
-    #[schemars(length(min = 1))]
-    pub values: Vec<serde_json::Value>,
-}
-
-/// `[scenario]`: name, time frame, iterations and seed.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Header {
-    pub name: String,
-    pub description: Option<String>,
-    /// First simulated month, "YYYY-MM".
-    #[schemars(regex(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$"))]
-    pub start: String,
-    /// Horizon in months.
-    #[schemars(range(min = 1, max = 600))]
-    pub months: u32,
-    /// Monte Carlo iterations; default 1000.
-    #[schemars(range(min = 1))]
-    pub iterations: Option<u64>,
-    /// Default 1.
-    pub seed: Option<u64>,
-}
-
-/// `[contracts]`: when block contracts and fixed costs are re-based.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ContractsTable {
-    /// Calendar month of annual re-basing; default 4 (April).
-    #[schemars(range(min = 1, max = 12))]
-    pub review_month: Option<u8>,
-    /// "YYYY-MM"; default the first month after start whose calendar month is review_month.
-    #[schemars(regex(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$"))]
-    pub first_review: Option<String>,
-}
-
-/// `[budget_forms.*]`: where each form's money is spent.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BudgetForms {
-    pub direct_payment: Option<BudgetFormTable>,
-    pub notional: Option<BudgetFormTable>,
-    pub third_party: Option<BudgetFormTable>,
-}
-
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BudgetFormTable {
-    /// Share of budget spent back at the cohort's own services; default 0.
-    pub existing: Option<UncertainValue>,
-    /// Shares spent at named services ("provider-id/service-id").
-    #[schemars(with = "Option<BTreeMap<String, UncertainValue>>")]
-    pub services: Option<ServiceShares>,
-    /// Commissioner's cost of running the budget, as a share of it; default 0.
-    pub admin_cost: Option<UncertainValue>,
-}
-
-/// Shares by service reference, in the order written: a scenario written back out
-/// must read the same, and the shares are summed in this order.
-#[derive(Debug, Default)]
-pub struct ServiceShares(pub Vec<(String, UncertainValue)>);
-
-impl Serialize for ServiceShares {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (service, share) in &self.0 {
-            map.serialize_entry(service, share)?;
-        }
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for ServiceShares {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Shares;
-        impl<'de> serde::de::Visitor<'de> for Shares {
-            type Value = ServiceShares;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a table of shares by \"provider-id/service-id\"")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ServiceShares, A::Error> {
-                let mut shares = Vec::new();
-                while let Some(entry) = map.next_entry()? {
-                    shares.push(entry);
-                }
-                Ok(ServiceShares(shares))
-            }
-        }
-        deserializer.deserialize_map(Shares)
-    }
-}
-
-/// `nhs_trust`, `voluntary`, `independent` or `local_authority`.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    NhsTrust,
-    Voluntary,
-    Independent,
-    LocalAuthority,
-}
-
-/// `[[providers]]`: an organisation with income and costs.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProviderTable {
-    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"))]
-    pub id: String,
-    pub name: Option<String>,
-    pub kind: Option<Kind>,
-    /// £/year from everything not modelled; default 0.
-    pub other_income: Option<UncertainValue>,
-    /// £/year; default 0.
-    pub other_costs: Option<UncertainValue>,
-    /// £ at start; default 0.
-    pub reserves: Option<f64>,
-    /// £; reserves below it = distress; default 0.
-    pub reserve_floor: Option<f64>,
-    /// Trailing-12-month margin share below which = deficit; default 0.
-    #[schemars(range(min = -1.0, max = 1.0))]
-    pub min_margin: Option<f64>,
-    #[serde(default)]
-    pub services: Vec<ServiceTable>,
-}
-
-/// `block` or `activity`.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentKind {
-    Block,
-    Activity,
-}
-
-/// `[[providers.services]]`: a team or service line.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceTable {
-    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"))]
-    pub id: String,
-    pub name: Option<String>,
-    pub payment: PaymentKind,
-    /// £ per unit: tariff for activity, notional price for block.
-    pub unit_price: UncertainValue,
-    /// £/year; required for block services, not allowed for activity ones.
-    pub contract_value: Option<UncertainValue>,
-    /// £/year; default 0.
-    pub fixed_cost: Option<UncertainValue>,
-    /// £ per unit; default 0.
-    pub variable_cost: Option<UncertainValue>,
-    /// Units/month from people outside every cohort; default 0.
-    pub other_activity: Option<UncertainValue>,
-    /// Block only: share of lost activity taken out of the contract at review; default 1.
-    pub pass_through: Option<UncertainValue>,
-    /// Share of fixed cost shed in proportion to lost activity at review; default 0.
-    pub cost_flex: Option<UncertainValue>,
-    /// Share of freed activity refilled from waiting lists; default 0.
-    pub backfill: Option<UncertainValue>,
-    /// Units/month below which the service is flagged not viable.
-    #[schemars(range(min = 0.0))]
-    pub min_viable_activity: Option<f64>,
-}
-
-/// `[[cohorts]]`: patients with the same service use and the same offer.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CohortTable {
-    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"))]
-    pub id: String,
-    pub name: Option<String>,
-    /// People at start.
-    pub size: u64,
-    /// First month budgets are offered, "YYYY-MM"; default start.
-    #[schemars(regex(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$"))]
-    pub offer_from: Option<String>,
-    pub uptake: UptakeTable,
-    /// Monthly chance a holder returns to traditional services; default 0.
-    pub return_rate: Option<UncertainValue>,
-    /// £/year of one holder: a number, or a distribution across holders.
-    pub budget: UncertainValue,
-    /// Shares by form, summing to 1; default 0.15 / 0.80 / 0.05.
-    pub forms: Option<FormsTable>,
-    #[serde(default)]
-    pub uses: Vec<UseTable>,
-}
-
-/// Uptake: Bass diffusion or a constant monthly hazard.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
-pub enum UptakeTable {
-    Bass {
-        p: UncertainValue,
-        q: UncertainValue,
-        ceiling: Option<UncertainValue>,
-    },
-    Constant {
-        monthly: UncertainValue,
-        ceiling: Option<UncertainValue>,
-    },
-}
-
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FormsTable {
-    #[schemars(range(min = 0.0, max = 1.0))]
-    pub direct_payment: Option<f64>,
-    #[schemars(range(min = 0.0, max = 1.0))]
-    pub notional: Option<f64>,
-    #[schemars(range(min = 0.0, max = 1.0))]
-    pub third_party: Option<f64>,
-}
-
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UseTable {
-    /// "provider-id/service-id".
-    pub service: String,
-    /// Units per traditional patient per month.
-    pub per_month: UncertainValue,
-}
-
-/// A number, or a distribution (SPEC section 3).
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum UncertainValue {
-    Number(f64),
-    Distribution(DistributionTable),
-}
-
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
-pub enum DistributionTable {
-    Fixed {
-        value: f64,
-    },
-    Uniform {
-        min: f64,
-        max: f64,
-    },
-    Triangular {
-        min: f64,
-        mode: f64,
-        max: f64,
-    },
-    /// Beta-PERT, lambda = 4.
-    Pert {
-        min: f64,
-        mode: f64,
-        max: f64,
-    },
-    Normal {
-        mean: f64,
-        sd: f64,
-    },
-    /// Mean and sd of the value itself, not of its log.
-    Lognormal {
-        mean: f64,
-        sd: f64,
-    },
-    /// An 80% interval.
-    Interval {
-        low: f64,
-        high: f64,
-    },
-    Beta {
-        alpha: f64,
-        beta: f64,
-    },
-    Gamma {
-        shape: f64,
-        scale: f64,
-    },
-}
+const MONTH_PATTERN: &str = r"^[0-9]{4}-(0[1-9]|1[0-2])$";
+const ID_PATTERN: &str = r"^[a-z0-9][a-z0-9_-]*$";
+const SERVICE_PATTERN: &str = r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_-]*$";
 
 /// The JSON Schema of a scenario file, pretty-printed.
 pub fn json_schema() -> String {
-    let schema = schemars::schema_for!(ScenarioFile);
-    serde_json::to_string_pretty(&schema).expect("a schema always serialises")
+    let top = params::table("");
+    let mut schema = Map::new();
+    schema.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
+    schema.insert("title".into(), json!("phbsim scenario"));
+    schema.insert(
+        "description".into(),
+        json!("A phbsim scenario file (SPEC section 2)."),
+    );
+    for (key, value) in table_schema(top) {
+        schema.insert(key, value);
+    }
+    let mut defs = Map::new();
+    for table in TABLES.iter().filter(|t| !t.name.is_empty()) {
+        let mut def = table_schema(table);
+        def.insert("description".into(), json!(table.meaning));
+        defs.insert(def_name(table.name), Value::Object(def));
+    }
+    defs.insert("distribution".into(), distribution_schema());
+    schema.insert("$defs".into(), Value::Object(defs));
+    serde_json::to_string_pretty(&Value::Object(schema)).expect("a schema always serialises")
+}
+
+/// The name of a table's definition: its declared name without `<>`, which a
+/// `$ref` (a URI) cannot hold.
+fn def_name(table: &str) -> String {
+    table.replace(['<', '>'], "")
+}
+
+/// A table as an object schema, or as one object schema per value of the key its
+/// conditional keys depend on.
+fn table_schema(table: &Table) -> Map<String, Value> {
+    let deciding = table
+        .params
+        .iter()
+        .find_map(|p| p.only_when.map(|(on, _)| on));
+    let Some(on) = deciding else {
+        return object(table.params.iter(), None);
+    };
+    let choices = table.param(on).expect("declared").choices();
+    let branches: Vec<Value> = choices
+        .iter()
+        .map(|&choice| {
+            let applies = table
+                .params
+                .iter()
+                .filter(|p| p.only_when.is_none_or(|(_, value)| value == choice));
+            Value::Object(object(applies, Some((on, choice))))
+        })
+        .collect();
+    let mut map = Map::new();
+    map.insert("oneOf".into(), Value::Array(branches));
+    map
+}
+
+/// An object schema of `params`; `decided` fixes the value of one choice.
+fn object<'a>(
+    params: impl Iterator<Item = &'a Param>,
+    decided: Option<(&str, &str)>,
+) -> Map<String, Value> {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for param in params {
+        let mut schema = match decided {
+            Some((on, value)) if on == param.key => json!({ "type": "string", "const": value }),
+            _ => value_schema(param.kind),
+        };
+        if let Value::Object(map) = &mut schema {
+            map.insert("description".into(), json!(description(param)));
+        }
+        properties.insert(param.key.to_string(), schema);
+        if param.is_required() {
+            required.push(json!(param.key));
+        }
+    }
+    let mut map = Map::new();
+    map.insert("type".into(), json!("object"));
+    map.insert("properties".into(), Value::Object(properties));
+    map.insert("additionalProperties".into(), json!(false));
+    if !required.is_empty() {
+        map.insert("required".into(), Value::Array(required));
+    }
+    map
+}
+
+/// A key's meaning, unit and default in one line.
+fn description(param: &Param) -> String {
+    let mut text = param.meaning.to_string();
+    if !param.unit.is_empty() {
+        text.push_str(&format!(" Unit: {}.", param.unit));
+    }
+    match param.need {
+        Need::Default(Fallback::Integer(v)) => text.push_str(&format!(" Default {v}.")),
+        Need::Default(Fallback::Number(v)) => text.push_str(&format!(" Default {v}.")),
+        Need::Default(Fallback::Said(said)) => text.push_str(&format!(" Default: {said}.")),
+        Need::Required { .. } | Need::Optional => {}
+    }
+    if let Some((on, value)) = param.only_when {
+        text.push_str(&format!(" Only with `{on} = \"{value}\"`."));
+    }
+    text
+}
+
+/// The schema of a value of `kind`.
+fn value_schema(kind: Kind) -> Value {
+    match kind {
+        Kind::Version(version) => {
+            json!({ "type": "integer", "minimum": version, "maximum": version })
+        }
+        Kind::Text | Kind::Path => json!({ "type": "string" }),
+        Kind::Id => json!({ "type": "string", "pattern": ID_PATTERN }),
+        Kind::Service => json!({ "type": "string", "pattern": SERVICE_PATTERN }),
+        Kind::Month => json!({ "type": "string", "pattern": MONTH_PATTERN }),
+        Kind::Integer { min, max } => {
+            let mut schema = json!({ "type": "integer", "minimum": min as i64 });
+            if max < i128::from(i64::MAX) {
+                schema["maximum"] = json!(max as i64);
+            }
+            schema
+        }
+        Kind::Number(range) => number_schema(range),
+        Kind::Uncertain(range) | Kind::Spread(range) => uncertain_schema(range),
+        Kind::Choice(choices) => json!({ "type": "string", "enum": choices }),
+        Kind::Shares(range) => json!({
+            "type": "object",
+            "propertyNames": { "pattern": SERVICE_PATTERN },
+            "additionalProperties": uncertain_schema(range),
+        }),
+        Kind::Table(name) => json!({ "$ref": format!("#/$defs/{}", def_name(name)) }),
+        Kind::Tables(name) => json!({
+            "type": "array",
+            "items": { "$ref": format!("#/$defs/{}", def_name(name)) },
+        }),
+        Kind::Settings => json!({ "type": "object" }),
+        Kind::Values => json!({ "type": "array", "minItems": 1 }),
+    }
+}
+
+/// A plain number, within `range` if there is one.
+fn number_schema(range: Option<ValueRange>) -> Value {
+    let mut schema = json!({ "type": "number" });
+    match range {
+        None => {}
+        Some(ValueRange::Positive) => schema["exclusiveMinimum"] = json!(0),
+        Some(range) => {
+            let (lo, hi) = range.bounds();
+            schema["minimum"] = json!(lo);
+            if hi.is_finite() {
+                schema["maximum"] = json!(hi);
+            }
+        }
+    }
+    schema
+}
+
+/// A number within `range`, or a distribution (whose draws are clamped to it).
+fn uncertain_schema(range: ValueRange) -> Value {
+    json!({
+        "anyOf": [number_schema(Some(range)), { "$ref": "#/$defs/distribution" }],
+    })
+}
+
+/// A `{ dist = ..., ... }` table (SPEC section 3).
+fn distribution_schema() -> Value {
+    let branches: Vec<Value> = DISTRIBUTIONS
+        .iter()
+        .map(|(name, keys, note)| {
+            let mut properties = Map::new();
+            properties.insert("dist".into(), json!({ "type": "string", "const": name }));
+            for key in keys.iter() {
+                properties.insert(key.to_string(), json!({ "type": "number" }));
+            }
+            let mut required = vec!["dist"];
+            required.extend(keys.iter());
+            json!({
+                "type": "object",
+                "description": note,
+                "properties": properties,
+                "additionalProperties": false,
+                "required": required,
+            })
+        })
+        .collect();
+    json!({
+        "description": "A distribution (SPEC section 3), drawn once per iteration.",
+        "oneOf": branches,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load::{EXAMPLE, STARTER};
+
+    fn validator() -> jsonschema::Validator {
+        let schema: Value = serde_json::from_str(&json_schema()).expect("the schema is JSON");
+        jsonschema::validator_for(&schema).expect("the schema compiles")
+    }
+
+    fn as_json(text: &str) -> Value {
+        let value: toml::Value = toml::from_str(text).expect("TOML");
+        serde_json::to_value(value).expect("JSON")
+    }
+
+    /// Keys that apply under a condition are refused elsewhere, as the parser does.
+    #[test]
+    fn conditional_keys_follow_the_deciding_key() {
+        let validator = validator();
+        assert!(validator.is_valid(&as_json(STARTER)));
+        assert!(validator.is_valid(&as_json(EXAMPLE)));
+        let bass_with_monthly =
+            STARTER.replacen("p = 0.01, q = 0.3,", "p = 0.01, q = 0.3, monthly = 0.1,", 1);
+        assert_ne!(bass_with_monthly, STARTER);
+        assert!(!validator.is_valid(&as_json(&bass_with_monthly)));
+        let activity_with_contract = STARTER.replacen(
+            "payment = \"activity\"                      # income",
+            "payment = \"activity\"\ncontract_value = 1 # income",
+            1,
+        );
+        assert_ne!(activity_with_contract, STARTER);
+        assert!(!validator.is_valid(&as_json(&activity_with_contract)));
+    }
+
+    /// A fixed value out of its key's range is refused; a distribution is not (its
+    /// draws are clamped, with a warning from `validate`).
+    #[test]
+    fn ranges_are_stated() {
+        let validator = validator();
+        let text = STARTER.replacen("return_rate = 0.01", "return_rate = 1.5", 1);
+        assert_ne!(text, STARTER);
+        assert!(!validator.is_valid(&as_json(&text)));
+        let text = STARTER.replacen(
+            "return_rate = 0.01",
+            "return_rate = { dist = \"normal\", mean = 0.5, sd = 1 }",
+            1,
+        );
+        assert!(validator.is_valid(&as_json(&text)));
+    }
 }

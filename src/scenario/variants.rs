@@ -59,15 +59,15 @@ pub fn read_specs(
             let Some(table) = as_table(item, "variants", problems) else {
                 continue;
             };
-            let mut r = TableReader::new(table, item.span(), "variants");
+            let mut r = TableReader::declared(table, item.span(), "variants", "variants");
             let name = r.string(problems, "name");
             if r.get("name").is_none() {
-                r.missing(problems, "name", "\"fast rollout\"");
+                r.require(problems, "name");
             }
             let _ = r.string(problems, "description");
             let set = r.table(problems, "set");
             if r.get("set").is_none() {
-                r.missing(problems, "set", "{ \"cohorts.<id>.uptake.q\" = 0.5 }");
+                r.require(problems, "set");
             }
             r.finish(problems);
             let (Some((name, name_span)), Some((set, _))) = (name, set) else {
@@ -98,19 +98,15 @@ pub fn read_specs(
             let Some(table) = as_table(item, "sweeps", problems) else {
                 continue;
             };
-            let mut r = TableReader::new(table, item.span(), "sweeps");
+            let mut r = TableReader::declared(table, item.span(), "sweeps", "sweeps");
             let path = r.string(problems, "path");
             if r.get("path").is_none() {
-                r.missing(
-                    problems,
-                    "path",
-                    "\"providers.<id>.services.<id>.pass_through\"",
-                );
+                r.require(problems, "path");
             }
             let label = r.string(problems, "name");
             let values = r.array(problems, "values");
             if r.get("values").is_none() {
-                r.missing(problems, "values", "[0.6, 0.8, 1.0]");
+                r.require(problems, "values");
             }
             r.finish(problems);
             let (Some((path, path_span)), Some((value_items, values_span))) = (path, values) else {

@@ -1,13 +1,13 @@
 //! A validated [`Scenario`] written back out as scenario TOML.
 //!
-//! The scenario is converted to the serde types of [`crate::scenario::schema`] (the
+//! The scenario is converted to the serde types of [`crate::scenario::file`] (the
 //! file's shape) and serialised with `toml`. Parsing the text gives the same scenario
 //! again: every default the parser filled in is written explicitly, numbers are
 //! written so they read back to the same bits, and lists keep their order. Comments
 //! and the layout of the original file are not kept.
 
 use crate::distribution::Distribution;
-use crate::scenario::schema::{
+use crate::scenario::file::{
     BudgetFormTable, BudgetForms, CohortTable, ContractsTable, DistributionTable, FormsTable,
     Header, Kind, PaymentKind, ProviderTable, ScenarioFile, ServiceShares, ServiceTable,
     UncertainValue, UptakeTable, UseTable,
