@@ -85,14 +85,15 @@ fn wait_for(mut child: Child, limit: Duration) -> (Option<i32>, Duration, String
     }
 }
 
-/// Starts a run far too long to finish into `out`, signals it with `signal` once it
-/// is computing, and checks it stops promptly with `code`, leaving `out` as it was.
-fn interrupt_a_run(signal: &str, code: i32) {
+/// Starts `command` (a phbsim command far too long to finish, writing into the
+/// directory given last) into `out`, signals it with `signal` once it is computing,
+/// and checks it stops promptly with `code`, leaving `out` as it was.
+fn interrupt_a_command(command: &[&str], signal: &str, code: i32) {
     let root = tempfile::tempdir().unwrap();
     let out = previous_results(root.path());
     let before = contents(&out);
     let child = Command::new(binary())
-        .args(["run", "-n", "10000000", "-j", "2", "-q", "-o"])
+        .args(command)
         .arg(&out)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -111,6 +112,45 @@ fn interrupt_a_run(signal: &str, code: i32) {
     assert!(stderr.contains("is as it was"), "{stderr}");
     assert_eq!(contents(&out), before, "the previous results changed");
     assert_eq!(leftovers(root.path()), Vec::<String>::new());
+}
+
+/// A run far too long to finish, signalled with `signal`.
+fn interrupt_a_run(signal: &str, code: i32) {
+    interrupt_a_command(
+        &["run", "-n", "10000000", "-j", "2", "-q", "-o"],
+        signal,
+        code,
+    );
+}
+
+/// Every command that computes shares one skeleton, and so the same clean stop:
+/// sensitivity and stress as well as run.
+#[test]
+fn sigint_stops_sensitivity_and_stress_and_keeps_the_previous_results() {
+    interrupt_a_command(
+        &["sensitivity", "-n", "10000000", "-j", "2", "-q", "-o"],
+        "-INT",
+        130,
+    );
+    interrupt_a_command(
+        &[
+            "stress",
+            "--provider",
+            "trust",
+            "--target",
+            "distress=0.5",
+            "--param",
+            "budget_forms.notional.existing",
+            "-n",
+            "10000000",
+            "-j",
+            "2",
+            "-q",
+            "-o",
+        ],
+        "-TERM",
+        143,
+    );
 }
 
 #[test]
