@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use crate::cli::Failure;
 use crate::cli::session::{Session, SimulationArgs, load_scenario, settings};
 use crate::output::terminal;
-use crate::run::Run;
 use crate::scenario::paths::differences;
 
 /// Arguments of `phbsim diff`.
@@ -44,16 +43,7 @@ pub fn diff_command(args: DiffArgs) -> Result<(), Failure> {
     }
     let session = Session::start(args.simulation.threads, false)?;
     let scenarios = [&a.scenario, &b.scenario];
-    let set = session.compute(
-        Some(settings.iterations),
-        "nothing was compared",
-        |progress, cancel| {
-            Run::new(&scenarios, settings)
-                .progress(progress)
-                .cancel_on(cancel)
-                .all()
-        },
-    )?;
+    let set = session.run_all(&scenarios, settings, "nothing was compared")?;
     outln!(
         "\n{} iterations, seed {}; B − A per iteration, summed over the horizon:",
         settings.iterations,

@@ -13,7 +13,7 @@ use crate::estimate::Estimate;
 use crate::manifest::Manifest;
 use crate::output::files::{FinishedRun, run_files};
 use crate::output::terminal;
-use crate::run::{Run, RunSettings};
+use crate::run::RunSettings;
 use crate::scenario::Validated;
 use crate::shard::Shard;
 
@@ -83,16 +83,7 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         "no outputs were written and {} is as it was",
         output.display()
     );
-    let set = session.compute(
-        Some(settings.iterations),
-        &consequence,
-        |progress, cancel| {
-            Run::new(&scenarios, settings)
-                .progress(progress)
-                .cancel_on(cancel)
-                .all()
-        },
-    )?;
+    let set = session.run_all(&scenarios, settings, &consequence)?;
     let timing = session.timing();
     let elapsed = timing.elapsed_seconds;
     let record = session.record(&source, &validated, settings, args.overridden(), true);

@@ -24,9 +24,9 @@ use crate::cli::interrupt::Interrupt;
 use crate::cli::{Failure, print_warnings, report_load_error};
 use crate::manifest::{RunRecord, Timing};
 use crate::output::directory::{OutputError, Written, check_destination, write_atomically_unless};
-use crate::run::{Cancelled, RunSettings};
-use crate::scenario::Validated;
+use crate::run::{Cancelled, Run, RunSettings, SetResult};
 use crate::scenario::load::{self, Source};
+use crate::scenario::{Scenario, Validated};
 
 /// `--seed` and `-j`, flattened into `run`, `diff`, `sensitivity` and `stress`.
 #[derive(Debug, Clone, Copy, clap::Args)]
@@ -158,6 +158,26 @@ impl Session {
             .install(|| work(&|done| bar.set_position(done), self.interrupt.flag()));
         bar.finish_and_clear();
         result.map_err(|Cancelled| self.interrupt.failure(consequence))
+    }
+
+    /// Runs every iteration of `scenarios` (a base and its variants) on the workers:
+    /// [`Self::compute`] of a whole [`Run`].
+    pub fn run_all(
+        &self,
+        scenarios: &[&Scenario],
+        settings: RunSettings,
+        consequence: &str,
+    ) -> Result<SetResult, Failure> {
+        self.compute(
+            Some(settings.iterations),
+            consequence,
+            |progress, cancel| {
+                Run::new(scenarios, settings)
+                    .progress(progress)
+                    .cancel_on(cancel)
+                    .all()
+            },
+        )
     }
 
     /// Whether a signal has arrived.
