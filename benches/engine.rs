@@ -43,6 +43,7 @@ fn realistic() -> Scenario {
                     fixed_cost: u("fixed_cost", 1e6, ValueRange::NonNegative),
                     variable_cost: u("variable_cost", 40.0, ValueRange::NonNegative),
                     other_activity: u("other_activity", 800.0, ValueRange::NonNegative),
+                    budget_purchasable: true,
                     cost_flex: u("cost_flex", 0.3, ValueRange::Probability),
                     backfill: u("backfill", 0.2, ValueRange::Probability),
                     min_viable_activity: (k == 0).then_some(500.0),
@@ -120,6 +121,11 @@ fn realistic() -> Scenario {
                             0.5 + k as f64,
                             ValueRange::NonNegative,
                         ),
+                        substitution: u(
+                            &format!("uses.{k}.substitution"),
+                            1.0,
+                            ValueRange::Probability,
+                        ),
                     })
                     .collect(),
                 key: StreamKey::of(&id),
@@ -143,6 +149,7 @@ fn realistic() -> Scenario {
                 ),
             )],
             admin_cost: fixed(format!("{path}.admin_cost"), 0.04, ValueRange::Probability),
+            underspend: fixed(format!("{path}.underspend"), 0.0, ValueRange::Probability),
         })
     };
     Scenario {

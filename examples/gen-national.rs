@@ -4,8 +4,12 @@
 //! of 2 services (126 providers, 504 services), 8 cohorts per ICB using 4 to 6
 //! services each (336 cohorts), 60 months. Sizes scale each ICB's share of the 3.79
 //! million people in contact with secondary mental health services in England
-//! (NHS Digital, Mental Health Bulletin 2023-24); prices and uses follow the built-in
-//! example. The output is deterministic: the same program writes the same file.
+//! (NHS Digital, Mental Health Bulletin 2023-24); prices, uses and the model v2
+//! choices follow the built-in example: slow uptake (Bass p and q per month near the
+//! diffusion average), crisis, inpatient and liaison care not purchasable with budgets
+//! and kept by holders, community care partly substituted, low pass-through on trust
+//! blocks, contract prices fixed. The output is deterministic: the same program writes
+//! the same file.
 //!
 //! Run: `cargo run --example gen-national > scenarios/national.toml`
 
@@ -23,14 +27,30 @@ const ICBS: usize = 42;
 /// in contact from outside the cohorts, fixed share of cost.
 const TRUST_SERVICES: [(&str, &str, f64, f64, f64); 8] = [
     ("crisis", "block", 2_200.0, 1.6, 0.9), // ≈£2,200 a month home treatment (JCPMH)
-    ("inpatient", "block", 520.0, 72.0, 0.9), // bed days; private bed ≈£620 (NHS trust FOI)
+    ("inpatient", "block", 525.0, 72.0, 0.9), // bed days; private bed ≈£620 (NHS trust FOI)
     ("cmht", "block", 180.0, 180.0, 0.9),   // contacts (assumption)
-    ("eip", "block", 1_150.0, 5.5, 0.9),    // ≈£10,900 a patient-year (JCPMH)
+    ("eip", "block", 1_119.0, 5.5, 0.9),    // ≈£10,900 a patient-year (JCPMH), uplifted
     ("talking-therapies", "activity", 134.0, 133.0, 0.75), // £99 / £177 a session (Radhakrishnan 2013)
     ("rehab", "block", 100.0, 33.0, 0.85),                 // ≈£37k a year s117 (Lincolnshire CC)
     ("liaison", "block", 250.0, 20.0, 0.9),                // assumption
     ("perinatal", "activity", 300.0, 4.0, 0.8),            // assumption
 ];
+
+/// Indices of the trust's services that budgets cannot buy (emergency, urgent and
+/// inpatient care: NHS England PHB guidance), which holders keep in full.
+const NOT_PURCHASABLE: [usize; 3] = [0, 1, 6];
+
+/// The share of a use a holder gives up, as in the example (assumptions): none of what
+/// budgets cannot buy, most of an s117 placement, part of community care and of the
+/// charities' services.
+fn substitution(cohort: &str, service: usize) -> &'static str {
+    match service {
+        s if NOT_PURCHASABLE.contains(&s) => "0",
+        5 if cohort == "s117" => "{ dist = \"pert\", min = 0.3, mode = 0.6, max = 0.9 }",
+        s if s >= 8 => "{ dist = \"uniform\", min = 0.2, max = 0.6 }",
+        _ => "{ dist = \"pert\", min = 0.1, mode = 0.3, max = 0.6 }",
+    }
+}
 
 /// The other providers' services: id, payment, unit price, units a month per 1,000.
 const OTHER_SERVICES: [[(&str, &str, f64, f64); 2]; 2] = [
@@ -104,9 +124,11 @@ fn main() {
          # between 0.5 and 1.5 times an even split (assumption). Prices as in example-icb.toml.\n\n\
          schema_version = 1\n\n[scenario]\nname = \"England, all ICBs, moderate rollout\"\n\
          start = \"2027-04\"\nmonths = 60\niterations = 10000\nseed = 20270401\n\n\
-         [budget_forms.direct_payment]\nexisting = {{ dist = \"pert\", min = 0.02, mode = 0.06, max = 0.15 }}\nadmin_cost = 0.03\n\n\
-         [budget_forms.notional]\nexisting = {{ dist = \"pert\", min = 0.15, mode = 0.30, max = 0.45 }}\nadmin_cost = 0.05\n\n\
-         [budget_forms.third_party]\nexisting = {{ dist = \"uniform\", min = 0.10, max = 0.30 }}\nadmin_cost = 0.07\n"
+         [budget_forms.direct_payment]\nexisting = {{ dist = \"pert\", min = 0.02, mode = 0.06, max = 0.15 }}\nadmin_cost = 0.03\n\
+         underspend = {{ dist = \"pert\", min = 0.05, mode = 0.10, max = 0.20 }}\n\n\
+         [budget_forms.notional]\nexisting = {{ dist = \"pert\", min = 0.15, mode = 0.30, max = 0.45 }}\nadmin_cost = 0.05\n\
+         underspend = {{ dist = \"pert\", min = 0.02, mode = 0.08, max = 0.15 }}\n\n\
+         [budget_forms.third_party]\nexisting = {{ dist = \"uniform\", min = 0.10, max = 0.30 }}\nadmin_cost = 0.07\nunderspend = 0.05\n"
     );
     let weights: Vec<f64> = (0..ICBS).map(|_| rng.random_range(0.5..1.5)).collect();
     let total: f64 = weights.iter().sum();
@@ -153,6 +175,9 @@ fn write_icb(out: &mut String, rng: &mut Xoshiro256PlusPlus, icb: usize, people:
             annual,
             *fixed_share,
         );
+        if NOT_PURCHASABLE.contains(&s) {
+            services.push_str("budget_purchasable = false\n\n");
+        }
     }
     let _ = writeln!(
         out,
@@ -208,13 +233,13 @@ fn write_icb(out: &mut String, rng: &mut Xoshiro256PlusPlus, icb: usize, people:
         let uptake = if bass {
             format!(
                 "{{ model = \"bass\", p = {:.4}, q = {:.3}, ceiling = {{ dist = \"pert\", min = 0.1, mode = 0.25, max = 0.45 }} }}",
-                rng.random_range(0.004..0.02),
-                rng.random_range(0.15..0.4)
+                rng.random_range(0.001..0.005),
+                rng.random_range(0.015..0.06)
             )
         } else {
             format!(
                 "{{ model = \"constant\", monthly = {:.4}, ceiling = {{ dist = \"triangular\", min = 0.1, mode = 0.25, max = 0.4 }} }}",
-                rng.random_range(0.005..0.015)
+                rng.random_range(0.003..0.008)
             )
         };
         let budget = if *id == "s117" {
@@ -233,8 +258,9 @@ fn write_icb(out: &mut String, rng: &mut Xoshiro256PlusPlus, icb: usize, people:
         for &(service, per_month) in uses.iter() {
             let _ = writeln!(
                 out,
-                "  {{ service = \"{}\", per_month = {per_month} }},",
-                service_ref(service)
+                "  {{ service = \"{}\", per_month = {per_month}, substitution = {} }},",
+                service_ref(service),
+                substitution(id, service)
             );
         }
         let _ = writeln!(out, "]\n");
@@ -256,9 +282,18 @@ fn service_table(
         "[[providers.services]]\nid = \"{id}\"\npayment = \"{payment}\"\nunit_price = {price}"
     );
     if payment == "block" {
+        // Little lost activity leaves a trust's block at review (pilot sites could not
+        // release money from blocks: IPC programme); a charity's grant follows its
+        // numbers more closely (assumption). Trust services have a fixed share of 0.85
+        // or more; the charities' 0.8.
+        let pass_through = if fixed_share >= 0.85 {
+            "{ dist = \"pert\", min = 0.1, mode = 0.3, max = 0.6 }"
+        } else {
+            "{ dist = \"pert\", min = 0.6, mode = 0.9, max = 1.0 }"
+        };
         let _ = writeln!(
             out,
-            "contract_value = {annual:.0}\npass_through = {{ dist = \"pert\", min = 0.5, mode = 0.8, max = 1.0 }}"
+            "contract_value = {annual:.0}\npass_through = {pass_through}"
         );
     }
     let _ = writeln!(

@@ -67,22 +67,27 @@ pub(super) fn month(
 ) {
     let months = layout.months();
 
-    // Step 4 (budget spending) and the cohort part of step 5 (activity C).
+    // Step 4 (budget spending) and the cohort part of step 5 (activity C): holders
+    // spend `1 − underspend` of their budgets, and keep `1 − substitution` of each use.
     ws.phb_money.fill(0.0);
     ws.cohort_activity.fill(0.0);
+    let mut form_budget = [0.0; 3];
     let mut form_spend = [0.0; 3];
     for (c, cohort) in scenario.cohorts.iter().enumerate() {
         let state = &ws.cohorts[c];
-        let traditional = (cohort.size - state.holders_total()) as f64;
+        let holders = state.holders_total();
+        let traditional = (cohort.size - holders) as f64;
+        let holders = holders as f64;
         let mut existing = 0.0;
-        for (f, total) in form_spend.iter_mut().enumerate() {
-            let spend = state.budgets[f] / 12.0;
-            *total += spend;
+        for f in 0..form_spend.len() {
+            let spend = ws.spent_share[f] * state.budgets[f] / 12.0;
+            form_budget[f] += state.budgets[f] / 12.0;
+            form_spend[f] += spend;
             existing += ws.existing_share[f] * spend;
         }
         for u in ws.use_start[c]..ws.use_start[c + 1] {
             let s = ws.use_service[u];
-            ws.cohort_activity[s] += traditional * ws.use_per_month[u];
+            ws.cohort_activity[s] += (traditional + ws.use_kept[u] * holders) * ws.use_per_month[u];
             ws.phb_money[s] += existing * ws.use_weight[u];
         }
     }
@@ -94,7 +99,8 @@ pub(super) fn month(
             for &(s, share) in &drawn.services {
                 ws.phb_money[s.0] += share * ws.form_scale[f] * form_spend[f];
             }
-            admin += drawn.admin_cost * form_spend[f];
+            // Admin is a cost of running the whole budget, spent or not.
+            admin += drawn.admin_cost * form_budget[f];
         }
     }
 

@@ -55,6 +55,8 @@ pub struct CohortDraw {
     pub return_rate: f64,
     /// Units per traditional patient per month, one per entry of the cohort's `uses`.
     pub per_month: Vec<f64>,
+    /// The share of each use a holder gives up, one per entry of `uses`.
+    pub substitution: Vec<f64>,
 }
 
 /// Drawn shares of one budget form, as drawn (before the cap of [`FormDraw::scale`]).
@@ -64,6 +66,8 @@ pub struct FormDraw {
     /// One per entry of the form's `services`, in file order.
     pub services: Vec<(ServiceIndex, f64)>,
     pub admin_cost: f64,
+    /// Share of the budget never spent.
+    pub underspend: f64,
 }
 
 impl FormDraw {
@@ -111,10 +115,13 @@ pub enum Slot {
     ReturnRate(usize),
     /// Cohort, then position in its `uses`.
     PerMonth(usize, usize),
+    /// Cohort, then position in its `uses`.
+    Substitution(usize, usize),
     Existing(Form),
     /// Form, then position in its `services`.
     FormService(Form, usize),
     AdminCost(Form),
+    Underspend(Form),
 }
 
 /// The place of a [`Slot`] inside [`DrawnParameters`], borrowed shared or mutably: one
@@ -153,12 +160,16 @@ macro_rules! slot_place {
             },
             Slot::ReturnRate(c) => &$($m)? params.cohorts[c].return_rate,
             Slot::PerMonth(c, u) => &$($m)? params.cohorts[c].per_month[u],
+            Slot::Substitution(c, u) => &$($m)? params.cohorts[c].substitution[u],
             Slot::Existing(f) => &$($m)? params.forms[f.index()].$as_opt().expect(FOREIGN).existing,
             Slot::FormService(f, j) => {
                 &$($m)? params.forms[f.index()].$as_opt().expect(FOREIGN).services[j].1
             }
             Slot::AdminCost(f) => {
                 &$($m)? params.forms[f.index()].$as_opt().expect(FOREIGN).admin_cost
+            }
+            Slot::Underspend(f) => {
+                &$($m)? params.forms[f.index()].$as_opt().expect(FOREIGN).underspend
             }
         }
     }};
@@ -210,6 +221,7 @@ impl DrawnParameters {
                 ceiling: d(&c.uptake.ceiling),
                 return_rate: d(&c.return_rate),
                 per_month: c.uses.iter().map(|u| d(&u.per_month)).collect(),
+                substitution: c.uses.iter().map(|u| d(&u.substitution)).collect(),
             })
             .collect();
         let forms = scenario.budget_forms.each_ref().map(|form| {
@@ -217,6 +229,7 @@ impl DrawnParameters {
                 existing: d(&form.existing),
                 services: form.services.iter().map(|(s, u)| (*s, d(u))).collect(),
                 admin_cost: d(&form.admin_cost),
+                underspend: d(&form.underspend),
             })
         });
         DrawnParameters {
@@ -267,6 +280,7 @@ impl DrawnParameters {
             out.push((Slot::ReturnRate(c), &cohort.return_rate));
             for (u, service_use) in cohort.uses.iter().enumerate() {
                 out.push((Slot::PerMonth(c, u), &service_use.per_month));
+                out.push((Slot::Substitution(c, u), &service_use.substitution));
             }
         }
         for form in Form::ALL {
@@ -276,6 +290,7 @@ impl DrawnParameters {
                     out.push((Slot::FormService(form, j), share));
                 }
                 out.push((Slot::AdminCost(form), &table.admin_cost));
+                out.push((Slot::Underspend(form), &table.underspend));
             }
         }
         out
@@ -353,8 +368,9 @@ mod tests {
         unique.dedup();
         assert_eq!(unique.len(), paths.len(), "each path once");
         // 2 providers × 2; services 8 + 6 + 6; cohort a: p, q, ceiling, return_rate and
-        // 2 uses; b: monthly, ceiling, return_rate and 1 use; one form: 1 + 1 + 1.
-        assert_eq!(paths.len(), 4 + 20 + 6 + 4 + 3);
+        // 2 uses (per_month and substitution each); b: monthly, ceiling, return_rate
+        // and 1 use; one form: existing, one service, admin_cost, underspend.
+        assert_eq!(paths.len(), 4 + 20 + 8 + 5 + 4);
 
         let slots: Vec<Slot> = DrawnParameters::slots(&s).iter().map(|(k, _)| *k).collect();
         let mut params = DrawnParameters::draw(&s, 1, 0);
@@ -406,6 +422,7 @@ mod tests {
             assign(&mut c.return_rate);
             for u in &mut c.uses {
                 assign(&mut u.per_month);
+                assign(&mut u.substitution);
             }
         }
         for form in s.budget_forms.iter_mut().flatten() {
@@ -414,6 +431,7 @@ mod tests {
                 assign(share);
             }
             assign(&mut form.admin_cost);
+            assign(&mut form.underspend);
         }
         let drawn = DrawnParameters::draw(&s, 1, 0);
         for (k, (_, value)) in drawn.values(&s).iter().enumerate() {
@@ -456,6 +474,7 @@ mod tests {
             existing,
             services: vec![(ServiceIndex(0), named)],
             admin_cost: 0.5,
+            underspend: 0.0,
         };
         assert_eq!(form(0.3, 0.7).scale().to_bits(), 1f64.to_bits());
         assert_eq!(form(0.2, 0.1).scale().to_bits(), 1f64.to_bits());

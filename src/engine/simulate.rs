@@ -30,18 +30,25 @@ pub struct Workspace {
     pub(super) offer: Vec<i64>,
     pub(super) use_start: Vec<usize>,
     /// By cohort use (flattened): the share of the cohort's `existing` budget spending
-    /// that goes to that service, `per_month × unit_price` over its sum; the service;
-    /// and the drawn `per_month`. Flat arrays, so the month loop reads no scenario
-    /// structs (a use's `Uncertain` is many times the size of what the loop needs).
+    /// that goes to that service, `substitution × per_month × unit_price` over its sum
+    /// (0 where budgets cannot be spent); the service; the drawn `per_month`; and the
+    /// share of it a holder keeps, `1 − substitution`. Flat arrays, so the month loop
+    /// reads no scenario structs (a use's `Uncertain` is many times the size of what
+    /// the loop needs).
     pub(super) use_weight: Vec<f64>,
     pub(super) use_service: Vec<usize>,
     pub(super) use_per_month: Vec<f64>,
+    pub(super) use_kept: Vec<f64>,
+    /// By service: whether budgets may be spent there.
+    pub(super) purchasable: Vec<bool>,
     /// By service: its provider and where its series are (see [`ServiceSlots`]).
     pub(super) service_slots: Vec<ServiceSlots>,
-    /// By form: the effective `existing` share (after the cap) and the factor on named
-    /// services' shares; both 0 / 1 for a form without a table.
+    /// By form: the effective `existing` share (after the cap), the factor on named
+    /// services' shares, and the share of budgets spent (`1 − underspend`); 0 / 1 / 1
+    /// for a form without a table.
     pub(super) existing_share: [f64; 3],
     pub(super) form_scale: [f64; 3],
+    pub(super) spent_share: [f64; 3],
     /// By service: `A0`, this month's cohort activity `C` and `PHB £`, and the current
     /// (re-based) contract value and fixed cost.
     pub(super) baseline_activity: Vec<f64>,
@@ -86,9 +93,13 @@ impl Workspace {
         self.use_weight.clear();
         self.use_service.clear();
         self.use_per_month.clear();
+        self.use_kept.clear();
         reset(&mut self.baseline_activity, services, 0.0);
         reset(&mut self.cohort_activity, services, 0.0);
         reset(&mut self.phb_money, services, 0.0);
+        self.purchasable.clear();
+        self.purchasable
+            .extend(scenario.services().map(|(_, s)| s.budget_purchasable));
 
         for (c, cohort) in scenario.cohorts.iter().enumerate() {
             let draw = &params.cohorts[c];
@@ -104,11 +115,17 @@ impl Workspace {
             let mut total = 0.0;
             for (u, service_use) in cohort.uses.iter().enumerate() {
                 let s = service_use.service.0;
-                let value = draw.per_month[u] * params.services[s].unit_price;
+                let substitution = draw.substitution[u];
+                let value = if self.purchasable[s] {
+                    substitution * draw.per_month[u] * params.services[s].unit_price
+                } else {
+                    0.0
+                };
                 total += value;
                 self.use_weight.push(value);
                 self.use_service.push(s);
                 self.use_per_month.push(draw.per_month[u]);
+                self.use_kept.push(1.0 - substitution);
                 self.baseline_activity[s] += cohort.size as f64 * draw.per_month[u];
             }
             let start = self.use_start[c];
@@ -119,9 +136,17 @@ impl Workspace {
         self.use_start.push(self.use_weight.len());
 
         for (form, drawn) in params.forms.iter().enumerate() {
-            (self.existing_share[form], self.form_scale[form]) = match drawn {
-                Some(drawn) => (drawn.existing * drawn.scale(), drawn.scale()),
-                None => (0.0, 1.0),
+            (
+                self.existing_share[form],
+                self.form_scale[form],
+                self.spent_share[form],
+            ) = match drawn {
+                Some(drawn) => (
+                    drawn.existing * drawn.scale(),
+                    drawn.scale(),
+                    1.0 - drawn.underspend,
+                ),
+                None => (0.0, 1.0, 1.0),
             };
         }
 
@@ -180,7 +205,9 @@ impl Workspace {
                 state.month(rng, &params.cohorts[c], forms, budget);
             }
             let holders = state.holders_total();
-            let spend: f64 = state.budgets.iter().map(|b| b / 12.0).sum();
+            let spend: f64 = (state.budgets.iter().zip(&self.spent_share))
+                .map(|(b, spent)| spent * b / 12.0)
+                .sum();
             let mut put = |metric, value: f64| {
                 monthly[layout.cohort_series(c, metric) * months + t] = value;
             };

@@ -45,6 +45,7 @@ fn service(provider: &str, id: &str, unit_price: f64, payment: Payment) -> Servi
         cost_flex: u("cost_flex", 0.0, ValueRange::Probability),
         backfill: u("backfill", 0.0, ValueRange::Probability),
         min_viable_activity: None,
+        budget_purchasable: true,
     }
 }
 
@@ -152,6 +153,11 @@ pub fn cohort(id: &str, size: u64, uptake: Uptake, uses: &[(usize, f64)]) -> Coh
                     per_month,
                     ValueRange::NonNegative,
                 ),
+                substitution: fixed(
+                    format!("cohorts.{id}.uses.{u}.substitution"),
+                    1.0,
+                    ValueRange::Probability,
+                ),
             })
             .collect(),
         key: StreamKey::of(id),
@@ -190,6 +196,7 @@ pub fn budget_form(
             admin_cost,
             ValueRange::Probability,
         ),
+        underspend: fixed(format!("{path}.underspend"), 0.0, ValueRange::Probability),
     }
 }
 

@@ -1,11 +1,13 @@
 //! The short table printed after a run (SPEC section 5): per provider its baseline and
-//! projected income over the horizon, and its chance of distress with and without
-//! PHBs; then the commissioner's double-running cost.
+//! projected income over the horizon, its chance of distress with and without PHBs,
+//! and how much of the income it loses to budgets comes back as budget spending; then
+//! the commissioner's double-running cost.
 
 use std::fmt::Write;
 
 use crate::engine::Level;
 use crate::format::{money, percent};
+use crate::report::money_follows::MoneyFollows;
 use crate::run::{RunResult, SetResult};
 use crate::scenario::Scenario;
 use crate::stats::Summary;
@@ -25,22 +27,47 @@ fn find<'a>(
         .and_then(|i| result.summary[i].as_ref())
 }
 
-/// The post-run table, ending with where the outputs are.
-pub fn render(result: &RunResult, horizon_label: &str, output_dir: &str) -> String {
-    let mut providers: Vec<&str> = Vec::new();
-    for name in result.layout.summary_names() {
-        if name.level == Level::Provider && !providers.contains(&name.entity.as_str()) {
-            providers.push(&name.entity);
-        }
-    }
-    let width = providers.iter().map(|p| p.len()).max().unwrap_or(8).max(8);
+/// A series' mean summed over the months, if the run has it.
+fn series_total(result: &RunResult, level: Level, entity: &str, metric: &str) -> f64 {
+    let names = result.layout.monthly_names();
+    names
+        .iter()
+        .position(|n| n.level == level && n.entity == entity && n.metric == metric)
+        .map_or(0.0, |series| {
+            result.monthly[result.layout.series_range(series)]
+                .iter()
+                .flatten()
+                .map(|s| s.mean)
+                .sum()
+        })
+}
+
+/// The post-run table of `scenario`'s run, ending with where the outputs are.
+pub fn render(
+    scenario: &Scenario,
+    result: &RunResult,
+    horizon_label: &str,
+    output_dir: &str,
+) -> String {
+    let width = (scenario.providers.iter())
+        .map(|p| p.id.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<width$}  {:>12}  {:>12}  {:>23}  {:>10}  {:>10}",
-        "provider", "baseline", "income P50", "income P5 – P95", "P(distr.)", "no PHBs"
+        "{:<width$}  {:>12}  {:>12}  {:>23}  {:>10}  {:>10}  {:>10}",
+        "provider",
+        "baseline",
+        "income P50",
+        "income P5 – P95",
+        "P(distr.)",
+        "no PHBs",
+        "comes back"
     );
-    for provider in providers {
+    for p in &scenario.providers {
+        let provider = p.id.as_str();
         let get = |metric| find(result, Level::Provider, provider, metric);
         let baseline = get("baseline_income").map_or(String::new(), |s| money(s.mean));
         let (p50, band) = get("income").map_or((String::new(), String::new()), |s| {
@@ -49,11 +76,25 @@ pub fn render(result: &RunResult, horizon_label: &str, output_dir: &str) -> Stri
         let distress = get("distressed").map_or(String::new(), |s| percent(s.mean));
         let distress_baseline =
             get("distressed_baseline").map_or(String::new(), |s| percent(s.mean));
+        let mean = |metric| get(metric).map_or(0.0, |s| s.mean);
+        let follows = MoneyFollows::of(p, mean("baseline_income"), mean("income"), |s| {
+            let entity = format!("{provider}/{}", s.id);
+            series_total(result, Level::Service, &entity, "phb_activity")
+        });
+        let back = match follows.share() {
+            None => "–".to_string(),
+            Some(share) if share > 1.0 => ">100%".to_string(),
+            Some(share) => percent(share),
+        };
         let _ = writeln!(
             out,
-            "{provider:<width$}  {baseline:>12}  {p50:>12}  {band:>23}  {distress:>10}  {distress_baseline:>10}"
+            "{provider:<width$}  {baseline:>12}  {p50:>12}  {band:>23}  {distress:>10}  {distress_baseline:>10}  {back:>10}"
         );
     }
+    let _ = writeln!(
+        out,
+        "comes back: of the income a provider loses as patients take budgets, the share holders spend with it again"
+    );
     if let Some(extra) = find(
         result,
         Level::Commissioner,
@@ -137,7 +178,7 @@ pub fn render_run(scenarios: &[&Scenario], set: &SetResult, output_dir: &str) ->
         scenario.start,
         scenario.month_label(scenario.months - 1)
     );
-    let mut out = render(&set.runs[0], &horizon, output_dir);
+    let mut out = render(scenario, &set.runs[0], &horizon, output_dir);
     if !set.comparisons.is_empty() {
         let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
         out.push_str(&render_comparisons(set, &names));

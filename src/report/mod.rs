@@ -23,6 +23,7 @@
 mod charts;
 pub mod data;
 mod heat_map;
+pub mod money_follows;
 mod parse;
 mod sections;
 mod summary;

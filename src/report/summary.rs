@@ -5,11 +5,12 @@ use maud::{Markup, html};
 
 use super::data::{OutputData, RunTables};
 use super::heat_map::ramp;
+use super::money_follows::MoneyFollows;
 use super::month_count;
 use crate::engine::Level;
 use crate::engine::layout::COMMISSIONER;
 use crate::format::{money, percent, thousands};
-use crate::scenario::Provider;
+use crate::scenario::{Provider, Service};
 use crate::stats::Summary;
 
 /// One provider's line of the headline table.
@@ -22,6 +23,8 @@ pub struct ProviderRow<'a> {
     pub distress_baseline: f64,
     pub income_change_pct: Option<Summary>,
     pub min_reserves: Option<Summary>,
+    /// How much of the income lost to budgets comes back as budget spending.
+    pub money_follows: MoneyFollows,
 }
 
 /// The providers of `run`, by chance of distress (highest first), then by the risk PHBs
@@ -34,12 +37,25 @@ pub fn ranked_providers<'a>(data: &'a OutputData, run: &RunTables) -> Vec<Provid
         .map(|provider| {
             let get = |metric| run.summary(Level::Provider, &provider.id, metric).copied();
             let mean = |metric| get(metric).map_or(0.0, |s| s.mean);
+            let phb_activity = |service: &Service| -> f64 {
+                let entity = format!("{}/{}", provider.id, service.id);
+                (run.series(Level::Service, &entity, "phb_activity").iter())
+                    .flatten()
+                    .map(|s| s.mean)
+                    .sum()
+            };
             ProviderRow {
                 provider,
                 distress: mean("distressed"),
                 distress_baseline: mean("distressed_baseline"),
                 income_change_pct: get("income_change_pct"),
                 min_reserves: get("min_reserves"),
+                money_follows: MoneyFollows::of(
+                    provider,
+                    mean("baseline_income"),
+                    mean("income"),
+                    phb_activity,
+                ),
             }
         })
         .collect();
@@ -58,6 +74,23 @@ fn points(change: f64) -> String {
         "no change".to_string()
     } else {
         format!("{value:+.1} pts")
+    }
+}
+
+/// The "money follows the patient" cell: the share, with the two amounts.
+fn money_follows_cell(follows: &MoneyFollows) -> Markup {
+    html! {
+        @match follows.share() {
+            Some(share) if share > 1.0 => {
+                "all of it, and more" br;
+                span .id { (money(follows.budget_income)) " for " (money(follows.lost)) " lost" }
+            }
+            Some(share) => {
+                (percent(share)) br;
+                span .id { (money(follows.budget_income)) " of " (money(follows.lost)) }
+            }
+            None => { "no income lost" }
+        }
     }
 }
 
@@ -147,6 +180,7 @@ pub fn headline(data: &OutputData) -> Markup {
                         th scope="col" { "Risk added by PHBs" }
                         th scope="col" { "Income change over the horizon: median (P5 to P95)" }
                         th scope="col" { "Lowest reserves, P5 (reserve floor)" }
+                        th scope="col" { "Income lost to budgets that comes back as budget spending" }
                     }
                 }
                 tbody {
@@ -166,6 +200,7 @@ pub fn headline(data: &OutputData) -> Markup {
                                 @if let Some(r) = &row.min_reserves { (money(r.p5)) " " }
                                 span .floor { "(floor " (money(row.provider.reserve_floor)) ")" }
                             }
+                            td { (money_follows_cell(&row.money_follows)) }
                         }
                     }
                 }
@@ -173,6 +208,7 @@ pub fn headline(data: &OutputData) -> Markup {
             p .note {
                 "Distress: the provider's reserves fall below its reserve floor in any month up to " (end)
                 ". Without PHBs: the same futures with no budgets offered. Lowest reserves, P5: in 1 future in 20 the provider's reserves sink this low at some point."
+                " Money that comes back: of the contract and activity income a provider loses as patients take budgets, the share holders spend with it again (near 100%: it keeps the money and only the payer changes; near 0%: the money leaves it)."
             }
         }
     }

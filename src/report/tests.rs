@@ -81,7 +81,7 @@ fn run_files(text: &str, iterations: u64) -> Files {
     }
 }
 
-/// The example (with its two variants) for a small run: 40 iterations, enough for
+/// The example (with its three variants) for a small run: 40 iterations, enough for
 /// every series, quick in a debug build.
 fn example() -> &'static Files {
     static FILES: OnceLock<Files> = OnceLock::new();
@@ -291,6 +291,48 @@ fn the_provider_table_puts_the_riskiest_first() {
     assert_increasing(&positions(table, &names), &names);
 }
 
+/// Each provider row says how much of the income it loses to budgets comes back as
+/// budget spending: the share computed from the run's own means, with both amounts.
+#[test]
+fn the_provider_table_shows_how_much_money_follows_the_patient() {
+    let data = example_data();
+    let page = example_page();
+    let table = &page[page.find("<table class=\"providers\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(table.contains("Income lost to budgets that comes back as budget spending"));
+    let rows = super::summary::ranked_providers(&data, data.base());
+    let mut shown = 0;
+    for row in &rows {
+        let follows = row.money_follows;
+        assert!(
+            follows.budget_income > 0.0,
+            "{}: budgets are spent there",
+            row.provider.id
+        );
+        let (budget, lost) = (
+            crate::format::money(follows.budget_income),
+            crate::format::money(follows.lost),
+        );
+        let cell = match follows.share() {
+            Some(share) if share > 1.0 => {
+                format!("all of it, and more<br><span class=\"id\">{budget} for {lost} lost</span>")
+            }
+            Some(share) => format!(
+                "{}<br><span class=\"id\">{budget} of {lost}</span>",
+                crate::format::percent(share)
+            ),
+            None => "no income lost".to_string(),
+        };
+        assert!(
+            table.contains(&cell),
+            "{} row lacks {cell}",
+            row.provider.id
+        );
+        shown += usize::from(follows.share().is_some());
+    }
+    assert!(shown >= 1, "at least one provider loses income to budgets");
+}
+
 #[test]
 fn the_page_is_the_same_every_time() {
     assert!(build(&example_data()) == example_page());
@@ -428,10 +470,11 @@ fn the_example_has_variants_and_the_plain_run_has_the_same_base() {
         [
             "Example ICB, moderate rollout",
             "rollout twice as fast",
-            "contracts re-based after two years"
+            "contracts re-based after two years",
+            "contracts follow lost activity"
         ]
     );
-    assert_eq!(data.variants.len(), 2);
+    assert_eq!(data.variants.len(), 3);
     assert!(data.variants[0].description.is_some());
     // Common random numbers: the base's rows are the same with or without variants.
     let plain = parse_outputs(Path::new("out"), plain().as_input()).unwrap();
@@ -452,7 +495,7 @@ fn base_charts_and_tables_use_the_base_rows_only() {
 
     // The headline chance of distress is the base's summary row, not a variant's.
     let base = summary_means(example(), "Example ICB, moderate rollout", "distressed");
-    let variant = summary_means(example(), "rollout twice as fast", "distressed");
+    let variant = summary_means(example(), "contracts follow lost activity", "distressed");
     let riskiest = base.iter().map(|(_, p)| *p).fold(0.0, f64::max);
     assert!(
         variant.iter().any(|(_, p)| *p > riskiest),
@@ -547,13 +590,13 @@ fn a_report_without_variants_has_no_variants_section() {
 #[test]
 fn a_variant_with_its_own_horizon_is_drawn_on_the_base_months() {
     let text = format!(
-        "{}\n[[variants]]\nname = \"earlier and longer\"\nset = {{ \"scenario.start\" = \"2027-02\", \"scenario.months\" = 40 }}\n",
+        "{}\n[[variants]]\nname = \"earlier and longer\"\nset = {{ \"scenario.start\" = \"2027-02\", \"scenario.months\" = 64 }}\n",
         example_without_variants()
     );
     let files = run_files(&text, 8);
     let data = parse_outputs(Path::new("out"), files.as_input()).expect("parses");
     let (base, variant) = (&data.runs[0], &data.runs[1]);
-    assert_eq!((base.months.len(), variant.months.len()), (36, 40));
+    assert_eq!((base.months.len(), variant.months.len()), (60, 64));
     assert_eq!(variant.months[0], "2027-02");
     let aligned = variant.series_on(
         &base.months,
@@ -561,7 +604,7 @@ fn a_variant_with_its_own_horizon_is_drawn_on_the_base_months() {
         "trust",
         "income",
     );
-    assert_eq!(aligned.len(), 36);
+    assert_eq!(aligned.len(), 60);
     // Month 2027-04 of the base is month 2 of the variant.
     let own = variant.series(crate::engine::Level::Provider, "trust", "income");
     assert!(aligned[0] == own[2] && aligned[0].is_some());
@@ -608,7 +651,7 @@ fn compare_csv_is_checked_like_the_other_tables() {
                 f.compare =
                     Some((c.lines().take(keep).collect::<Vec<_>>().join("\n") + "\n").into_bytes());
             }),
-            "out/compare.csv: no row for contracts re-based after two years".to_string(),
+            "out/compare.csv: no row for contracts follow lost activity".to_string(),
         ),
         (
             parse_with(|f| {

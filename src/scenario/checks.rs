@@ -140,10 +140,30 @@ pub fn resolve(scenario: &mut Scenario, ids: &IdCheck, problems: &mut Problems) 
                 reference,
                 span,
             } => {
-                if let Some(index) = lookup(reference, span, problems)
-                    && let Some(budget_form) = scenario.budget_forms[form.index()].as_mut()
-                {
-                    budget_form.services[*position].0 = index;
+                if let Some(index) = lookup(reference, span, problems) {
+                    let (p, service) = scenario
+                        .services()
+                        .nth(index.0)
+                        .expect("a resolved service exists");
+                    if !service.budget_purchasable {
+                        problems.push(
+                            Problem::error(
+                                format!(
+                                    "budgets cannot be spent at `{reference}`: it has `budget_purchasable = false`"
+                                ),
+                                Some(span.clone()),
+                            )
+                            .with_help(format!(
+                                "remove `{reference}` from `budget_forms.{}.services`, or set `budget_purchasable = true` on service `{}` of provider `{}`",
+                                form.key(),
+                                service.id,
+                                scenario.providers[p].id
+                            )),
+                        );
+                    }
+                    if let Some(budget_form) = scenario.budget_forms[form.index()].as_mut() {
+                        budget_form.services[*position].0 = index;
+                    }
                 }
             }
             PendingRef::CohortUse {

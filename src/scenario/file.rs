@@ -93,6 +93,8 @@ pub struct BudgetFormTable {
     pub services: Option<ServiceShares>,
     /// Commissioner's cost of running the budget, as a share of it; default 0.
     pub admin_cost: Option<UncertainValue>,
+    /// Share of budgets never spent; default 0.
+    pub underspend: Option<UncertainValue>,
 }
 
 /// Shares by service reference, in the order written: a scenario written back out
@@ -198,6 +200,8 @@ pub struct ServiceTable {
     pub backfill: Option<UncertainValue>,
     /// Units/month below which the service is flagged not viable.
     pub min_viable_activity: Option<f64>,
+    /// Whether budgets may be spent here; default true.
+    pub budget_purchasable: Option<bool>,
 }
 
 /// `[[cohorts]]`: patients with the same service use and the same offer.
@@ -251,6 +255,8 @@ pub struct UseTable {
     pub service: String,
     /// Units per traditional patient per month.
     pub per_month: UncertainValue,
+    /// Share of this use a holder gives up; default 1.
+    pub substitution: Option<UncertainValue>,
 }
 
 /// A number, or a distribution (SPEC section 3).

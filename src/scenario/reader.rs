@@ -199,6 +199,30 @@ impl<'a, 'i> TableReader<'a, 'i> {
         }
     }
 
+    /// An optional `true` or `false`.
+    pub fn boolean(
+        &mut self,
+        problems: &mut Problems,
+        key: &'static str,
+    ) -> Option<(bool, Range<usize>)> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some((*b, value.span())),
+            other => {
+                problems.push(
+                    Problem::error(
+                        format!("`{key}` must be true or false, found {}", kind_of(other)),
+                        Some(value.span()),
+                    )
+                    .with_help(format!(
+                        "write `{key} = true` or `{key} = false`, without quotes"
+                    )),
+                );
+                None
+            }
+        }
+    }
+
     /// An optional plain number (no distribution allowed).
     pub fn number(
         &mut self,

@@ -132,6 +132,7 @@ fn value_schema(kind: Kind) -> Value {
             json!({ "type": "integer", "minimum": version, "maximum": version })
         }
         Kind::Text | Kind::Path => json!({ "type": "string" }),
+        Kind::Bool => json!({ "type": "boolean" }),
         Kind::Id => json!({ "type": "string", "pattern": ID_PATTERN }),
         Kind::Service => json!({ "type": "string", "pattern": SERVICE_PATTERN }),
         Kind::Month => json!({ "type": "string", "pattern": MONTH_PATTERN }),

@@ -889,3 +889,96 @@ fn many_warnings_do_not_make_validation_quadratic() {
     let validated = parse_scenario(&text).expect("valid");
     assert_eq!(validated.warnings.len(), 10_000);
 }
+
+/// Model v2's keys (SPEC section 2): `substitution` on a use and `underspend` on a
+/// form are shares, (U), with ranges; `budget_purchasable` is true or false; and a
+/// form's `services` may not name a service that budgets cannot buy.
+#[test]
+fn model_v2_keys_are_checked() {
+    let valid = edit(
+        "{ service = \"trust/crisis\", per_month = 0.8 }",
+        "{ service = \"trust/crisis\", per_month = 0.8, substitution = { dist = \"pert\", min = 0.1, mode = 0.3, max = 0.6 } }",
+    )
+    .replacen("existing = 0.6\n", "existing = 0.6\nunderspend = 0.1\n", 1)
+    .replacen("pass_through = 0.8\n", "pass_through = 0.8\nbudget_purchasable = false\n", 1);
+    let validated = parse_scenario(&valid).unwrap_or_else(|p| panic!("valid: {p:#?}"));
+    let scenario = &validated.scenario;
+    assert_eq!(
+        scenario.cohorts[0].uses[0].substitution.path,
+        "cohorts.frequent-crisis.uses.trust/crisis.substitution"
+    );
+    assert!(!scenario.providers[0].services[0].budget_purchasable);
+    assert!(
+        scenario.providers[0].services[1].budget_purchasable,
+        "default true"
+    );
+    let notional = scenario.budget_forms[Form::Notional.index()]
+        .as_ref()
+        .unwrap();
+    assert_eq!(notional.underspend.fixed_value(), Some(0.1));
+    assert_eq!(
+        scenario.cohorts[0].uses[1].substitution.fixed_value(),
+        Some(1.0),
+        "default 1"
+    );
+
+    rejects(
+        &edit("per_month = 0.5 }", "per_month = 0.5, substitution = 1.2 }"),
+        "between 0 and 1",
+        "substitution = 1.2",
+    );
+    rejects(
+        &edit("existing = 0.6\n", "existing = 0.6\nunderspend = -0.1\n"),
+        "between 0 and 1",
+        "underspend = -0.1",
+    );
+    rejects(
+        &edit(
+            "unit_price = 99\n",
+            "unit_price = 99\nbudget_purchasable = \"no\"\n",
+        ),
+        "must be true or false",
+        "budget_purchasable = \"no\"",
+    );
+    // The direct-payment form spends at charity/cafe: making it unpurchasable is an
+    // error at the form's share, naming both fixes.
+    let text = edit(
+        "unit_price = 40\n",
+        "unit_price = 40\nbudget_purchasable = false\n",
+    );
+    rejects(
+        &text,
+        "budgets cannot be spent at `charity/cafe`",
+        "\"charity/cafe\" = 0.1",
+    );
+    rejects(
+        &text,
+        "set `budget_purchasable = true`",
+        "\"charity/cafe\" = 0.1",
+    );
+}
+
+/// Variants and sweeps reach the new (U) keys by path.
+#[test]
+fn variants_set_substitution_and_underspend_by_path() {
+    let text = with(
+        r#"[[variants]]
+name = "keep more"
+set = { "cohorts.frequent-crisis.uses.trust/crisis.substitution" = 0.25, "budget_forms.notional.underspend" = 0.2 }
+"#,
+    );
+    let validated = parse_scenario(&text).unwrap_or_else(|p| panic!("valid: {p:#?}"));
+    let variant = &validated.variants[0].scenario;
+    assert_eq!(
+        variant.cohorts[0].uses[0].substitution.fixed_value(),
+        Some(0.25)
+    );
+    assert_eq!(
+        variant.budget_forms[Form::Notional.index()]
+            .as_ref()
+            .unwrap()
+            .underspend
+            .fixed_value(),
+        Some(0.2)
+    );
+}

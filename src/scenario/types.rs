@@ -175,6 +175,9 @@ pub struct BudgetForm {
     pub services: Vec<(ServiceIndex, Uncertain)>,
     /// Commissioner's cost of running the budget, as a share of it.
     pub admin_cost: Uncertain,
+    /// Share of budgets never spent (notional money not committed, direct payments
+    /// reclaimed): holders spend `1 − underspend` of the budget.
+    pub underspend: Uncertain,
 }
 
 /// Position of a service in [`Scenario::services`] order (providers in file order,
@@ -258,6 +261,9 @@ pub struct Service {
     pub backfill: Uncertain,
     /// Units/month below which the service is flagged not viable.
     pub min_viable_activity: Option<f64>,
+    /// Whether budgets may be spent here (crisis and inpatient care usually cannot
+    /// be bought with one).
+    pub budget_purchasable: bool,
 }
 
 /// How a cohort takes up budgets once they are offered.
@@ -282,6 +288,9 @@ pub struct ServiceUse {
     pub service: ServiceIndex,
     /// Units per traditional patient per month.
     pub per_month: Uncertain,
+    /// Share of this use a holder gives up: holders keep `(1 − substitution) ·
+    /// per_month` (budgets mostly sit beside ongoing care).
+    pub substitution: Uncertain,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -78,6 +78,7 @@ impl Scenario {
                 )
             }),
             admin_cost: Some(uncertain(&form.admin_cost)),
+            underspend: Some(uncertain(&form.underspend)),
         }
     }
 
@@ -115,6 +116,7 @@ impl Scenario {
                 .map(|u| UseTable {
                     service: self.service_name(u.service),
                     per_month: uncertain(&u.per_month),
+                    substitution: Some(uncertain(&u.substitution)),
                 })
                 .collect(),
         }
@@ -165,6 +167,7 @@ fn service_table(service: &Service) -> ServiceTable {
         cost_flex: Some(uncertain(&service.cost_flex)),
         backfill: Some(uncertain(&service.backfill)),
         min_viable_activity: service.min_viable_activity,
+        budget_purchasable: Some(service.budget_purchasable),
     }
 }
 

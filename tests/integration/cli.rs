@@ -30,8 +30,11 @@ fn validate_accepts_every_shipped_scenario() {
 #[test]
 fn validate_reports_file_line_column_and_fix_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let text = EXAMPLE.replacen("pass_through", "passthrough", 1);
-    let line = text[..text.find("passthrough").unwrap()].lines().count() + 1;
+    let text = EXAMPLE.replacen("pass_through   =", "passthrough   =", 1);
+    let line = text[..text.find("passthrough   =").unwrap()]
+        .lines()
+        .count()
+        + 1;
     let path = write(dir.path(), "bad.toml", &text);
     phbsim()
         .arg("validate")
@@ -179,7 +182,7 @@ fn schema_accepts_the_examples_and_rejects_unknown_keys() {
             path.display()
         );
     }
-    let bad = EXAMPLE.replacen("pass_through", "passthrough", 1);
+    let bad = EXAMPLE.replacen("pass_through   =", "passthrough   =", 1);
     assert!(!validator.is_valid(&as_json(&bad)), "unknown key accepted");
     let bad_top = format!("{EXAMPLE}\nunknown_top = 1\n");
     assert!(!validator.is_valid(&as_json(&bad_top)));
@@ -300,7 +303,7 @@ fn run_of_an_invalid_scenario_creates_nothing() {
     let bad = write(
         root.path(),
         "bad.toml",
-        &EXAMPLE.replacen("months      = 36", "months = 0", 1),
+        &EXAMPLE.replacen("months      = 60", "months = 0", 1),
     );
     let out = root.path().join("out");
     phbsim()
@@ -393,7 +396,7 @@ fn diff_lists_changed_paths_and_paired_differences() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "cohorts.frequent-crisis.uptake.q\n      A: 0.3\n      B: 0.5",
+            "cohorts.young-people.uptake.monthly\n      A: 0.006\n      B: 0.012",
         ))
         .stdout(predicate::str::contains(
             "contracts.first_review\n      A: (default)\n      B: \"2027-10\"",

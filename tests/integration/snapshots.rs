@@ -26,16 +26,17 @@ const PINNED_MONTHS: [&str; 3] = ["2027-03", "2027-04", "2028-04"];
 /// Runs the tiny scenario on `threads` threads; its summary.csv and the pinned rows
 /// of its months.csv.
 fn outputs(threads: &str) -> (String, String) {
+    outputs_of(Path::new("tests/snapshots/tiny.toml"), threads)
+}
+
+/// Runs `scenario` on `threads` threads; its summary.csv and the pinned rows of its
+/// months.csv.
+fn outputs_of(scenario: &Path, threads: &str) -> (String, String) {
     let out = tempfile::tempdir().unwrap();
     phbsim()
-        .args([
-            "run",
-            "tests/snapshots/tiny.toml",
-            "-q",
-            "-j",
-            threads,
-            "-o",
-        ])
+        .arg("run")
+        .arg(scenario)
+        .args(["-q", "-j", threads, "-o"])
         .arg(out.path().join("tiny"))
         .assert()
         .success();
@@ -90,4 +91,43 @@ fn tiny_scenario_outputs_are_value_stable() {
 #[test]
 fn tiny_scenario_outputs_do_not_depend_on_threads() {
     assert_eq!(outputs("1"), outputs("2"));
+}
+
+/// Model v2's defaults are v1 (SPEC section 4): the tiny scenario with every new key
+/// written out at its default (`substitution = 1` on each use, `underspend = 0` on
+/// each budget form, `budget_purchasable = true` on each service) gives the pinned
+/// bytes, so a scenario that does not use the new keys keeps its v1 results.
+#[test]
+fn model_v2_keys_at_their_defaults_give_the_pinned_results() {
+    let tiny = std::fs::read_to_string("tests/snapshots/tiny.toml").unwrap();
+    let explicit = tiny
+        .replace("per_month = 0.9 }", "per_month = 0.9, substitution = 1 }")
+        .replace("per_month = 0.4 }", "per_month = 0.4, substitution = 1.0 }")
+        .replace("per_month = 2 }", "per_month = 2, substitution = 1 }")
+        .replace("admin_cost = 0.04\n", "admin_cost = 0.04\nunderspend = 0\n")
+        .replace(
+            "admin_cost = { dist = \"beta\", alpha = 2, beta = 60 }\n",
+            "admin_cost = { dist = \"beta\", alpha = 2, beta = 60 }\nunderspend = 0.0\n",
+        )
+        .replace(
+            "payment = \"block\"\n",
+            "payment = \"block\"\nbudget_purchasable = true\n",
+        )
+        .replace(
+            "payment = \"activity\"\n",
+            "payment = \"activity\"\nbudget_purchasable = true\n",
+        );
+    for key in ["substitution", "underspend", "budget_purchasable"] {
+        assert!(explicit.contains(key), "{key} written out");
+    }
+    assert_eq!(explicit.matches("substitution").count(), 3);
+    assert_eq!(explicit.matches("underspend").count(), 2);
+    assert_eq!(explicit.matches("budget_purchasable").count(), 3);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tiny.toml");
+    std::fs::write(&file, explicit).unwrap();
+    assert_eq!(outputs_of(&file, "2"), outputs("2"));
+    let (summary, months) = outputs_of(&file, "2");
+    compare("tiny.summary.csv", &summary);
+    compare("tiny.months.csv", &months);
 }

@@ -56,6 +56,8 @@ pub enum Kind {
     Version(i128),
     /// Free text.
     Text,
+    /// `true` or `false`.
+    Bool,
     /// An id, `[a-z0-9][a-z0-9_-]*`.
     Id,
     /// A `"YYYY-MM"` month.
@@ -162,6 +164,16 @@ impl Param {
             Need::Default(Fallback::Number(v)) => Some(v),
             Need::Default(Fallback::Integer(v)) => Some(v as f64),
             _ => None,
+        }
+    }
+
+    /// The default of a `true`/`false` key (declared as `said("true")` or
+    /// `said("false")`).
+    pub fn default_bool(&self) -> bool {
+        match self.need {
+            Need::Default(Fallback::Said("true")) => true,
+            Need::Default(Fallback::Said("false")) => false,
+            _ => panic!("`{}` has no true/false default", self.key),
         }
     }
 

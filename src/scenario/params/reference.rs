@@ -101,6 +101,7 @@ fn type_text(kind: Kind) -> String {
     match kind {
         Kind::Version(_) | Kind::Integer { .. } => "integer".into(),
         Kind::Text => "text".into(),
+        Kind::Bool => "`true` or `false`".into(),
         Kind::Id => "id".into(),
         Kind::Month => "month `\"YYYY-MM\"`".into(),
         Kind::Number(_) => "number".into(),

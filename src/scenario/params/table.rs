@@ -256,6 +256,13 @@ pub static TABLES: &[Table] = &[
                 "share of budget",
                 "Shares spent at named services, `\"provider-id/service-id\" = share`; with `existing` at most 1.",
             ),
+            key(
+                "underspend",
+                Kind::Uncertain(PROBABILITY),
+                default(0.0),
+                "share of budget",
+                "Share of budgets never spent (notional money not committed, direct payments reclaimed); the commissioner pays only what is spent, plus admin on the whole budget.",
+            ),
         ],
     },
     Table {
@@ -427,6 +434,13 @@ pub static TABLES: &[Table] = &[
                 "units/month",
                 "Activity below which the service is flagged not viable.",
             ),
+            key(
+                "budget_purchasable",
+                Kind::Bool,
+                said("true"),
+                "",
+                "Whether budgets may be spent here; crisis and inpatient care usually cannot be bought with one.",
+            ),
         ],
     },
     Table {
@@ -591,7 +605,7 @@ pub static TABLES: &[Table] = &[
         name: "cohorts.uses",
         written: "cohorts.uses",
         named_by: Some("service"),
-        meaning: "A cohort's use of one service while traditional; holders stop using it and spend their budget instead.",
+        meaning: "A cohort's use of one service while traditional; holders give up the `substitution` share of it and keep the rest.",
         params: &[
             key(
                 "service",
@@ -606,6 +620,13 @@ pub static TABLES: &[Table] = &[
                 required("0.8"),
                 "units per person per month",
                 "Use per traditional patient.",
+            ),
+            key(
+                "substitution",
+                Kind::Uncertain(PROBABILITY),
+                default(1.0),
+                "share",
+                "Share of this use a holder gives up; holders keep `(1 − substitution) · per_month`.",
             ),
         ],
     },

@@ -94,8 +94,9 @@ pub(super) fn read_cohort(
             let reference = service
                 .as_ref()
                 .map_or_else(|| "?".to_string(), |(s, _)| s.clone());
-            let per_month =
-                u.uncertain_param(problems, "per_month", &format!("{base}.uses.{reference}"));
+            let use_base = format!("{base}.uses.{reference}");
+            let per_month = u.uncertain_param(problems, "per_month", &use_base);
+            let substitution = u.uncertain_or_default(problems, "substitution", &use_base);
             u.finish(problems);
             if let (Some((reference, ref_span)), Some(per_month)) = (service, per_month) {
                 ids.pending.push(PendingRef::CohortUse {
@@ -107,6 +108,7 @@ pub(super) fn read_cohort(
                 uses.push(ServiceUse {
                     service: ServiceIndex(usize::MAX),
                     per_month,
+                    substitution,
                 });
             }
         }

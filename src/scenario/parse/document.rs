@@ -218,6 +218,7 @@ fn read_budget_form(
     let mut r = TableReader::declared(table, span.clone(), place.clone(), "budget_forms.<form>");
     let existing = r.uncertain_or_default(problems, "existing", &place);
     let admin_cost = r.uncertain_or_default(problems, "admin_cost", &place);
+    let underspend = r.uncertain_or_default(problems, "underspend", &place);
     let range = r.param("services").range().expect("shares have a range");
     let mut services = Vec::new();
     if let Some((shares, _)) = r.table(problems, "services") {
@@ -249,5 +250,6 @@ fn read_budget_form(
         existing,
         services,
         admin_cost,
+        underspend,
     }
 }

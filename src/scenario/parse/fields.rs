@@ -31,6 +31,13 @@ impl TableReader<'_, '_> {
         value
     }
 
+    /// A `true`/`false` key, or its default (`true` or `false` in words) when it is
+    /// absent or invalid.
+    pub(super) fn bool_or_default(&mut self, problems: &mut Problems, key: &'static str) -> bool {
+        let value = self.boolean(problems, key);
+        value.map_or_else(|| self.param(key).default_bool(), |(v, _)| v)
+    }
+
     /// A `"YYYY-MM"` key.
     pub(super) fn month_param(
         &mut self,

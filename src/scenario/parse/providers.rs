@@ -142,6 +142,7 @@ fn read_service(
     let cost_flex = r.uncertain_or_default(problems, "cost_flex", &base);
     let backfill = r.uncertain_or_default(problems, "backfill", &base);
     let min_viable_activity = r.number_param(problems, "min_viable_activity");
+    let budget_purchasable = r.bool_or_default(problems, "budget_purchasable");
     r.finish(problems);
     let service = Service {
         id: id_text,
@@ -155,6 +156,7 @@ fn read_service(
         cost_flex,
         backfill,
         min_viable_activity,
+        budget_purchasable,
     };
     (service, id_span)
 }

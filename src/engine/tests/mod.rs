@@ -14,6 +14,8 @@ use super::test_scenarios::*;
 use super::*;
 use crate::scenario::{Form, Scenario, YearMonth};
 
+mod budget_spending;
+
 /// Standard errors allowed in every statistical check (short name for the suite's one
 /// tolerance).
 const Z: f64 = crate::stats::tolerance::STANDARD_ERRORS;
