@@ -32,6 +32,16 @@ pub fn percent(p: f64) -> String {
     format!("{:.1}%", p * 100.0)
 }
 
+/// A signed change already in per cent, with one decimal: `+4.2%`, `-0.7%`, and
+/// `0.0%` for anything that rounds to nothing (never `+0.0%` or `-0.0%`).
+pub fn signed_percent(value: f64) -> String {
+    let text = format!("{value:+.1}%");
+    match text.as_str() {
+        "+0.0%" | "-0.0%" => "0.0%".to_string(),
+        _ => text,
+    }
+}
+
 /// A whole number with thousands separators: `12,000`.
 pub fn thousands(n: u64) -> String {
     group_thousands(&n.to_string())
@@ -126,6 +136,18 @@ mod tests {
         assert_eq!(signed_money(1_250_000.0), "+£1.2m");
         assert_eq!(signed_money(0.0), "£0");
         assert_eq!(signed_money(-0.2), "£0");
+    }
+
+    #[test]
+    fn signed_percent_shows_the_direction_and_no_signed_zero() {
+        assert_eq!(signed_percent(4.23), "+4.2%");
+        assert_eq!(signed_percent(-0.7), "-0.7%");
+        assert_eq!(signed_percent(0.04), "0.0%");
+        assert_eq!(signed_percent(-0.04), "0.0%");
+        assert_eq!(signed_percent(-0.0), "0.0%");
+        assert_eq!(signed_percent(0.0), "0.0%");
+        assert_eq!(signed_percent(0.06), "+0.1%");
+        assert_eq!(signed_percent(-12.0), "-12.0%");
     }
 
     #[test]

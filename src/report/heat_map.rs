@@ -1,14 +1,42 @@
 //! The heat map: one row per provider, one cell per month, each cell coloured by a
 //! probability on a light-to-dark ramp that reads without hue (colour-blind safe) and
-//! carrying its value as a tooltip and text alternative.
+//! carrying its value as printed text (so a printed page carries the numbers), as well
+//! as a tooltip and text alternative. When a long horizon makes the cells too narrow
+//! for a number, each row's peak and its month are printed beside the row instead.
 
 use maud::{Markup, html};
 
-use super::charts::{BOTTOM, CHAR_WIDTH, LEFT, RIGHT, WIDTH, frame, month_axis};
+use super::charts::{BOTTOM, CHAR_WIDTH, LEFT, RIGHT, WIDTH, frame_sized, month_axis};
 use super::svg::{LinearScale, coord};
 
 /// Top of the cells, below the title and the colour key.
 const TOP: f64 = 56.0;
+
+/// Font size of the numbers in the cells, in chart units.
+const CELL_FONT: f64 = 7.0;
+
+/// Narrowest cell, in chart units, that holds a number of up to three characters
+/// ("100", "<1") at [`CELL_FONT`] (about 0.55 of the font size per character).
+const MIN_LABELLED_CELL: f64 = 12.0;
+
+/// Width beside the rows for "peak 100% in 2027-04" when cells hold no number.
+const PEAK_WIDTH: f64 = 130.0;
+
+/// A probability in whole per cent for a cell: `0`, `<1` (below 0.5% but not
+/// zero), `37`, `100`.
+pub fn cell_label(p: f64) -> String {
+    if p > 0.0 && p < 0.005 {
+        "<1".to_string()
+    } else {
+        format!("{:.0}", p * 100.0)
+    }
+}
+
+/// The text colour that reads on a cell of probability `p`: light on the dark end of
+/// the ramp, dark elsewhere (the same switch as the report's risk cells).
+pub fn ink(p: f64) -> &'static str {
+    if p > 0.45 { "#fff" } else { "#222" }
+}
 
 /// A heat map of probabilities: one row per entity, one cell per month.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,11 +91,19 @@ pub fn heat_map(map: &HeatMap<'_>) -> Markup {
     let height = TOP + ROW * map.rows.len() as f64 + BOTTOM;
     let bottom = height - BOTTOM;
     let months = map.months.len().max(1);
-    let cell = (WIDTH - RIGHT - left) / months as f64;
+    let labelled = (WIDTH - RIGHT - left) / months as f64 >= MIN_LABELLED_CELL;
+    let width = if labelled { WIDTH } else { WIDTH + PEAK_WIDTH };
+    let right = width - RIGHT - if labelled { 0.0 } else { PEAK_WIDTH };
+    let cell = (right - left) / months as f64;
     // Month ticks sit at cell centres.
-    let x = LinearScale::new((0.0, months as f64), (left, WIDTH - RIGHT));
-    let centre = LinearScale::new((-0.5, months as f64 - 0.5), (left, WIDTH - RIGHT));
+    let x = LinearScale::new((0.0, months as f64), (left, right));
+    let centre = LinearScale::new((-0.5, months as f64 - 0.5), (left, right));
     let ramp_id = format!("{}-ramp", map.id);
+    let key = if labelled {
+        "chance of deficit that month, in % (grey: no data)"
+    } else {
+        "chance of deficit that month (grey: no data)"
+    };
     let body = html! {
         defs {
             linearGradient id=(ramp_id) {
@@ -81,7 +117,7 @@ pub fn heat_map(map: &HeatMap<'_>) -> Markup {
             text x=(coord(left)) y="48" { "0%" }
             text x=(coord(left + 80.0)) y="48" text-anchor="middle" { "50%" }
             text x=(coord(left + 160.0)) y="48" text-anchor="end" { "100%" }
-            text x=(coord(left + 172.0)) y="33" { "chance of deficit that month (grey: no data)" }
+            text x=(coord(left + 172.0)) y="33" { (key) }
         }
         @for (r, (label, values)) in map.rows.iter().enumerate() {
             @let top = TOP + r as f64 * ROW;
@@ -92,10 +128,32 @@ pub fn heat_map(map: &HeatMap<'_>) -> Markup {
                     title { (label) ", " (map.months[t]) ": " (value.map_or("no data".to_string(), |p| format!("{:.1}%", p * 100.0))) }
                 }
             }
+            @if labelled {
+                g .cell-values font-size=(CELL_FONT) text-anchor="middle" {
+                    @for (t, value) in values.iter().enumerate().take(months) {
+                        @if let Some(p) = value {
+                            text x=(coord(centre.map(t as f64))) y=(coord(top + ROW / 2.0 + CELL_FONT * 0.35)) fill=(ink(*p)) { (cell_label(*p)) }
+                        }
+                    }
+                }
+            } @else {
+                @let peak = values.iter().take(months).enumerate()
+                    .filter_map(|(t, v)| v.map(|p| (t, p)))
+                    .fold(None, |best: Option<(usize, f64)>, (t, p)| match best {
+                        Some((_, b)) if b >= p => best,
+                        _ => Some((t, p)),
+                    });
+                text .peak x=(coord(right + 8.0)) y=(coord(top + ROW / 2.0 + 4.0)) fill="#333" {
+                    @match peak {
+                        Some((t, p)) => { "peak " (crate::format::percent(p)) " in " (map.months[t]) }
+                        None => { "no data" }
+                    }
+                }
+            }
         }
         (month_axis(&centre, map.months, bottom))
     };
-    frame(&map.id, &map.title, &map.description, height, body)
+    frame_sized(&map.id, &map.title, &map.description, width, height, body)
 }
 
 #[cfg(test)]

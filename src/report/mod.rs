@@ -106,9 +106,11 @@ fn header(data: &OutputData) -> Markup {
     }
 }
 
-fn footer(data: &OutputData) -> Markup {
+/// How to read the charts and tables: right after the headlines, before the first
+/// chart, so a reader meets it before needing it.
+fn how_to_read(data: &OutputData) -> Markup {
     html! {
-        footer #notes {
+        section #notes {
             h2 { "How to read this report" }
             ul {
                 li { "Each chart summarises " (thousands(data.manifest.iterations))
@@ -122,6 +124,13 @@ fn footer(data: &OutputData) -> Markup {
                     li { "Every number comes from months.csv, summary.csv and compare.csv in this folder; rebuild this page with " code { "phbsim report DIR" } "." }
                 }
             }
+        }
+    }
+}
+
+fn footer(data: &OutputData) -> Markup {
+    html! {
+        footer {
             p .generated { "phbsim " (data.manifest.phbsim_version) ", scenario SHA-256 " span .sha { (data.manifest.scenario_sha256) } }
         }
     }
@@ -156,6 +165,7 @@ pub fn build(data: &OutputData) -> String {
         html! {
             (header(data))
             (summary::headline(data))
+            (how_to_read(data))
             (variants::section(data))
             (sections::provider_charts(data))
             (sections::deficit_heat_map(data))

@@ -141,7 +141,7 @@ pub fn deficit_heat_map(data: &OutputData) -> Markup {
     html! {
         section #deficit {
             h2 { "When deficits are likely" }
-            (figure(chart, "Each cell is the share of futures in which the provider's margin over the past 12 months is below its minimum margin that month; darker cells are likelier, and hovering shows the number."))
+            (figure(chart, "Each cell is the share of futures in which the provider's margin over the past 12 months is below its minimum margin that month; darker cells are likelier. The number in a cell is that chance in whole per cent (<1: below 0.5% but not zero); on a long horizon, where cells are too narrow for numbers, each provider's peak and its month are printed beside its row."))
         }
     }
 }

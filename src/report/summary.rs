@@ -4,12 +4,12 @@
 use maud::{Markup, html};
 
 use super::data::{OutputData, RunTables};
-use super::heat_map::ramp;
+use super::heat_map::{ink, ramp};
 use super::money_follows::MoneyFollows;
 use super::month_count;
 use crate::engine::Level;
 use crate::engine::layout::COMMISSIONER;
-use crate::format::{money, percent, thousands};
+use crate::format::{money, percent, signed_percent, thousands};
 use crate::scenario::{Provider, Service};
 use crate::stats::Summary;
 
@@ -94,17 +94,21 @@ fn money_follows_cell(follows: &MoneyFollows) -> Markup {
     }
 }
 
-/// A signed percentage: `-4.2%`.
-fn signed_pct(value: f64) -> String {
-    format!("{value:+.1}%")
-}
+/// The smallest chance that is material: the smallest that prints as more than
+/// `0.0%` at one decimal. Below it the key figure is not drawn as a warning.
+pub(super) const MATERIAL_RISK: f64 = 0.0005;
 
 /// A table cell coloured by probability, dark text on light and light on dark.
 pub(super) fn risk_cell(p: f64) -> Markup {
-    let text = if p > 0.45 { "#fff" } else { "#222" };
     html! {
-        td .risk style=(format!("background:{};color:{text}", ramp(p))) { (percent(p)) }
+        td .risk style=(format!("background:{};color:{}", ramp(p), ink(p))) { (percent(p)) }
     }
+}
+
+/// A month that never breaks across lines (a header wrapping at its hyphen reads as
+/// two numbers).
+pub(super) fn month(label: &str) -> Markup {
+    html! { span .month { (label) } }
 }
 
 /// Three figures a meeting takes away: the riskiest provider's chance of distress, the
@@ -130,16 +134,16 @@ fn key_figures(data: &OutputData, rows: &[ProviderRow<'_>]) -> Markup {
     html! {
         div .figures {
             @if let Some(row) = rows.first() {
-                div .figure-box {
+                div .figure-box .alert[row.distress >= MATERIAL_RISK] {
                     span .big { (percent(row.distress)) }
                     span .what {
-                        "chance that " strong { (row.provider.name) } " is in distress by " (end)
+                        "chance that " strong { (row.provider.name) } " is in distress by " (month(end))
                         " with PHBs, against " (percent(row.distress_baseline)) " without"
                     }
                 }
             }
             @if let Some(extra) = extra {
-                div .figure-box {
+                div .figure-box .cost {
                     span .big { (money(extra.mean)) }
                     span .what {
                         "double-running cost to the commissioner over " (month_count(data.months.len()))
@@ -169,13 +173,13 @@ pub fn headline(data: &OutputData) -> Markup {
             (key_figures(data, &rows))
             table .providers {
                 caption {
-                    "Providers by chance of distress by " (end) ", riskiest first, over "
+                    "Providers by chance of distress by " (month(end)) ", riskiest first, over "
                     (thousands(data.manifest.iterations)) " simulated futures"
                 }
                 thead {
                     tr {
                         th scope="col" { "Provider" }
-                        th scope="col" { "Chance of distress by " (end) ", with PHBs" }
+                        th scope="col" { "Chance of distress by " (month(end)) ", with PHBs" }
                         th scope="col" { "… without PHBs" }
                         th scope="col" { "Risk added by PHBs" }
                         th scope="col" { "Income change over the horizon: median (P5 to P95)" }
@@ -192,7 +196,7 @@ pub fn headline(data: &OutputData) -> Markup {
                             td { (points(row.distress - row.distress_baseline)) }
                             td {
                                 @match &row.income_change_pct {
-                                    Some(c) => { (signed_pct(c.p50)) " (" (signed_pct(c.p5)) " to " (signed_pct(c.p95)) ")" }
+                                    Some(c) => { (signed_percent(c.p50)) " (" (signed_percent(c.p5)) " to " (signed_percent(c.p95)) ")" }
                                     None => { "no baseline income" }
                                 }
                             }

@@ -145,13 +145,14 @@ fn sections_come_in_the_order_a_meeting_needs() {
     let ids = [
         "id=\"run\"",
         "id=\"headline\"",
+        "id=\"notes\"",
         "id=\"variants\"",
         "id=\"providers\"",
         "id=\"deficit\"",
         "id=\"services\"",
         "id=\"cohorts\"",
         "id=\"commissioner\"",
-        "id=\"notes\"",
+        "<footer",
     ];
     assert_increasing(&positions(example_page(), &ids), &ids);
 }
@@ -683,4 +684,128 @@ fn compare_csv_is_checked_like_the_other_tables() {
             "`{message}` should contain `{expected}`"
         );
     }
+}
+
+/// The example without variants, with reserves no future can exhaust and cohorts of
+/// nobody: every chance of distress and every income change is zero.
+fn safe_page() -> &'static str {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    PAGE.get_or_init(|| {
+        let text: String = example_without_variants()
+            .lines()
+            .map(|line| {
+                if line.starts_with("reserves ") {
+                    "reserves = 1_000_000_000_000\n".to_string()
+                } else if line.starts_with("size ") {
+                    "size = 0\n".to_string()
+                } else {
+                    format!("{line}\n")
+                }
+            })
+            .collect();
+        let files = run_files(&text, 8);
+        build(&parse_outputs(Path::new("out"), files.as_input()).expect("parses"))
+    })
+}
+
+#[test]
+fn how_to_read_comes_before_the_first_chart() {
+    for page in [example_page(), plain_page()] {
+        let notes = page.find("id=\"notes\"").expect("a how-to section");
+        let first_chart = page.find("<svg").expect("charts");
+        assert!(notes < first_chart);
+        assert!(page[notes..first_chart].contains("How to read this report"));
+    }
+}
+
+/// On a horizon short enough for the cells to hold their numbers (three years of the
+/// example: 36 months, under the 45 at which cells get too narrow).
+#[test]
+fn the_heat_map_prints_its_numbers_in_the_cells() {
+    let text = example_without_variants().replacen("months      = 60", "months      = 36", 1);
+    let files = run_files(&text, 40);
+    let data = parse_outputs(Path::new("out"), files.as_input()).expect("parses");
+    assert_eq!(data.months.len(), 36);
+    let built = build(&data);
+    let page = built.as_str();
+    let section = between(page, "<section id=\"deficit\"", "</section>");
+    assert!(!section.contains("hover"), "the caption relies on hovering");
+    let svg = &svgs(section)[0];
+    let doc = roxmltree::Document::parse(svg).expect("well-formed");
+    let numbers: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("cell-values"))
+        .flat_map(|g| g.children().filter(|c| c.has_tag_name("text")))
+        .map(|t| t.text().unwrap_or_default())
+        .collect();
+    let run = data.base();
+    let ranked = super::summary::ranked_providers(&data, run);
+    let expected: Vec<String> = ranked
+        .iter()
+        .flat_map(|row| {
+            run.series(
+                crate::engine::Level::Provider,
+                &row.provider.id,
+                "in_deficit",
+            )
+        })
+        .flatten()
+        .map(|s| super::heat_map::cell_label(s.mean))
+        .collect();
+    assert_eq!(expected.len(), ranked.len() * data.months.len());
+    assert_eq!(numbers, expected);
+}
+
+#[test]
+fn a_long_horizon_heat_map_prints_each_row_s_peak_beside_it() {
+    let months: Vec<String> = (0..120)
+        .map(|t| format!("{}-{:02}", 2027 + t / 12, t % 12 + 1))
+        .collect();
+    let mut values = vec![Some(0.1); 120];
+    values[30] = Some(0.42);
+    let svg = super::heat_map::heat_map(&super::heat_map::HeatMap {
+        id: "h".into(),
+        title: "h".into(),
+        description: "d".into(),
+        months: &months,
+        rows: vec![("trust".into(), values)],
+    })
+    .into_string();
+    assert!(
+        !svg.contains("cell-values"),
+        "cells this narrow hold no number"
+    );
+    assert!(svg.contains("peak 42.0% in 2029-07"), "{svg}");
+}
+
+#[test]
+fn no_percentage_is_printed_with_a_signed_zero() {
+    for page in [example_page(), plain_page(), safe_page()] {
+        assert!(!page.contains("+0.0%") && !page.contains("-0.0%"));
+    }
+    // Income that does not change is printed unsigned.
+    assert!(safe_page().contains("0.0% (0.0% to 0.0%)"));
+}
+
+#[test]
+fn dates_in_table_headers_do_not_break() {
+    let page = example_page();
+    let end = example_data().months.last().unwrap().clone();
+    let month = format!("<span class=\"month\">{end}</span>");
+    for table in ["<table class=\"providers\"", "<table class=\"variants\""] {
+        let head = between(page, table, "</thead>");
+        assert!(head.contains(&month), "{head}");
+    }
+    assert!(super::STYLE.contains(".month { white-space: nowrap; }"));
+}
+
+#[test]
+fn only_a_material_risk_is_drawn_as_a_warning() {
+    assert!(safe_page().contains("<span class=\"big\">0.0%</span>"));
+    assert!(!safe_page().contains("figure-box alert"));
+    // The example's small charity is at real risk.
+    let data = example_data();
+    let riskiest = super::summary::ranked_providers(&data, data.base())[0].distress;
+    assert!(riskiest >= super::summary::MATERIAL_RISK);
+    assert!(example_page().contains("class=\"figure-box alert\""));
 }

@@ -8,7 +8,7 @@ use maud::{Markup, html};
 
 use super::charts::{Layer, LineChart, Stroke, colour, line_chart};
 use super::data::{Compared, OutputData, RunTables};
-use super::summary::{ranked_providers, risk_cell};
+use super::summary::{month, ranked_providers, risk_cell};
 use super::svg::Units;
 use crate::engine::Level;
 use crate::engine::layout::COMMISSIONER;
@@ -107,7 +107,7 @@ fn table(data: &OutputData) -> Markup {
                 tr {
                     th scope="col" { "Variant" }
                     th scope="col" { "Provider" }
-                    th scope="col" { "Chance of distress by " (end) ": base" }
+                    th scope="col" { "Chance of distress by " (month(end)) ": base" }
                     th scope="col" { "… with the variant" }
                     th scope="col" { "Median income over the horizon: change (base → variant)" }
                     th scope="col" { "Income, paired difference: mean (P5 to P95)" }

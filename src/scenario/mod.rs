@@ -3,6 +3,7 @@
 //! `params` declares every key of the file once (type, range, default, (U), unit,
 //! meaning); `reader` turns TOML values into typed, range-checked values with
 //! positions; `parse` walks the file's tables; `checks` makes the whole-file checks;
+//! `plausibility` warns of values far outside what the domain makes plausible;
 //! `problem` holds what is found; `write` turns a scenario back into TOML
 //! ([`Scenario::to_toml`]) through the serde shape of `file`; `schema` is the JSON
 //! Schema for editors. [`parse_scenario`] is pure: reading a file is the caller's.
@@ -12,6 +13,7 @@ pub mod file;
 pub mod params;
 mod parse;
 pub mod paths;
+mod plausibility;
 mod problem;
 mod reader;
 mod types;

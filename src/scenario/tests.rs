@@ -878,8 +878,9 @@ fn defaults_and_mixed_shares_survive_writing_and_reading_back() {
 /// validate (a quadratic scan would do 10^8 comparisons here).
 #[test]
 fn many_warnings_do_not_make_validation_quadratic() {
+    // The service has `other_activity`, so the only warnings are the cohorts' `forms`.
     let mut text = String::from(
-        "[scenario]\nname = \"many\"\nstart = \"2027-04\"\nmonths = 12\n\n[[providers]]\nid = \"p\"\n\n[[providers.services]]\nid = \"s\"\npayment = \"activity\"\nunit_price = 1\n",
+        "[scenario]\nname = \"many\"\nstart = \"2027-04\"\nmonths = 12\n\n[[providers]]\nid = \"p\"\n\n[[providers.services]]\nid = \"s\"\npayment = \"activity\"\nunit_price = 1\nother_activity = 1\n",
     );
     for c in 0..10_000 {
         text.push_str(&format!(
@@ -982,3 +983,5 @@ set = { "cohorts.frequent-crisis.uses.trust/crisis.substitution" = 0.25, "budget
         Some(0.2)
     );
 }
+
+mod plausibility;

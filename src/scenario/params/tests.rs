@@ -217,3 +217,40 @@ fn reference_page_is_current() {
          regenerate it with `UPDATE_REFERENCE=1 cargo test --lib reference`"
     );
 }
+
+/// README.md's five-minute guide names the keys a typical scenario needs beyond the
+/// required ones (a first scenario without them is quietly wrong: no activity, no
+/// returns, every lost unit passed through) and sends the reader to the reference.
+#[test]
+fn the_readme_guide_names_the_keys_a_typical_scenario_needs() {
+    let readme = include_str!("../../../README.md");
+    let start = readme
+        .find("## The scenario format")
+        .expect("README.md has a scenario format section");
+    let rest = &readme[start + 3..];
+    let guide = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+    for key in [
+        "other_activity",
+        "return_rate",
+        "backfill",
+        "cost_flex",
+        "pass_through",
+        "forms",
+        "budget",
+        "uses",
+        "per_month",
+    ] {
+        assert!(
+            guide.contains(&format!("`{key}`")) && guide.contains(&format!("{key} =")),
+            "README.md's scenario guide neither shows nor explains `{key}`"
+        );
+        assert!(lookup_anywhere(key), "`{key}` is not a declared key");
+    }
+    assert!(guide.contains("per holder per year"));
+    assert!(guide.contains("(docs/scenario-reference.md)"));
+}
+
+/// Whether some table declares `key`.
+fn lookup_anywhere(key: &str) -> bool {
+    TABLES.iter().any(|t| t.param(key).is_some())
+}

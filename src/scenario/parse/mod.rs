@@ -18,6 +18,7 @@ mod syntax;
 use toml::de::DeTable;
 
 use crate::scenario::checks::{self, IdCheck};
+use crate::scenario::plausibility;
 use crate::scenario::problem::Problem;
 use crate::scenario::reader::Problems;
 use crate::scenario::types::*;
@@ -107,6 +108,9 @@ fn parse_base(text: &str) -> (toml::Table, BaseResult) {
     let scenario = read.map(|(mut s, specs)| {
         checks::resolve(&mut s, &ids, &mut problems);
         checks::cross_checks(&s, &ids, &mut problems);
+        if !problems.has_errors() {
+            plausibility::check(&s, document.get_ref(), text, &mut problems);
+        }
         (s, specs)
     });
     let mut list = problems.list;
