@@ -9,6 +9,7 @@ mod support;
 
 mod cli;
 mod corpus;
+mod first_hour;
 #[cfg(unix)]
 mod interrupt;
 mod properties;
