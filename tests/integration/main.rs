@@ -13,6 +13,7 @@ mod first_hour;
 #[cfg(unix)]
 mod interrupt;
 mod properties;
+mod readme;
 mod report;
 mod sensitivity_cli;
 mod shard_cli;
