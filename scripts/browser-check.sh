@@ -4,13 +4,20 @@
 #
 #   bash scripts/browser-check.sh [OUT]
 #
-# OUT (default target/browser-check) receives report.html, a 1280x2000 screenshot
-# (report.png), the page printed to A4 (report.pdf), the DOM as rendered and
-# Chromium's log. Installs Chromium with apt-get when it is missing (needs root).
+# OUT (default $CARGO_TARGET_DIR/browser-check, i.e. target/browser-check) receives
+# report.html, a 1280x2000 screenshot (report.png), the page printed to A4
+# (report.pdf), the DOM as rendered and Chromium's log. Installs Chromium with
+# apt-get when it is missing (needs root).
+#
+# Environment:
+#   PHBSIM            phbsim binary to use [default: a debug build, made with cargo
+#                     in $CARGO_TARGET_DIR]
+#   CARGO_TARGET_DIR  cargo's target directory [default: target]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out="${1:-target/browser-check}"
+target_dir="${CARGO_TARGET_DIR:-target}"
+out="${1:-$target_dir/browser-check}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
@@ -24,12 +31,17 @@ if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-echo "== building phbsim and running the example"
-cargo build --locked --quiet
+if [ -z "${PHBSIM:-}" ]; then
+    echo "== building phbsim"
+    cargo build --locked --quiet
+    PHBSIM="$target_dir/debug/phbsim"
+fi
+[ -x "$PHBSIM" ] || { echo "PHBSIM=$PHBSIM is not an executable" >&2; exit 1; }
+echo "== running the example with $PHBSIM"
 run_dir="$(mktemp -d)"
 profile="$(mktemp -d)"
 trap 'rm -rf "$run_dir" "$profile"' EXIT
-target/debug/phbsim run -o "$run_dir/example" -q
+"$PHBSIM" run -o "$run_dir/example" -q
 cp "$run_dir/example/report.html" "$out/report.html"
 page="file://$out/report.html"
 

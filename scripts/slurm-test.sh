@@ -20,8 +20,8 @@
 # way out, whether the test passed, failed or was interrupted.
 #
 # Environment:
-#   PHBSIM                 phbsim binary [default: target/release/phbsim, built
-#                          with cargo if missing]
+#   PHBSIM                 phbsim binary [default: $CARGO_TARGET_DIR/release/phbsim
+#                          (target/release/phbsim), built with cargo if missing]
 #   SLURM_TEST_ITERATIONS  iterations [default: 2000, several 256-iteration blocks]
 #   SLURM_TEST_TIMEOUT     seconds to wait for the cluster, then for the jobs [180]
 #   SLURM_TEST_KEEP=1      keep the temporary directory (its path is printed)
@@ -179,7 +179,8 @@ say "packages: $(dpkg-query -W -f '${Package} ${Version}, ' slurmctld slurmd slu
 
 if [ "$mode" = full ]; then
     if [ -z "${PHBSIM:-}" ]; then
-        PHBSIM="$repo/target/release/phbsim"
+        PHBSIM="${CARGO_TARGET_DIR:-target}/release/phbsim"
+        case "$PHBSIM" in /*) ;; *) PHBSIM="$repo/$PHBSIM" ;; esac
         if [ ! -x "$PHBSIM" ]; then
             say "building phbsim (release)"
             cargo build --release --locked --quiet

@@ -16,7 +16,7 @@ pub struct DiffArgs {
     /// The scenario compared with it.
     pub b: PathBuf,
     /// Iterations [default: A's `iterations`].
-    #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = crate::cli::numbers::iterations)]
     pub iterations: Option<u64>,
     #[command(flatten)]
     pub simulation: SimulationArgs,

@@ -29,7 +29,7 @@ pub struct MergeArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Worker threads [default: one per core]; results do not depend on it.
-    #[arg(short = 'j', long, value_name = "THREADS", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(short = 'j', long, value_name = "THREADS", value_parser = crate::cli::numbers::threads)]
     pub threads: Option<u64>,
     /// No table (errors and warnings are still printed).
     #[arg(short, long)]

@@ -27,8 +27,10 @@ macro_rules! outln {
 }
 
 mod diff;
+mod install;
 mod interrupt;
 mod merge;
+mod numbers;
 mod report;
 mod run;
 mod sensitivity;
@@ -89,6 +91,13 @@ pub enum Command {
     /// Reverse stress test: the value of a parameter at which a provider's
     /// P(distress) reaches a target, with a 95% interval.
     Stress(stress::StressArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell to complete phbsim's commands and options in.
+        shell: clap_complete::Shell,
+    },
+    /// Print phbsim's man page (roff), e.g. `phbsim man > ~/.local/share/man/man1/phbsim.1`.
+    Man,
 }
 
 /// How a command failed: the exit code and what to print (nothing when the details
@@ -128,6 +137,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Report(args) => report::report_command(args),
         Command::Sensitivity(args) => sensitivity::sensitivity_command(args),
         Command::Stress(args) => stress::stress_command(args),
+        Command::Completions { shell } => install::completions(shell),
+        Command::Man => install::man(),
         Command::Schema => {
             outln!("{}", json_schema());
             Ok(())
@@ -140,8 +151,21 @@ fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
 
-/// Prints a load failure in full and turns it into a [`Failure`].
+/// Prints a load failure in full and turns it into a [`Failure`] of a command that
+/// would have run the scenario.
 pub fn report_load_error(error: LoadError) -> Failure {
+    let invalid = matches!(error, LoadError::Invalid { .. });
+    let summary = print_load_error(error);
+    Failure::bad_input(if invalid {
+        format!("{summary}; the scenario was not run")
+    } else {
+        summary
+    })
+}
+
+/// Prints an invalid scenario's problems in full and returns the one-line summary
+/// (`FILE: N error(s)`), or the message of any other load failure.
+fn print_load_error(error: LoadError) -> String {
     match error {
         LoadError::Invalid {
             scenario: source,
@@ -152,12 +176,9 @@ pub fn report_load_error(error: LoadError) -> Failure {
                 render_problems(&source, &problems, stderr_is_terminal())
             );
             let errors = problems.iter().filter(|p| p.is_error()).count();
-            Failure::bad_input(format!(
-                "{}: {errors} error(s); the scenario was not run",
-                source.name.display()
-            ))
+            format!("{}: {errors} error(s)", source.name.display())
         }
-        other => Failure::bad_input(other.to_string()),
+        other => other.to_string(),
     }
 }
 
@@ -183,7 +204,7 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
             }
             Err(error) => {
                 invalid += 1;
-                eprintln!("error: {}", report_load_error(error).message);
+                eprintln!("error: {}", print_load_error(error));
             }
         }
     }

@@ -26,7 +26,7 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Iterations, overriding the file's `iterations`.
-    #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = crate::cli::numbers::iterations)]
     pub iterations: Option<u64>,
     #[command(flatten)]
     pub simulation: SimulationArgs,

@@ -35,7 +35,7 @@ pub struct SimulationArgs {
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
     /// Worker threads [default: one per core]; results do not depend on it.
-    #[arg(short = 'j', long, value_name = "THREADS", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(short = 'j', long, value_name = "THREADS", value_parser = crate::cli::numbers::threads)]
     pub threads: Option<u64>,
 }
 

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use crate::engine::Level;
 use crate::format::{money, percent};
 use crate::report::money_follows::MoneyFollows;
-use crate::run::{RunResult, SetResult};
+use crate::run::{Comparison, RunResult, SetResult};
 use crate::scenario::Scenario;
 use crate::stats::Summary;
 
@@ -127,11 +127,19 @@ pub fn render_comparisons(set: &SetResult, names: &[&str]) -> String {
         out,
         "\nvariants against the base (paired, common random numbers):"
     );
-    let _ = writeln!(
-        out,
-        "{:<width$}  {:<16}  {:>12}  {:>23}  {:>11}  {:>12}",
-        "variant", "provider", "Δ income", "Δ income P5 – P95", "Δ P(distr.)", "P(less inc.)"
-    );
+    let pairs_a_provider = |comparison: &Comparison| {
+        comparison
+            .metrics
+            .iter()
+            .any(|m| m.name.level == Level::Provider && m.name.metric == "income")
+    };
+    if set.comparisons.iter().any(pairs_a_provider) {
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<16}  {:>12}  {:>23}  {:>11}  {:>12}",
+            "variant", "provider", "Δ income", "Δ income P5 – P95", "Δ P(distr.)", "P(less inc.)"
+        );
+    }
     for comparison in &set.comparisons {
         let find = |entity: &str, metric: &str| {
             comparison
@@ -145,6 +153,15 @@ pub fn render_comparisons(set: &SetResult, names: &[&str]) -> String {
             .filter(|m| m.name.level == Level::Provider && m.name.metric == "income")
             .map(|m| m.name.entity.as_str())
             .collect();
+        if !pairs_a_provider(comparison) {
+            // Only what both scenarios have is paired: without a common provider the
+            // table would be empty and say nothing.
+            let _ = writeln!(
+                out,
+                "{} and {} have no provider in common, so there is nothing to pair; run each with `phbsim run` to see its results",
+                names[0], names[comparison.variant]
+            );
+        }
         for provider in providers {
             let income = find(provider, "income");
             let (mean, band, p_less) = income

@@ -31,6 +31,10 @@ pub struct Source {
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    #[error(
+        "no such file: {path}; check the path, or run `phbsim init {path}` to write a starter scenario"
+    )]
+    Missing { path: PathBuf },
     #[error("cannot read scenario file {path}: {reason}")]
     Unreadable { path: PathBuf, reason: String },
     #[error(
@@ -51,9 +55,14 @@ pub enum LoadError {
 
 /// Reads a file's text, checking it is UTF-8.
 pub fn read_source(path: &Path) -> Result<Source, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| LoadError::Unreadable {
-        path: path.to_path_buf(),
-        reason: e.kind().to_string(),
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => LoadError::Missing {
+            path: path.to_path_buf(),
+        },
+        kind => LoadError::Unreadable {
+            path: path.to_path_buf(),
+            reason: kind.to_string(),
+        },
     })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Source {

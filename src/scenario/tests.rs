@@ -177,6 +177,31 @@ fn syntax_errors_name_their_line() {
     );
 }
 
+/// Regression: `months = 36 months` got the generic "put text in double quotes" fix,
+/// and following it (`months = "36 months"`) only led to a type error. A number with a
+/// unit or a pound sign is told to drop them, and the fix it shows is valid.
+#[test]
+fn a_number_with_a_unit_is_told_to_drop_it() {
+    for (valid, wrong) in [
+        ("months = 24", "months = 24 months"),
+        ("unit_price = 380", "unit_price = £380"),
+        ("p = 0.01", "p = 0.01 a month"),
+    ] {
+        let text = edit(valid, wrong);
+        rejects(&text, &format!("`{valid}`"), wrong);
+        let problems = parse_scenario(&text).expect_err("invalid");
+        let help = problems[0].help.as_deref().expect("a fix");
+        let shown = help.split('`').nth(1).expect("the fix in backquotes");
+        parse_scenario(&text.replacen(wrong, shown, 1))
+            .unwrap_or_else(|p| panic!("following {help:?} gives {p:#?}"));
+    }
+    rejects(
+        &edit("name = \"Rules test\"", "name = Rules test"),
+        "put text in double quotes",
+        "name = Rules test",
+    );
+}
+
 #[test]
 fn unknown_keys_name_the_nearest_valid_key() {
     rejects(

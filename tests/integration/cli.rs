@@ -53,7 +53,7 @@ fn validate_reports_a_missing_file_with_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "cannot read scenario file no-such-file.toml",
+            "no such file: no-such-file.toml; check the path, or run `phbsim init no-such-file.toml`",
         ));
 }
 
@@ -255,14 +255,20 @@ fn run_quiet_prints_nothing_on_stdout() {
 fn run_rejects_zero_iterations_and_zero_threads_with_exit_2() {
     let root = tempfile::tempdir().unwrap();
     let out = root.path().join("out");
-    for args in [["-n", "0"], ["-j", "0"]] {
+    for (args, says) in [
+        (["-n", "0"], "use a whole number of iterations, at least 1"),
+        (["-j", "0"], "use 1 to 1024 threads"),
+        (["-j", "1025"], "use 1 to 1024 threads"),
+    ] {
         phbsim()
             .arg("run")
             .arg("-o")
             .arg(&out)
             .args(args)
             .assert()
-            .code(2);
+            .code(2)
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains("18446744073709551615").not());
     }
     assert!(!out.exists(), "nothing is created on bad usage");
 }
@@ -325,7 +331,7 @@ fn run_of_a_missing_file_is_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "cannot read scenario file missing.toml",
+            "no such file: missing.toml; check the path, or run `phbsim init missing.toml`",
         ));
 }
 
@@ -413,7 +419,7 @@ fn diff_of_a_missing_or_invalid_file_is_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "cannot read scenario file missing.toml",
+            "no such file: missing.toml; check the path, or run `phbsim init missing.toml`",
         ));
     phbsim()
         .arg("diff")

@@ -9,9 +9,11 @@ mod support;
 
 mod cli;
 mod corpus;
+mod first_hour;
 #[cfg(unix)]
 mod interrupt;
 mod properties;
+mod readme;
 mod report;
 mod sensitivity_cli;
 mod shard_cli;

@@ -613,11 +613,11 @@ fn sensitivity_and_stress_of_a_missing_file_are_exit_2() {
         .args(["sensitivity", "no-such-file.toml"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("cannot read scenario file"));
+        .stderr(predicate::str::contains("no such file: no-such-file.toml"));
     phbsim()
         .args(["stress", "no-such-file.toml", "--provider", "p"])
         .args(["--target", "distress=0.1", "--param", "x.y"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("cannot read scenario file"));
+        .stderr(predicate::str::contains("no such file: no-such-file.toml"));
 }

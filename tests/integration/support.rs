@@ -31,3 +31,25 @@ pub fn run_example(dir: &Path, args: &[&str]) {
         .assert()
         .success();
 }
+
+/// The subcommands as `phbsim --help` lists them, `help` excepted.
+pub fn subcommands() -> Vec<String> {
+    let output = phbsim().arg("--help").output().expect("phbsim --help runs");
+    let help = String::from_utf8(output.stdout).expect("UTF-8 help");
+    let listed = help
+        .split("Commands:\n")
+        .nth(1)
+        .expect("a Commands: section")
+        .split("\n\n")
+        .next()
+        .expect("its lines");
+    let names: Vec<String> = listed
+        .lines()
+        .filter(|line| line.starts_with("  ") && !line.starts_with("   "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect();
+    assert!(names.len() >= 10, "too few subcommands parsed: {names:?}");
+    names
+}

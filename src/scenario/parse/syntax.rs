@@ -66,6 +66,13 @@ pub(super) fn syntax_problem(text: &str, message: &str, span: Option<Range<usize
             format!("TOML syntax: {message}"),
             "in a \"...\" string a backslash starts an escape: write `\\\\` for a backslash, or use single quotes, as in 'C:\\Users\\plans'".to_string(),
         )
+    } else if message.contains("must be quoted")
+        && let Some(fix) = bare_number(text, span.as_ref(), at)
+    {
+        (
+            format!("TOML syntax: {message}"),
+            format!("write the number bare, with no unit or pound sign: `{fix}`"),
+        )
     } else if message.contains("must be quoted") {
         (
             format!("TOML syntax: {message}"),
@@ -97,6 +104,28 @@ pub(super) fn syntax_problem(text: &str, message: &str, span: Option<Range<usize
         )
     };
     Problem::error(message, span).with_help(help)
+}
+
+/// `key = NUMBER` when the unquoted value `at` is a number followed by a unit
+/// (`months = 36 months`) or preceded by a pound sign (`unit_price = £380`): quoting
+/// it, as the generic fix says, would only trade this error for a type error.
+fn bare_number(text: &str, span: Option<&Range<usize>>, at: &str) -> Option<String> {
+    let first = at.split_whitespace().next()?;
+    let number = first.strip_prefix('£').unwrap_or(first);
+    let starts_like_a_number = number
+        .trim_start_matches(['-', '+'])
+        .starts_with(|c: char| c.is_ascii_digit());
+    if !starts_like_a_number || number.replace('_', "").parse::<f64>().is_err() {
+        return None;
+    }
+    let before = text.get(..span?.start)?.rsplit('\n').next()?.trim_end();
+    let key = before
+        .strip_suffix('=')?
+        .trim_end()
+        .rsplit([' ', '\t', '{', ','])
+        .next()
+        .filter(|key| !key.is_empty())?;
+    Some(format!("{key} = {number}"))
 }
 
 /// Whether only blanks stand between the start of `offset`'s line and `offset`.
