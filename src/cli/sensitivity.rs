@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use crate::cli::Failure;
-use crate::cli::session::{Session, SimulationArgs, load_scenario, output_directory, settings};
+use crate::cli::session::{
+    ForceArg, Session, SimulationArgs, load_scenario, output_directory, settings,
+};
 use crate::manifest::Manifest;
 use crate::output::files::sensitivity_files;
 use crate::output::sensitivity::render_sensitivity;
@@ -27,6 +29,8 @@ pub struct SensitivityArgs {
     /// Output directory [default: out/<scenario file stem>-sensitivity].
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Iterations of each run [default: the file's `iterations`, at most 500].
     #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: Option<u64>,
@@ -52,7 +56,7 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
     let (source, validated) = load_scenario(args.scenario.as_deref())?;
     note_variants(&validated);
     let scenario = &validated.scenario;
-    let output = output_directory(args.output.as_deref(), &source.name, "-sensitivity")?;
+    let output = output_directory(args.output.as_deref(), &source, "-sensitivity", args.force)?;
     let settings = settings(
         &validated,
         args.iterations,

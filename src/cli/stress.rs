@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use crate::cli::Failure;
 use crate::cli::sensitivity::note_variants;
-use crate::cli::session::{Session, SimulationArgs, load_scenario, output_directory, settings};
+use crate::cli::session::{
+    ForceArg, Session, SimulationArgs, load_scenario, output_directory, settings,
+};
 use crate::manifest::Manifest;
 use crate::output::files::stress_files;
 use crate::output::stress::{Question, non_monotone_warning, render_stress};
@@ -33,6 +35,8 @@ pub struct StressArgs {
     /// Output directory [default: out/<scenario file stem>-stress].
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Iterations at each value [default: the file's `iterations`].
     #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: Option<u64>,
@@ -70,7 +74,7 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
         )));
     }
     note_variants(&validated);
-    let output = output_directory(args.output.as_deref(), &source.name, "-stress")?;
+    let output = output_directory(args.output.as_deref(), &source, "-stress", args.force)?;
     let settings = settings(&validated, args.iterations, args.simulation.seed, None);
 
     let session = Session::start(args.simulation.threads, args.quiet)?;

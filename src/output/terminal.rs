@@ -1,6 +1,7 @@
 //! The short table printed after a run (SPEC section 5): per provider its baseline and
 //! projected income over the horizon, and its chance of distress with and without
-//! PHBs; then the commissioner's double-running cost.
+//! PHBs; then the commissioner's double-running cost; then where the outputs are and
+//! which file to open first.
 
 use std::fmt::Write;
 
@@ -25,8 +26,8 @@ fn find<'a>(
         .and_then(|i| result.summary[i].as_ref())
 }
 
-/// The post-run table, ending with where the outputs are.
-pub fn render(result: &RunResult, horizon_label: &str, output_dir: &str) -> String {
+/// The post-run table of providers and the commissioner's double-running cost.
+pub fn render(result: &RunResult, horizon_label: &str) -> String {
     let mut providers: Vec<&str> = Vec::new();
     for name in result.layout.summary_names() {
         if name.level == Level::Provider && !providers.contains(&name.entity.as_str()) {
@@ -68,7 +69,37 @@ pub fn render(result: &RunResult, horizon_label: &str, output_dir: &str) -> Stri
             money(extra.p95)
         );
     }
-    let _ = writeln!(out, "outputs: {output_dir}");
+    out
+}
+
+/// Where the outputs of a run are and what each file holds, the one to open first
+/// at the top; `compare.csv` only when the run had variants.
+pub fn render_guide(output_dir: &str, with_comparisons: bool) -> String {
+    let files = [
+        (
+            "report.html",
+            "open this first, in a browser: the run's charts and tables",
+        ),
+        (
+            "months.csv",
+            "monthly series: each provider, service, cohort and the commissioner",
+        ),
+        (
+            "summary.csv",
+            "whole-horizon metrics: income change, P(distress), double-running cost",
+        ),
+        ("compare.csv", "each variant against the base, paired"),
+        (
+            "manifest.json",
+            "what was run: version, seed, iterations, timing (scenario.toml: its file)",
+        ),
+    ];
+    let mut out = format!("\noutputs: {output_dir}\n");
+    for (name, holds) in files {
+        if name != "compare.csv" || with_comparisons {
+            let _ = writeln!(out, "  {name:<13}  {holds}");
+        }
+    }
     out
 }
 
@@ -129,7 +160,7 @@ pub fn render_comparisons(set: &SetResult, names: &[&str]) -> String {
 }
 
 /// The tables printed after a run or a merge (SPEC section 5): providers, then the
-/// variants against the base.
+/// variants against the base, then where the outputs are and what each file holds.
 pub fn render_run(scenarios: &[&Scenario], set: &SetResult, output_dir: &str) -> String {
     let scenario = scenarios[0];
     let horizon = format!(
@@ -137,11 +168,12 @@ pub fn render_run(scenarios: &[&Scenario], set: &SetResult, output_dir: &str) ->
         scenario.start,
         scenario.month_label(scenario.months - 1)
     );
-    let mut out = render(&set.runs[0], &horizon, output_dir);
+    let mut out = render(&set.runs[0], &horizon);
     if !set.comparisons.is_empty() {
         let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
         out.push_str(&render_comparisons(set, &names));
     }
+    out.push_str(&render_guide(output_dir, !set.comparisons.is_empty()));
     out
 }
 
@@ -168,4 +200,22 @@ pub fn render_differences(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guide_puts_the_report_first_and_compare_only_with_variants() {
+        let plain = render_guide("out/icb", false);
+        let lines: Vec<&str> = plain.lines().collect();
+        assert_eq!(lines[0], "");
+        assert_eq!(lines[1], "outputs: out/icb");
+        assert!(lines[2].starts_with("  report.html    open this first, in a browser"));
+        assert_eq!(lines.len(), 6, "{plain}");
+        assert!(!plain.contains("compare.csv"));
+        let with = render_guide("out/icb", true);
+        assert!(with.contains("  compare.csv    each variant against the base"));
+    }
 }

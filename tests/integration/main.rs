@@ -11,6 +11,7 @@ mod cli;
 mod corpus;
 #[cfg(unix)]
 mod interrupt;
+mod outputs;
 mod properties;
 mod report;
 mod sensitivity_cli;
