@@ -74,7 +74,7 @@ fn part_error(path: &Path, error: PartError) -> Failure {
     let message = format!("{}: {error}", path.display());
     match error {
         PartError::Io(_) => Failure::other(message),
-        PartError::NotAPart | PartError::Damaged(_) => {
+        PartError::NotAPart | PartError::OtherFormat(_) | PartError::Damaged(_) => {
             Failure::bad_input(format!("{message}; rerun that shard to write it again"))
         }
     }
