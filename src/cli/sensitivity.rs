@@ -15,7 +15,9 @@ use crate::scenario::Validated;
 use crate::sensitivity::one_way::{analyse, run_count};
 
 /// Iterations per run when `-n` is not given: the file's `iterations`, but at most
-/// this many, as the analysis makes `1 + 2 × parameters` runs.
+/// this many, as the analysis makes `1 + 2 × parameters` runs. The base is then not
+/// `phbsim run`'s (another sample of the futures), and the printed text says so and
+/// how to match it (`-n`).
 pub const DEFAULT_MAX_ITERATIONS: u64 = 500;
 
 /// Parameters shown per provider in the printed tornado.
@@ -31,7 +33,8 @@ pub struct SensitivityArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub force: ForceArg,
-    /// Iterations of each run [default: the file's `iterations`, at most 500].
+    /// Iterations of each run [default: the file's `iterations`, at most 500, as the
+    /// analysis makes 1 + 2 × parameters runs; give the file's to match `phbsim run`].
     #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: Option<u64>,
     #[command(flatten)]
@@ -84,7 +87,12 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
     session.write(&output, &files)?;
 
     if !args.quiet {
-        out!("{}", render_sensitivity(scenario, &result, TOP));
+        let capped_from = (args.iterations.is_none() && settings.iterations < scenario.iterations)
+            .then_some(scenario.iterations);
+        out!(
+            "{}",
+            render_sensitivity(scenario, &result, TOP, capped_from)
+        );
         outln!("outputs: {}", output.display());
         outln!(
             "{runs} runs of {} iterations in {elapsed:.2} s on {} thread(s)",
