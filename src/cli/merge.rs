@@ -74,7 +74,9 @@ fn part_error(path: &Path, error: PartError) -> Failure {
     let message = format!("{}: {error}", path.display());
     match error {
         PartError::Io(_) => Failure::other(message),
-        PartError::NotAPart | PartError::OtherFormat(_) | PartError::Damaged(_) => {
+        // The message of another format already says to rerun the shard.
+        PartError::OtherFormat(_) => Failure::bad_input(message),
+        PartError::NotAPart | PartError::Damaged(_) => {
             Failure::bad_input(format!("{message}; rerun that shard to write it again"))
         }
     }
