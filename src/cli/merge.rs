@@ -8,7 +8,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use crate::cli::session::{Session, output_directory};
+use crate::cli::session::{ForceArg, Session, output_directory};
 use crate::cli::{Failure, report_load_error};
 use crate::manifest::{Manifest, Timing};
 use crate::output::files::{FinishedRun, run_files};
@@ -28,6 +28,8 @@ pub struct MergeArgs {
     /// Output directory [default: out/<scenario file stem>].
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Worker threads [default: one per core]; results do not depend on it.
     #[arg(short = 'j', long, value_name = "THREADS", value_parser = crate::cli::numbers::threads)]
     pub threads: Option<u64>,
@@ -72,6 +74,8 @@ fn part_error(path: &Path, error: PartError) -> Failure {
     let message = format!("{}: {error}", path.display());
     match error {
         PartError::Io(_) => Failure::other(message),
+        // The message of another format already says to rerun the shard.
+        PartError::OtherFormat(_) => Failure::bad_input(message),
         PartError::NotAPart | PartError::Damaged(_) => {
             Failure::bad_input(format!("{message}; rerun that shard to write it again"))
         }
@@ -106,7 +110,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
             env!("CARGO_PKG_VERSION")
         )));
     }
-    let output = output_directory(args.output.as_deref(), &source.name, "")?;
+    let output = output_directory(args.output.as_deref(), &source, "", args.force)?;
 
     let session = Session::start(args.threads, args.quiet)?;
     let consequence = format!(
@@ -177,7 +181,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
         set: &set,
         manifest: &manifest,
     };
-    let files = run_files(&output, &finished).map_err(|e| Failure::other(e.to_string()))?;
+    let files = run_files(&output.path, &finished).map_err(|e| Failure::other(e.to_string()))?;
     session.write(&output, &files)?;
     if !args.quiet {
         out!(

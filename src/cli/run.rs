@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::cli::Failure;
 use crate::cli::session::{
-    Session, SimulationArgs, load_scenario, output_directory, settings, thread_count,
+    ForceArg, Session, SimulationArgs, load_scenario, output_directory, settings, thread_count,
 };
 use crate::cli::shard::run_shard;
 use crate::estimate::Estimate;
@@ -25,6 +25,8 @@ pub struct RunArgs {
     /// Output directory [default: out/<scenario file stem>].
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Iterations, overriding the file's `iterations`.
     #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = crate::cli::numbers::iterations)]
     pub iterations: Option<u64>,
@@ -74,7 +76,7 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     if let Some(shard) = shard {
         return run_shard(&args, shard, &source, &validated);
     }
-    let output = output_directory(args.output.as_deref(), &source.name, "")?;
+    let output = output_directory(args.output.as_deref(), &source, "", args.force)?;
     let settings = args.settings(&validated)?;
     let scenarios = validated.all();
 
@@ -94,7 +96,7 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
         set: &set,
         manifest: &manifest,
     };
-    let files = run_files(&output, &finished).map_err(|e| Failure::other(e.to_string()))?;
+    let files = run_files(&output.path, &finished).map_err(|e| Failure::other(e.to_string()))?;
     session.write(&output, &files)?;
     if !args.quiet {
         out!(

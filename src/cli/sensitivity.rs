@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use crate::cli::Failure;
-use crate::cli::session::{Session, SimulationArgs, load_scenario, output_directory, settings};
+use crate::cli::session::{
+    ForceArg, Session, SimulationArgs, load_scenario, output_directory, settings,
+};
 use crate::manifest::Manifest;
 use crate::output::files::sensitivity_files;
 use crate::output::sensitivity::render_sensitivity;
@@ -13,7 +15,9 @@ use crate::scenario::Validated;
 use crate::sensitivity::one_way::{analyse, run_count};
 
 /// Iterations per run when `-n` is not given: the file's `iterations`, but at most
-/// this many, as the analysis makes `1 + 2 × parameters` runs.
+/// this many, as the analysis makes `1 + 2 × parameters` runs. The base is then not
+/// `phbsim run`'s (another sample of the futures), and the printed text says so and
+/// how to match it (`-n`).
 pub const DEFAULT_MAX_ITERATIONS: u64 = 500;
 
 /// Parameters shown per provider in the printed tornado.
@@ -27,7 +31,10 @@ pub struct SensitivityArgs {
     /// Output directory [default: out/<scenario file stem>-sensitivity].
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
-    /// Iterations of each run [default: the file's `iterations`, at most 500].
+    #[command(flatten)]
+    pub force: ForceArg,
+    /// Iterations of each run [default: the file's `iterations`, at most 500, as the
+    /// analysis makes 1 + 2 × parameters runs; give the file's to match `phbsim run`].
     #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = crate::cli::numbers::iterations)]
     pub iterations: Option<u64>,
     #[command(flatten)]
@@ -52,7 +59,7 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
     let (source, validated) = load_scenario(args.scenario.as_deref())?;
     note_variants(&validated);
     let scenario = &validated.scenario;
-    let output = output_directory(args.output.as_deref(), &source.name, "-sensitivity")?;
+    let output = output_directory(args.output.as_deref(), &source, "-sensitivity", args.force)?;
     let settings = settings(
         &validated,
         args.iterations,
@@ -80,7 +87,12 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
     session.write(&output, &files)?;
 
     if !args.quiet {
-        out!("{}", render_sensitivity(scenario, &result, TOP));
+        let capped_from = (args.iterations.is_none() && settings.iterations < scenario.iterations)
+            .then_some(scenario.iterations);
+        out!(
+            "{}",
+            render_sensitivity(scenario, &result, TOP, capped_from)
+        );
         outln!("outputs: {}", output.display());
         outln!(
             "{runs} runs of {} iterations in {elapsed:.2} s on {} thread(s)",

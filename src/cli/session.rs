@@ -1,8 +1,9 @@
 //! The skeleton every command that computes shares, in the order it runs:
 //!
 //! 1. [`load_scenario`]: read and validate the scenario, print its warnings;
-//! 2. [`output_directory`]: choose the output directory and refuse a foreign one
-//!    before any work;
+//! 2. [`output_directory`]: choose the output directory and refuse, before any work,
+//!    one that holds files phbsim did not write or another scenario's results (unless
+//!    `--force`);
 //! 3. [`settings`]: iterations and seed, `-n` and `--seed` applied;
 //! 4. [`Session::start`]: the worker pool, the Ctrl-C watch and the clock;
 //! 5. [`Session::compute`]: the work on the pool, with a progress bar, stopped
@@ -22,11 +23,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::interrupt::Interrupt;
 use crate::cli::{Failure, print_warnings, report_load_error};
+use crate::hash::sha256_hex;
 use crate::manifest::{RunRecord, Timing};
-use crate::output::directory::{OutputError, Written, check_destination, write_atomically_unless};
+use crate::output::directory::{
+    OutputError, ScenarioIdentity, Written, check_destination, write_atomically_unless,
+};
 use crate::run::{Cancelled, Run, RunSettings, SetResult};
 use crate::scenario::load::{self, Source};
 use crate::scenario::{Scenario, Validated};
+use crate::shard::part_file::{PartError, read_header};
 
 /// `--seed` and `-j`, flattened into `run`, `diff`, `sensitivity` and `stress`.
 #[derive(Debug, Clone, Copy, clap::Args)]
@@ -56,16 +61,103 @@ pub fn default_output(scenario_name: &Path, suffix: &str) -> PathBuf {
     Path::new("out").join(format!("{stem}{suffix}"))
 }
 
-/// The output directory: `given`, or `out/<file stem><suffix>`; refused before any
-/// work if it holds files phbsim did not write.
+/// `--force`, flattened into every command that writes an output directory.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ForceArg {
+    /// Write even where the output directory holds another scenario's results,
+    /// replacing them (with --shard: writing the part among its parts); a directory
+    /// holding files phbsim did not write is still refused.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Where a command writes its outputs, and whose results it may replace there.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    pub path: PathBuf,
+    /// The scenario being run; `None` with `--force` (any phbsim outputs may go).
+    scenario: Option<ScenarioIdentity>,
+}
+
+impl Destination {
+    /// The path, for messages.
+    pub fn display(&self) -> std::path::Display<'_> {
+        self.path.display()
+    }
+}
+
+/// The identity of `source` as its manifest will record it.
+pub fn scenario_identity(source: &Source) -> ScenarioIdentity {
+    ScenarioIdentity {
+        file: source.name.display().to_string(),
+        sha256: sha256_hex(source.text.as_bytes()),
+    }
+}
+
+/// The output directory: `given`, or `out/<scenario file stem><suffix>`; refused
+/// before any work if it holds files phbsim did not write, or, unless `force`, the
+/// results of another scenario than `source` (see `ScenarioIdentity::is_same`).
 pub fn output_directory(
     given: Option<&Path>,
-    scenario_name: &Path,
+    source: &Source,
     suffix: &str,
+    force: ForceArg,
+) -> Result<Destination, Failure> {
+    let path = given.map_or_else(|| default_output(&source.name, suffix), Path::to_path_buf);
+    let scenario = (!force.force).then(|| scenario_identity(source));
+    check_destination(&path, scenario.as_ref()).map_err(output_error)?;
+    Ok(Destination { path, scenario })
+}
+
+/// The directory `run --shard` writes its part into: `given`, or
+/// `out/<scenario file stem>-parts`. Several shards share it, so it is never replaced
+/// whole; refused before any work when it is a file, or, unless `force`, when it holds
+/// parts of another scenario than `source` (by the rule of `ScenarioIdentity::is_same`):
+/// their merge would fail after the computing. With `force` the part is written
+/// anyway, replacing only the file of its own name; the other scenario's other parts
+/// stay (a merge refuses mixed parts, naming them).
+pub fn parts_directory(
+    given: Option<&Path>,
+    source: &Source,
+    force: ForceArg,
 ) -> Result<PathBuf, Failure> {
-    let output = given.map_or_else(|| default_output(scenario_name, suffix), Path::to_path_buf);
-    check_destination(&output).map_err(output_error)?;
-    Ok(output)
+    let path = given.map_or_else(|| default_output(&source.name, "-parts"), Path::to_path_buf);
+    if path.is_file() {
+        return Err(Failure::bad_input(format!(
+            "{} is a file; --shard writes its part into a directory (give -o DIR)",
+            path.display()
+        )));
+    }
+    if force.force {
+        return Ok(path);
+    }
+    let scenario = scenario_identity(source);
+    let Ok(entries) = std::fs::read_dir(&path) else {
+        return Ok(path); // absent, or unreadable: writing into it will say why
+    };
+    let mut parts: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "phbpart") && p.is_file())
+        .collect();
+    parts.sort();
+    for part in parts {
+        // A part that cannot be read is judged by the merge, not here.
+        let Ok(header) = std::fs::File::open(&part)
+            .map_err(PartError::from)
+            .and_then(|f| read_header(std::io::BufReader::new(f)))
+        else {
+            continue;
+        };
+        if !scenario.is_same(&header.scenario_file, &header.scenario_sha256) {
+            return Err(Failure::bad_input(format!(
+                "{} holds parts of another scenario, {} (such as {}); choose another parts directory with -o DIR, or pass --force to write this part among them",
+                path.display(),
+                header.scenario_file,
+                part.file_name().unwrap_or_default().to_string_lossy()
+            )));
+        }
+    }
+    Ok(path)
 }
 
 /// Iterations and seed: `-n` or the file's `iterations` (at most `most` when given),
@@ -87,7 +179,9 @@ pub fn settings(
 /// An output failure: a foreign directory is bad input (exit 2), the disk is not.
 pub fn output_error(error: OutputError) -> Failure {
     match error {
-        OutputError::Foreign { .. } => Failure::bad_input(error.to_string()),
+        OutputError::Foreign { .. } | OutputError::AnotherScenario { .. } => {
+            Failure::bad_input(error.to_string())
+        }
         OutputError::Io { .. } => Failure::other(error.to_string()),
     }
 }
@@ -228,8 +322,14 @@ impl Session {
 
     /// Writes `files` into `output`, all of them or none; a signal before they are
     /// moved into place leaves `output` as it was and is the failure.
-    pub fn write(&self, output: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), Failure> {
-        match write_atomically_unless(output, files, self.interrupt.flag()).map_err(output_error)? {
+    pub fn write(&self, output: &Destination, files: &[(&str, Vec<u8>)]) -> Result<(), Failure> {
+        let written = write_atomically_unless(
+            &output.path,
+            output.scenario.as_ref(),
+            files,
+            self.interrupt.flag(),
+        );
+        match written.map_err(output_error)? {
             Written::All => Ok(()),
             Written::Cancelled => Err(self.interrupt.failure(format_args!(
                 "no outputs were written and {} is as it was",

@@ -6,7 +6,7 @@ use std::fs;
 
 use crate::cli::Failure;
 use crate::cli::run::RunArgs;
-use crate::cli::session::{Session, default_output, output_error};
+use crate::cli::session::{Session, output_error, parts_directory};
 use crate::hash::sha256_hex;
 use crate::output::directory::replace_file;
 use crate::run::{BLOCK_ITERATIONS, Run, RunLayout, iterations_of};
@@ -21,16 +21,7 @@ pub(super) fn run_shard(
     source: &Source,
     validated: &Validated,
 ) -> Result<(), Failure> {
-    let output = args
-        .output
-        .clone()
-        .unwrap_or_else(|| default_output(&source.name, "-parts"));
-    if output.is_file() {
-        return Err(Failure::bad_input(format!(
-            "{} is a file; --shard writes its part into a directory (give -o DIR)",
-            output.display()
-        )));
-    }
+    let output = parts_directory(args.output.as_deref(), source, args.force)?;
     let settings = args.settings(validated)?;
     let scenarios = validated.all();
     let file = output.join(shard.file_name());

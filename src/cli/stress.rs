@@ -7,12 +7,14 @@ use std::path::PathBuf;
 
 use crate::cli::Failure;
 use crate::cli::sensitivity::note_variants;
-use crate::cli::session::{Session, SimulationArgs, load_scenario, output_directory, settings};
+use crate::cli::session::{
+    ForceArg, Session, SimulationArgs, load_scenario, output_directory, settings,
+};
 use crate::manifest::Manifest;
 use crate::output::files::stress_files;
 use crate::output::stress::{Question, non_monotone_warning, render_stress};
-use crate::sensitivity::stress::{Target, distressed_count, stress};
-use crate::sensitivity::{LookupError, find_parameter, find_provider};
+use crate::sensitivity::stress::{SearchRange, Target, distressed_count, stress};
+use crate::sensitivity::{LookupError, find_parameter, find_provider, parameter_label};
 
 /// Arguments of `phbsim stress`.
 #[derive(Debug, clap::Args)]
@@ -33,11 +35,18 @@ pub struct StressArgs {
     /// Output directory [default: out/<scenario file stem>-stress].
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Iterations at each value [default: the file's `iterations`].
     #[arg(short = 'n', long, value_name = "ITERATIONS", value_parser = crate::cli::numbers::iterations)]
     pub iterations: Option<u64>,
     #[command(flatten)]
     pub simulation: SimulationArgs,
+    /// Search the parameter from LO to HI, inside its valid range [default: [0, 1]
+    /// for a probability or share; otherwise from half the P1 to twice the P99 of its
+    /// distribution (a fixed value x: x/2 to 2x)].
+    #[arg(long, value_name = "LO..HI")]
+    pub range: Option<String>,
     /// Stop narrowing when the bracket is this wide, in the parameter's units
     /// [default: a thousandth of the range searched].
     #[arg(long, value_name = "X")]
@@ -69,8 +78,12 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
             "--tolerance must be a positive number in the parameter's units (got {tolerance})"
         )));
     }
+    let range = match &args.range {
+        Some(text) => SearchRange::given(text, u).map_err(Failure::bad_input)?,
+        None => SearchRange::of(u),
+    };
     note_variants(&validated);
-    let output = output_directory(args.output.as_deref(), &source.name, "-stress")?;
+    let output = output_directory(args.output.as_deref(), &source, "-stress", args.force)?;
     let settings = settings(&validated, args.iterations, args.simulation.seed, None);
 
     let session = Session::start(args.simulation.threads, args.quiet)?;
@@ -84,7 +97,8 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
             scenario,
             settings,
             provider,
-            (slot, u),
+            slot,
+            range,
             target,
             args.tolerance,
             progress,
@@ -102,6 +116,7 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
         scenario,
         provider: &args.provider,
         parameter: &args.param,
+        label: &parameter_label(scenario, &args.param),
         uncertain: u,
         seed: settings.seed,
     };

@@ -3,6 +3,8 @@
 //! The CSV is tidy, one row per provider × parameter × metric, in the order of
 //! [`Sensitivity::rows`] (by provider, metric, then swing, largest first); numbers
 //! are plain, as in the other tables, and a value that does not apply is left empty.
+//! `parameter` is the path (what a variant or `--param` takes); `label`, last, names
+//! it as the tables do.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -13,7 +15,7 @@ use crate::scenario::Scenario;
 use crate::sensitivity::one_way::{Metric, Row, Sensitivity};
 
 /// The columns of `sensitivity.csv`.
-pub const COLUMNS: [&str; 11] = [
+pub const COLUMNS: [&str; 12] = [
     "scenario",
     "provider",
     "parameter",
@@ -25,6 +27,7 @@ pub const COLUMNS: [&str; 11] = [
     "effect",
     "effect_se",
     "swing",
+    "label",
 ];
 
 fn field(value: Option<f64>) -> String {
@@ -52,6 +55,7 @@ pub fn write_sensitivity(
             &field(row.effect),
             &field(row.effect_se),
             &field(row.swing),
+            result.label(&row.parameter),
         ])?;
     }
     writer.flush()?;
@@ -59,13 +63,26 @@ pub fn write_sensitivity(
 }
 
 /// What `phbsim sensitivity` prints: what was varied and how, the tornado of each
-/// provider (its `top` parameters), and how to read it.
-pub fn render_sensitivity(scenario: &Scenario, result: &Sensitivity, top: usize) -> String {
+/// provider (its `top` parameters), and how to read it. `capped_from` is the file's
+/// `iterations` when the command lowered them (so the base is not `phbsim run`'s).
+pub fn render_sensitivity(
+    scenario: &Scenario,
+    result: &Sensitivity,
+    top: usize,
+    capped_from: Option<u64>,
+) -> String {
+    let runs = 1 + 2 * result.parameters.len();
+    let iterations = match capped_from {
+        Some(file) => format!(
+            "{} iterations a run (the file's {file} capped, as the analysis makes {runs} runs; -n {file} to match `phbsim run`)",
+            result.iterations
+        ),
+        None => format!("{} iterations a run", result.iterations),
+    };
     let mut out = format!(
-        "sensitivity of {}: {} uncertain parameter(s), each at its P10 and its P90 while the others keep their draws (common random numbers); {} iterations a run, seed {}\n",
+        "sensitivity of {}: {} uncertain parameter(s), each at its P10 and its P90 while the others keep their draws (common random numbers); {iterations}, seed {}\n",
         scenario.name,
         result.parameters.len(),
-        result.iterations,
         result.seed
     );
     let horizon = format!(
@@ -110,7 +127,7 @@ pub fn render_tornado(result: &Sensitivity, top: usize, horizon_label: &str) -> 
         let shown: Vec<&Row> = income.into_iter().take(top).collect();
         let width = shown
             .iter()
-            .map(|r| r.parameter.chars().count())
+            .map(|r| result.label(&r.parameter).chars().count())
             .max()
             .unwrap_or(9)
             .max(9);
@@ -142,7 +159,7 @@ pub fn render_tornado(result: &Sensitivity, top: usize, horizon_label: &str) -> 
             let _ = writeln!(
                 out,
                 "  {:<width$}  {:>8}  {:>8}  {:>10}  {:>10}  {:>9}  {:>16}  {:>8}",
-                row.parameter,
+                result.label(&row.parameter),
                 opt(row.low_value, &short),
                 opt(row.high_value, &short),
                 delta(row.low_result),
@@ -160,7 +177,7 @@ pub fn render_tornado(result: &Sensitivity, top: usize, horizon_label: &str) -> 
             .map(|r| {
                 format!(
                     "{} ({:+.1} pts)",
-                    r.parameter,
+                    result.label(&r.parameter),
                     r.effect.unwrap_or(0.0) * 100.0
                 )
             })
@@ -195,6 +212,7 @@ mod tests {
             iterations: 10,
             seed: 1,
             parameters: vec!["a".into()],
+            labels: vec!["Service A: price".into()],
             base: vec![ProviderBase {
                 provider: "p".into(),
                 income: 1_000_000.0,
@@ -218,9 +236,12 @@ mod tests {
         assert_eq!(lines[0], COLUMNS.join(","));
         assert_eq!(
             lines[1],
-            "s,p,a,0.1,0.3,income,1200000,900000,-300000,0.5,300000"
+            "s,p,a,0.1,0.3,income,1200000,900000,-300000,0.5,300000,Service A: price"
         );
-        assert_eq!(lines[3], "s,p,a,,,rank_correlation_income,,,-0.25,0.5,0.25");
+        assert_eq!(
+            lines[3],
+            "s,p,a,,,rank_correlation_income,,,-0.25,0.5,0.25,Service A: price"
+        );
     }
 
     #[test]
@@ -231,6 +252,10 @@ mod tests {
         assert!(text.contains("-£100k"), "{text}");
         assert!(text.contains("10.0% / 30.0%"), "{text}");
         assert!(text.contains("-0.25"), "{text}");
-        assert!(text.contains("moves P(distress) most (P90 − P10): a (+20.0 pts)"));
+        assert!(text.contains("moves P(distress) most (P90 − P10): Service A: price (+20.0 pts)"));
+        assert!(
+            text.contains("\n  Service A: price  "),
+            "labels, not paths: {text}"
+        );
     }
 }

@@ -27,8 +27,10 @@ pub const COLUMNS: [&str; 8] = [
 pub struct Question<'a> {
     pub scenario: &'a Scenario,
     pub provider: &'a str,
-    /// The parameter's path, and its definition in the scenario.
+    /// The parameter's path, its label ([`crate::sensitivity::parameter_label`]) and
+    /// its definition in the scenario.
     pub parameter: &'a str,
+    pub label: &'a str,
     pub uncertain: &'a Uncertain,
     pub seed: u64,
 }
@@ -71,21 +73,24 @@ pub fn render_stress(question: &Question<'_>, result: &StressResult, usual: f64)
     let mut out = String::new();
     let scenario = question.scenario;
     let u = question.uncertain;
-    let param = question.parameter;
+    let param = question.label;
     let horizon = scenario.month_label(scenario.months - 1);
     let _ = writeln!(
         out,
-        "stress test of {} in \"{}\": the value of {param} at which P(distress by {horizon}) reaches {}",
+        "stress test of {} in \"{}\": the value of {param} ({}) at which P(distress by {horizon}) reaches {}",
         question.provider,
         scenario.name,
+        question.parameter,
         percent(result.target)
     );
-    let (_, hi) = u.range.bounds();
     let assumed = match u.fixed_value() {
         Some(value) => format!("the scenario sets it to {}", short(value)),
         None => format!("the scenario draws it from {}", u.dist.describe()),
     };
-    let searched = if hi.is_finite() {
+    let (low, high) = u.range.bounds();
+    let whole = result.range.low.to_bits() == low.to_bits()
+        && result.range.high.to_bits() == high.to_bits();
+    let searched = if whole {
         String::new()
     } else {
         format!(
@@ -105,7 +110,11 @@ pub fn render_stress(question: &Question<'_>, result: &StressResult, usual: f64)
         "{} iterations at each value, seed {}, common random numbers at every value\n",
         result.iterations, question.seed
     );
-    let key = param.rsplit('.').next().unwrap_or(param);
+    let key = question
+        .parameter
+        .rsplit('.')
+        .next()
+        .unwrap_or(question.parameter);
     let width = key.chars().count().max(10);
     let _ = writeln!(out, "  {key:>width$}  P(distress)");
     for point in &result.grid {

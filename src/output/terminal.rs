@@ -1,7 +1,8 @@
 //! The short table printed after a run (SPEC section 5): per provider its baseline and
 //! projected income over the horizon, its chance of distress with and without PHBs,
 //! and how much of the income it loses to budgets comes back as budget spending; then
-//! the commissioner's double-running cost.
+//! the commissioner's double-running cost; then where the outputs are and which file
+//! to open first.
 
 use std::fmt::Write;
 
@@ -42,13 +43,9 @@ fn series_total(result: &RunResult, level: Level, entity: &str, metric: &str) ->
         })
 }
 
-/// The post-run table of `scenario`'s run, ending with where the outputs are.
-pub fn render(
-    scenario: &Scenario,
-    result: &RunResult,
-    horizon_label: &str,
-    output_dir: &str,
-) -> String {
+/// The post-run table of `scenario`'s providers and the commissioner's double-running
+/// cost.
+pub fn render(scenario: &Scenario, result: &RunResult, horizon_label: &str) -> String {
     let width = (scenario.providers.iter())
         .map(|p| p.id.len())
         .max()
@@ -109,7 +106,37 @@ pub fn render(
             money(extra.p95)
         );
     }
-    let _ = writeln!(out, "outputs: {output_dir}");
+    out
+}
+
+/// Where the outputs of a run are and what each file holds, the one to open first
+/// at the top; `compare.csv` only when the run had variants.
+pub fn render_guide(output_dir: &str, with_comparisons: bool) -> String {
+    let files = [
+        (
+            "report.html",
+            "open this first, in a browser: the run's charts and tables",
+        ),
+        (
+            "months.csv",
+            "monthly series: each provider, service, cohort and the commissioner",
+        ),
+        (
+            "summary.csv",
+            "whole-horizon metrics: income change, P(distress), double-running cost",
+        ),
+        ("compare.csv", "each variant against the base, paired"),
+        (
+            "manifest.json",
+            "what was run: version, seed, iterations, timing (scenario.toml: its file)",
+        ),
+    ];
+    let mut out = format!("\noutputs: {output_dir}\n");
+    for (name, holds) in files {
+        if name != "compare.csv" || with_comparisons {
+            let _ = writeln!(out, "  {name:<13}  {holds}");
+        }
+    }
     out
 }
 
@@ -187,7 +214,7 @@ pub fn render_comparisons(set: &SetResult, names: &[&str]) -> String {
 }
 
 /// The tables printed after a run or a merge (SPEC section 5): providers, then the
-/// variants against the base.
+/// variants against the base, then where the outputs are and what each file holds.
 pub fn render_run(scenarios: &[&Scenario], set: &SetResult, output_dir: &str) -> String {
     let scenario = scenarios[0];
     let horizon = format!(
@@ -195,11 +222,12 @@ pub fn render_run(scenarios: &[&Scenario], set: &SetResult, output_dir: &str) ->
         scenario.start,
         scenario.month_label(scenario.months - 1)
     );
-    let mut out = render(scenario, &set.runs[0], &horizon, output_dir);
+    let mut out = render(scenario, &set.runs[0], &horizon);
     if !set.comparisons.is_empty() {
         let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
         out.push_str(&render_comparisons(set, &names));
     }
+    out.push_str(&render_guide(output_dir, !set.comparisons.is_empty()));
     out
 }
 
@@ -226,4 +254,22 @@ pub fn render_differences(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guide_puts_the_report_first_and_compare_only_with_variants() {
+        let plain = render_guide("out/icb", false);
+        let lines: Vec<&str> = plain.lines().collect();
+        assert_eq!(lines[0], "");
+        assert_eq!(lines[1], "outputs: out/icb");
+        assert!(lines[2].starts_with("  report.html    open this first, in a browser"));
+        assert_eq!(lines.len(), 6, "{plain}");
+        assert!(!plain.contains("compare.csv"));
+        let with = render_guide("out/icb", true);
+        assert!(with.contains("  compare.csv    each variant against the base"));
+    }
 }

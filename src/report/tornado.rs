@@ -40,7 +40,7 @@ pub const TOP: usize = 12;
 const TOP_RANK: usize = 8;
 
 /// Width of a tornado chart's viewBox: wider than the run report's charts, as the
-/// labels are parameter paths.
+/// labels are long (`NHS Talking Therapies: unit price`).
 const WIDTH: f64 = 900.0;
 /// Room right of the plot for the last tick's label.
 const RIGHT: f64 = 30.0;
@@ -83,7 +83,10 @@ impl Axis {
 /// each of its ends, in axis units (£ or percentage points).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
+    /// The parameter's path (the label's tooltip).
     pub parameter: String,
+    /// The parameter as the tables name it ([`Sensitivity::label`]).
+    pub label: String,
     pub low_value: Option<f64>,
     pub high_value: Option<f64>,
     /// Change at the low value (P10); `None` if the result is undefined.
@@ -104,9 +107,9 @@ impl Bar {
     }
 }
 
-/// The `top` rows of a tornado (already sorted by swing, largest first), as changes
-/// from `base` scaled by `scale` (1 for £, 100 for percentage points).
-pub fn bars(rows: &[&Row], base: f64, scale: f64, top: usize) -> Vec<Bar> {
+/// The `top` rows of a tornado of `result` (already sorted by swing, largest first),
+/// as changes from `base` scaled by `scale` (1 for £, 100 for percentage points).
+pub fn bars(result: &Sensitivity, rows: &[&Row], base: f64, scale: f64, top: usize) -> Vec<Bar> {
     let change = |v: Option<f64>| {
         v.filter(|v| v.is_finite() && base.is_finite())
             .map(|v| (v - base) * scale)
@@ -115,6 +118,7 @@ pub fn bars(rows: &[&Row], base: f64, scale: f64, top: usize) -> Vec<Bar> {
         .take(top)
         .map(|r| Bar {
             parameter: r.parameter.clone(),
+            label: result.label(&r.parameter).to_string(),
             low_value: r.low_value,
             high_value: r.high_value,
             low: change(r.low_result),
@@ -142,11 +146,11 @@ pub struct Tornado {
     pub bars: Vec<Bar>,
 }
 
-/// Width of the label column: enough for the longest parameter path, within limits.
+/// Width of the label column: enough for the longest parameter label, within limits.
 fn label_width(bars: &[Bar]) -> f64 {
     let longest = bars
         .iter()
-        .map(|b| b.parameter.chars().count())
+        .map(|b| b.label.chars().count())
         .max()
         .unwrap_or(0);
     (longest as f64 * CHAR_WIDTH + 16.0).clamp(LABEL_MIN, LABEL_MAX)
@@ -226,7 +230,7 @@ pub fn tornado_chart(chart: &Tornado) -> Markup {
             g class="row" {
                 text class="label" x=(coord(left - 8.0)) y=(coord(mid - 2.0)) text-anchor="end" fill="#222" {
                     title { (bar.parameter) }
-                    (fit(&bar.parameter, left))
+                    (fit(&bar.label, left))
                 }
                 text x=(coord(left - 8.0)) y=(coord(mid + 11.0)) text-anchor="end" fill="#666" font-size="10" {
                     "P10 " (bar.low_value.map_or("–".to_string(), short))
@@ -334,7 +338,7 @@ fn rank_table(result: &Sensitivity, provider: &str, noise: f64) -> Markup {
             tbody {
                 @for row in rows.iter().take(TOP_RANK) {
                     tr {
-                        th scope="row" .param { (row.parameter) }
+                        th scope="row" .param title=(row.parameter) { (result.label(&row.parameter)) }
                         (rho_cell(row.effect, noise))
                         (rho_cell(distress(&row.parameter), noise))
                     }
@@ -374,8 +378,8 @@ fn provider_section(scenario: &Scenario, result: &Sensitivity, i: usize, horizon
         String::new()
     };
     let noise = 2.0 / ((result.iterations.max(2) - 1) as f64).sqrt();
-    let income_bars = bars(&income_rows, base.income, 1.0, TOP);
-    let distress_bars = bars(&distress_rows, base.distressed, 100.0, TOP);
+    let income_bars = bars(result, &income_rows, base.income, 1.0, TOP);
+    let distress_bars = bars(result, &distress_rows, base.distressed, 100.0, TOP);
     let income = tornado_chart(&Tornado {
         id: format!("income-{i}"),
         title: format!("{id}: what moves income"),
@@ -517,6 +521,11 @@ mod tests {
                 "cohorts.c.small".into(),
                 "providers.p.idle".into(),
             ],
+            labels: vec![
+                "providers.p.big".into(),
+                "cohorts.c.small".into(),
+                "providers.p.idle".into(),
+            ],
             base: vec![ProviderBase {
                 provider: "p".into(),
                 income: 1_000_000.0,
@@ -540,7 +549,7 @@ mod tests {
             x_title: "x".into(),
             base_label: "b".into(),
             axis,
-            bars: bars(&result.tornado("p", metric), value, scale, TOP),
+            bars: bars(result, &result.tornado("p", metric), value, scale, TOP),
         })
         .into_string()
     }

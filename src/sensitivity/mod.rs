@@ -9,11 +9,15 @@
 //! section 7). The engine is untouched; pinning a parameter gives bit for bit what a
 //! variant setting it to that number gives.
 //!
-//! This module also finds what the user names on the command line (a provider by id,
+//! Parameters are shown by [`parameter_label`] (`NHS Talking Therapies: unit price`)
+//! and kept in files by path. This module also finds what the user names on the command line (a provider by id,
 //! a parameter by path) and explains, with a "did you mean", what it cannot find.
 
+pub mod label;
 pub mod one_way;
 pub mod stress;
+
+pub use label::parameter_label;
 
 use crate::engine::layout::ProviderSummary;
 use crate::engine::{DrawnParameters, OutputLayout, Slot};

@@ -106,6 +106,8 @@ pub struct Sensitivity {
     /// Paths of the parameters varied, in [`crate::engine::DrawnParameters::slots`]
     /// order.
     pub parameters: Vec<String>,
+    /// Their labels ([`crate::sensitivity::parameter_label`]), in the same order.
+    pub labels: Vec<String>,
     /// By provider, file order.
     pub base: Vec<ProviderBase>,
     /// By provider (file order), then [`Metric::ALL`] order, then swing, largest
@@ -116,6 +118,14 @@ pub struct Sensitivity {
 }
 
 impl Sensitivity {
+    /// The label of the parameter at `path` (the path itself if it was not varied).
+    pub fn label<'a>(&'a self, path: &'a str) -> &'a str {
+        self.parameters
+            .iter()
+            .position(|p| p == path)
+            .map_or(path, |i| self.labels[i].as_str())
+    }
+
     /// The tornado of one provider and metric: its rows, largest swing first, ready
     /// for a chart (each bar from `low_result` to `high_result` around the base).
     pub fn tornado(&self, provider: &str, metric: Metric) -> Vec<&Row> {
@@ -271,6 +281,10 @@ pub fn analyse(
         iterations: n,
         seed: settings.seed,
         parameters: parameters.iter().map(|(_, u)| u.path.clone()).collect(),
+        labels: parameters
+            .iter()
+            .map(|(_, u)| crate::sensitivity::parameter_label(scenario, &u.path))
+            .collect(),
         base,
         rows,
         exact_percentiles,

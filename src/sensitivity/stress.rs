@@ -9,9 +9,10 @@
 //! bisection on it converges.
 //!
 //! **The search.** [`SearchRange::of`] gives the ends: a probability or share is
-//! searched over [0, 1]; a non-negative value from 0 up to twice its P90, doubled (up
-//! to [`MAX_DOUBLINGS`] times) until the target lies between the ends; a price from a
-//! millionth of its P90. The direction (does distress rise or fall with `x`?) comes
+//! searched over [0, 1]; an open-ended value over the plausible range of its
+//! distribution widened, from half its P1 to twice its P99 (a fixed value `x`: from
+//! `x / 2` to `2x`), within its valid range; `--range` ([`SearchRange::given`])
+//! searches elsewhere. The direction (does distress rise or fall with `x`?) comes
 //! from the ends. If `P̂` is on the same side of the target at both ends, the target is
 //! not reached anywhere in the range, which is an answer, not a failure. Otherwise the
 //! curve is evaluated at [`GRID_POINTS`] values evenly between the ends, and a
@@ -48,14 +49,14 @@ use std::sync::atomic::AtomicBool;
 
 use crate::run::{Cancelled, Run, RunSettings};
 use crate::scenario::{Scenario, Uncertain, nearest};
-use crate::sensitivity::{HIGH_PERCENTILE, ProviderOutcomes, percentile_value};
+use crate::sensitivity::{ProviderOutcomes, percentile_value};
 
 /// The normal quantile of a two-sided 95% interval.
 pub const Z_95: f64 = 1.959_963_984_540_054;
 
-/// How many times the upper end of a non-negative parameter's range may be doubled
-/// looking for the target: up to 2^16 × (twice its P90).
-pub const MAX_DOUBLINGS: u32 = 16;
+/// The percentiles of an open-ended parameter's distribution whose half and double
+/// are the ends of its default search range.
+pub const RANGE_PERCENTILES: (f64, f64) = (0.01, 0.99);
 
 /// Values evaluated between the ends of the range, evenly spaced, before bisecting:
 /// they show the shape of the curve (and whether it is monotone) and start each
@@ -111,38 +112,77 @@ impl FromStr for Target {
     }
 }
 
-/// Where the search looks for the parameter's value.
+/// Where the search looks for the parameter's value: from `low` to `high`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SearchRange {
     pub low: f64,
-    /// The upper end searched first.
     pub high: f64,
-    /// How far `high` may be doubled (equal to `high` for a bounded range).
-    pub limit: f64,
 }
 
 impl SearchRange {
-    /// The range of `u`: its valid range where that is bounded ([0, 1] for
-    /// probabilities and shares); for a non-negative value from its lower bound to
-    /// twice its P90 (1 if that is 0), expandable by doubling; a positive value (a
-    /// price) starts at a millionth of its P90 rather than at 0, which is not allowed.
+    /// The default range of `u`: its valid range where that is bounded ([0, 1] for
+    /// probabilities and shares); otherwise the plausible values of its distribution
+    /// widened, from half its P1 to twice its P99 ([`RANGE_PERCENTILES`]; a fixed
+    /// value `x`: from `x / 2` to `2x`; a value at 0: to 1), inside the valid range (a
+    /// price, which cannot be 0, from a millionth of the upper end).
     pub fn of(u: &Uncertain) -> Self {
         let (low, high) = u.range.bounds();
         if high.is_finite() {
-            return SearchRange {
-                low,
-                high,
-                limit: high,
-            };
+            return SearchRange { low, high };
         }
-        let p90 = percentile_value(u, HIGH_PERCENTILE);
-        let reference = if p90 > 0.0 { p90 } else { 1.0 };
-        let start = 2.0 * reference;
+        let (p_low, p_high) = match u.fixed_value() {
+            Some(x) => (x, x),
+            None => (
+                percentile_value(u, RANGE_PERCENTILES.0),
+                percentile_value(u, RANGE_PERCENTILES.1),
+            ),
+        };
+        // Open-ended ranges start at 0 (or just above), so both values are >= 0.
+        let to = if p_high > 0.0 { 2.0 * p_high } else { 1.0 };
+        let from = if p_low / 2.0 >= low {
+            p_low / 2.0
+        } else {
+            to * 1e-6
+        };
         SearchRange {
-            low: if low > 0.0 { reference * 1e-6 } else { low },
-            high: start,
-            limit: start * 2f64.powi(MAX_DOUBLINGS as i32),
+            low: from,
+            high: to,
         }
+    }
+
+    /// The range `LO..HI` given on the command line for `u`, checked: two numbers,
+    /// `LO < HI`, both inside the parameter's valid range.
+    pub fn given(text: &str, u: &Uncertain) -> Result<Self, String> {
+        let example = "e.g. `--range 0.1..0.9`";
+        let Some((lo, hi)) = text.split_once("..") else {
+            return Err(format!("`{text}` is not LO..HI; {example}"));
+        };
+        let number = |part: &str| {
+            part.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| {
+                    format!(
+                        "`{}` in --range {text} is not a number; {example}",
+                        part.trim()
+                    )
+                })
+        };
+        let (lo, hi) = (number(lo)?, number(hi)?);
+        if lo >= hi {
+            return Err(format!(
+                "--range {text}: the low end must be below the high end; {example}"
+            ));
+        }
+        if !(u.range.contains(lo) && u.range.contains(hi)) {
+            return Err(format!(
+                "--range {text} is outside the valid range of {}: {}",
+                u.path,
+                u.range.describe()
+            ));
+        }
+        Ok(SearchRange { low: lo, high: hi })
     }
 }
 
@@ -196,7 +236,7 @@ pub enum Outcome {
 pub struct StressResult {
     pub target: f64,
     pub iterations: u64,
-    /// The range searched (after any doubling).
+    /// The range searched.
     pub range: SearchRange,
     pub tolerance: f64,
     /// Half-width of the band: `1.96 √(t (1 − t) / n)`.
@@ -315,14 +355,8 @@ pub fn search(
         evaluate,
     };
     let low = curve.at(range.low);
-    let mut high = curve.at(range.high);
-    while curve.reaches(low, target) == curve.reaches(high, target) && high.value < range.limit {
-        high = curve.at((2.0 * high.value).min(range.limit));
-    }
-    let searched = SearchRange {
-        high: high.value,
-        ..range
-    };
+    let high = curve.at(range.high);
+    let searched = range;
     let tolerance =
         tolerance.unwrap_or(DEFAULT_RELATIVE_TOLERANCE * (searched.high - searched.low));
     let steps = f64::from(GRID_POINTS + 1);
@@ -433,7 +467,7 @@ pub fn distressed_count(
 }
 
 /// The stress test of `provider` against `target`, varying the parameter in `slot`
-/// (whose definition is `u`) over [`SearchRange::of`]. `progress` is told the
+/// (whose definition is `u`) over `range`. `progress` is told the
 /// iterations simulated so far (the number of runs is not known in advance). Stops
 /// early, with [`Cancelled`], once `cancel` is set.
 #[allow(clippy::too_many_arguments)]
@@ -441,7 +475,8 @@ pub fn stress(
     scenario: &Scenario,
     settings: RunSettings,
     provider: usize,
-    (slot, u): (Slot, &Uncertain),
+    slot: Slot,
+    range: SearchRange,
     target: Target,
     tolerance: Option<f64>,
     progress: &(dyn Fn(u64) + Sync),
@@ -450,7 +485,7 @@ pub fn stress(
     let mut runs = 0;
     let mut cancelled = false;
     let result = search(
-        SearchRange::of(u),
+        range,
         target.probability,
         settings.iterations,
         tolerance,
@@ -494,7 +529,6 @@ mod tests {
     const UNIT: SearchRange = SearchRange {
         low: 0.0,
         high: 1.0,
-        limit: 1.0,
     };
 
     #[test]
@@ -530,19 +564,53 @@ mod tests {
                 max: 100.0,
             },
         );
+        // P1 = 1, P99 = 99: from 0.5 to 198.
         let range = SearchRange::of(&money);
         assert_eq!(
             [range.low, range.high].map(f64::to_bits),
-            [0f64, 180.0].map(f64::to_bits)
+            [0.5f64, 198.0].map(f64::to_bits)
         );
-        assert_eq!(range.limit.to_bits(), (180.0f64 * 65536.0).to_bits());
         let price = u(ValueRange::Positive, Distribution::Fixed(50.0));
         assert_eq!(
-            SearchRange::of(&price).low.to_bits(),
-            (50.0f64 * 1e-6).to_bits()
+            SearchRange::of(&price),
+            SearchRange {
+                low: 25.0,
+                high: 100.0
+            }
         );
         let zero = u(ValueRange::NonNegative, Distribution::Fixed(0.0));
-        assert_eq!(SearchRange::of(&zero).high.to_bits(), 2f64.to_bits());
+        assert_eq!(
+            SearchRange::of(&zero),
+            SearchRange {
+                low: 0.0,
+                high: 1.0
+            }
+        );
+    }
+
+    #[test]
+    fn a_given_range_is_checked_against_the_valid_range() {
+        let u = |range| Uncertain::new(Distribution::Fixed(0.5), range, "a.b".into());
+        let share = u(ValueRange::Probability);
+        assert_eq!(
+            SearchRange::given("0.1..0.9", &share),
+            Ok(SearchRange {
+                low: 0.1,
+                high: 0.9
+            })
+        );
+        let error = |text: &str, u: &Uncertain| SearchRange::given(text, u).unwrap_err();
+        assert!(error("0.1-0.9", &share).contains("is not LO..HI"));
+        assert!(error("a..0.9", &share).contains("`a` in --range a..0.9 is not a number"));
+        assert!(error("0.9..0.1", &share).contains("the low end must be below the high end"));
+        assert!(error("0.5..0.5", &share).contains("the low end must be below the high end"));
+        assert!(
+            error("0.5..1.5", &share)
+                .starts_with("--range 0.5..1.5 is outside the valid range of a.b: ")
+        );
+        let price = u(ValueRange::Positive);
+        assert!(error("0..10", &price).contains("outside the valid range"));
+        assert!(SearchRange::given("0.01..1e6", &price).is_ok());
     }
 
     #[test]
@@ -599,28 +667,6 @@ mod tests {
     }
 
     #[test]
-    fn a_non_negative_range_doubles_until_the_target_is_inside() {
-        let n = 1000;
-        let range = SearchRange {
-            low: 0.0,
-            high: 2.0,
-            limit: 2.0 * 65536.0,
-        };
-        // P = x / (x + 100): 0.5 at x = 100, beyond 2 · 2^5 = 64 and within 128.
-        let result = search(range, 0.5, n, None, &mut curve(n, |x| x / (x + 100.0)));
-        assert_eq!(result.range.high.to_bits(), 128f64.to_bits());
-        let Outcome::Reached(threshold) = result.outcome else {
-            panic!("{result:?}")
-        };
-        assert!((threshold.value - 100.0).abs() < 0.2);
-
-        // Never reached: doubling stops at the limit.
-        let never = search(range, 0.5, n, None, &mut curve(n, |_| 0.0));
-        assert_eq!(never.outcome, Outcome::NotReached);
-        assert_eq!(never.range.high.to_bits(), range.limit.to_bits());
-    }
-
-    #[test]
     fn a_band_past_the_end_of_the_range_is_cut_there() {
         let n = 100;
         // P̂(0) = 0.07 is inside the band 0.1 ± 0.0588 of the target 0.1.
@@ -666,7 +712,7 @@ mod tests {
     #[test]
     fn the_search_finds_the_analytic_threshold_within_its_interval() {
         let scenario = closed_form();
-        let parameter = find_parameter(&scenario, CLOSED_FORM, "cohorts.c.uptake.monthly")
+        let (slot, u) = find_parameter(&scenario, CLOSED_FORM, "cohorts.c.uptake.monthly")
             .expect("the uptake is a parameter");
         let target = Target { probability: 0.1 };
         let n = 1000;
@@ -674,7 +720,8 @@ mod tests {
             &scenario,
             RunSettings::new(n, 17),
             0,
-            parameter,
+            slot,
+            SearchRange::of(u),
             target,
             None,
             &|_| {},

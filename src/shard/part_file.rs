@@ -1,18 +1,27 @@
 //! The partial-result file a shard writes (`part-KKKK-of-NNNN.phbpart`) and `phbsim
 //! merge` reads.
 //!
-//! Layout: the line `PHBSIM-PART 1`, the header's length (u64) and the header as JSON
-//! ([`PartHeader`]: what was run, so a merge can check the parts belong together and
-//! rebuild the outputs without the scenario file), then the cells in binary, then the
-//! SHA-256 of everything before it, so a truncated or damaged file is refused rather
-//! than merged. Numbers are little-endian; histogram counts are LEB128 varints (most
-//! are small), which keeps a national shard's file to a few hundred bytes per cell.
+//! Layout (format 2): the line `PHBSIM-PART 2`, the header's length (u64) and the
+//! header as JSON ([`PartHeader`]: what was run, so a merge can check the parts belong
+//! together and rebuild the outputs without the scenario file), then the length (u64)
+//! of the cell section and the section, the cells in binary compressed with raw
+//! DEFLATE (`flate2`, pure Rust), then the SHA-256 of the line, the header and the
+//! cells before compression, so a truncated or damaged file is refused rather than
+//! merged. Numbers are little-endian; a cell's kept values are grouped by byte
+//! position before compression ([`shuffled`]); histogram counts are LEB128 varints
+//! (most are small). Compression at [`COMPRESSION_LEVEL`] cuts the example's part at 256
+//! iterations to about half (figures in docs/cluster.md); the header stays
+//! uncompressed so a merge checks every header cheaply. Format 1 (uncompressed cells)
+//! is refused with [`PartError::OtherFormat`].
 //!
 //! Reading and writing are generic over `Read` / `Write`: the simulation core never
 //! touches the disk.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 
+use flate2::Compression;
+use flate2::bufread::DeflateDecoder;
+use flate2::write::DeflateEncoder;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -20,7 +29,16 @@ use crate::run::{Accumulated, Cells, Shape, iterations_of};
 use crate::stats::histogram::HistogramParts;
 use crate::stats::{Histogram, MomentChain, Moments, StreamingSummary};
 
-const MAGIC: &[u8] = b"PHBSIM-PART 1\n";
+/// The first line of a part: the format and its version.
+const MAGIC: &[u8] = b"PHBSIM-PART 2\n";
+/// What every version's first line starts with.
+const MAGIC_PREFIX: &[u8] = b"PHBSIM-PART ";
+/// DEFLATE level of the cell section: the fastest, as the kept values (doubles with
+/// noisy low bytes) barely compress further at higher levels: level 6 makes a block
+/// of the example 4% smaller than level 1 (docs/cluster.md).
+pub const COMPRESSION_LEVEL: u32 = 1;
+/// Buffer between the cells and the compressor, each way.
+const BUFFER_BYTES: usize = 1 << 16;
 /// Headers are small (the scenario text is the bulk); anything larger is damage.
 const MAX_HEADER_BYTES: u64 = 1 << 30;
 
@@ -68,8 +86,13 @@ pub struct PartHeader {
 pub enum PartError {
     #[error("{0}")]
     Io(#[from] io::Error),
-    #[error("not a phbsim part file (it does not start with `PHBSIM-PART 1`)")]
+    #[error("not a phbsim part file (it does not start with `PHBSIM-PART 2`)")]
     NotAPart,
+    /// A part in another version of the format (`PHBSIM-PART 1`: uncompressed cells).
+    #[error(
+        "a part file of format {0}, but this phbsim reads format 2 (compressed cells); rerun the shard with this phbsim"
+    )]
+    OtherFormat(String),
     #[error("damaged or truncated: {0}")]
     Damaged(String),
 }
@@ -78,12 +101,15 @@ fn damaged(what: impl Into<String>) -> PartError {
     PartError::Damaged(what.into())
 }
 
-/// Reads end-of-file inside the file as damage (a truncated file), not as I/O failure.
+/// Reads end-of-file inside the file as damage (a truncated file), and so a
+/// compressed section that cannot be inflated, not as I/O failure.
 fn eof_is_damage(error: io::Error) -> PartError {
-    if error.kind() == io::ErrorKind::UnexpectedEof {
-        damaged("the file ends early")
-    } else {
-        PartError::Io(error)
+    match error.kind() {
+        io::ErrorKind::UnexpectedEof => damaged("the file ends early"),
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+            damaged(format!("its compressed cells cannot be read ({error})"))
+        }
+        _ => PartError::Io(error),
     }
 }
 
@@ -139,6 +165,11 @@ impl<R: Read> Source<R> {
     fn u8(&mut self) -> Result<u8, PartError> {
         Ok(self.take::<1>()?[0])
     }
+    fn fill(&mut self, bytes: &mut [u8]) -> Result<(), PartError> {
+        self.inner.read_exact(bytes).map_err(eof_is_damage)?;
+        self.hasher.update(&*bytes);
+        Ok(())
+    }
     fn u64(&mut self) -> Result<u64, PartError> {
         Ok(u64::from_le_bytes(self.take()?))
     }
@@ -176,23 +207,45 @@ pub fn write_part(out: impl Write, header: &PartHeader, partial: &Accumulated) -
     let json = serde_json::to_vec(header).expect("a header always serialises");
     w.u64(json.len() as u64)?;
     w.put(&json)?;
+    // The cells, compressed in memory (a part is written whole, then renamed into
+    // place) and hashed before compression. The buffer spares the compressor a call
+    // per number.
+    let encoder = DeflateEncoder::new(Vec::new(), Compression::new(COMPRESSION_LEVEL));
+    let mut cells = Sink {
+        inner: BufWriter::with_capacity(BUFFER_BYTES, encoder),
+        hasher: std::mem::take(&mut w.hasher),
+    };
+    write_body(&mut cells, partial)?;
+    let compressed = cells
+        .inner
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .finish()?;
+    w.inner
+        .write_all(&(compressed.len() as u64).to_le_bytes())?;
+    w.inner.write_all(&compressed)?;
+    let digest = cells.hasher.finalize();
+    w.inner.write_all(&digest)?;
+    w.inner.flush()
+}
+
+/// The cells of `partial`, uncompressed.
+fn write_body<W: Write>(w: &mut Sink<W>, partial: &Accumulated) -> io::Result<()> {
     w.u64(partial.runs.len() as u64)?;
     for run in &partial.runs {
-        write_cells(&mut w, &run.monthly)?;
-        write_cells(&mut w, &run.summary)?;
+        write_cells(w, &run.monthly)?;
+        write_cells(w, &run.summary)?;
     }
     w.u64(partial.comparisons.len() as u64)?;
     for comparison in &partial.comparisons {
-        write_cells(&mut w, &comparison.difference)?;
+        write_cells(w, &comparison.difference)?;
         w.u64(comparison.worse.len() as u64)?;
         for &(worse, defined) in &comparison.worse {
             w.u64(worse)?;
             w.u64(defined)?;
         }
     }
-    let digest = w.hasher.finalize();
-    w.inner.write_all(&digest)?;
-    w.inner.flush()
+    Ok(())
 }
 
 fn write_cells<W: Write>(w: &mut Sink<W>, cells: &Cells) -> io::Result<()> {
@@ -202,9 +255,7 @@ fn write_cells<W: Write>(w: &mut Sink<W>, cells: &Cells) -> io::Result<()> {
             w.u64(cells.len() as u64)?;
             for values in cells {
                 w.u64(values.len() as u64)?;
-                for &v in values {
-                    w.f64(v)?;
-                }
+                w.put(&shuffled(values))?;
             }
         }
         Cells::Streaming(cells) => {
@@ -255,6 +306,31 @@ fn write_chain<W: Write>(w: &mut Sink<W>, chain: &MomentChain) -> io::Result<()>
     }
 }
 
+/// A cell's values as little-endian bytes, regrouped by byte position: all the
+/// values' first bytes, then all their second bytes, ... (the "shuffle" of HDF5 and
+/// Blosc). The sign, exponent and high mantissa bytes of values of one cell are much
+/// alike, and whole numbers end in zero bytes, so grouped they compress several times
+/// better than interleaved.
+fn shuffled(values: &[f64]) -> Vec<u8> {
+    let n = values.len();
+    let mut planes = vec![0u8; 8 * n];
+    for (i, v) in values.iter().enumerate() {
+        for (plane, byte) in v.to_le_bytes().into_iter().enumerate() {
+            planes[plane * n + i] = byte;
+        }
+    }
+    planes
+}
+
+/// Appends the values of [`shuffled`] `planes` onto `values`.
+fn unshuffle_onto(planes: &[u8], values: &mut Vec<f64>) {
+    let n = planes.len() / 8;
+    values.reserve(n);
+    values.extend(
+        (0..n).map(|i| f64::from_le_bytes(std::array::from_fn(|plane| planes[plane * n + i]))),
+    );
+}
+
 /// Reads only the header (cheap: merges check every header before reading any cells).
 pub fn read_header(input: impl Read) -> Result<PartHeader, PartError> {
     let mut r = Source {
@@ -268,6 +344,10 @@ fn read_header_from<R: Read>(r: &mut Source<R>) -> Result<PartHeader, PartError>
     let mut magic = [0u8; MAGIC.len()];
     match r.inner.read_exact(&mut magic) {
         Ok(()) if magic == MAGIC => r.hasher.update(magic),
+        Ok(()) if magic.starts_with(MAGIC_PREFIX) => {
+            let version = String::from_utf8_lossy(&magic[MAGIC_PREFIX.len()..]);
+            return Err(PartError::OtherFormat(version.trim().to_string()));
+        }
         Ok(()) => return Err(PartError::NotAPart),
         Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(PartError::NotAPart),
         Err(e) => return Err(e.into()),
@@ -329,8 +409,46 @@ pub fn read_part_onto(
     Ok(header)
 }
 
-/// The cells after the header, appended onto `onto`, then the checksum.
+/// The compressed cells after the header, inflated and appended onto `onto`, then
+/// the checksum.
 fn read_body<R: Read>(
+    r: &mut Source<R>,
+    header: &PartHeader,
+    shape: &Shape,
+    onto: &mut Accumulated,
+) -> Result<(), PartError> {
+    // The section's length is not hashed: a damaged one cuts the stream short or long.
+    let mut length = [0u8; 8];
+    r.inner.read_exact(&mut length).map_err(eof_is_damage)?;
+    let compressed = u64::from_le_bytes(length);
+    let section = BufReader::new(r.inner.by_ref().take(compressed));
+    let mut cells = Source {
+        inner: BufReader::with_capacity(BUFFER_BYTES, DeflateDecoder::new(section)),
+        hasher: std::mem::take(&mut r.hasher),
+    };
+    read_cells(&mut cells, header, shape, onto)?;
+    // The compressed stream must end with the cells, and the section with the stream.
+    if cells.inner.read(&mut [0u8; 1]).map_err(eof_is_damage)? != 0 {
+        return Err(damaged("there are more cells than the scenario has"));
+    }
+    if cells.inner.into_inner().into_inner().read(&mut [0u8; 1])? != 0 {
+        return Err(damaged("there are bytes after the compressed cells"));
+    }
+    let digest = cells.hasher.finalize();
+    let mut stored = [0u8; 32];
+    r.inner.read_exact(&mut stored).map_err(eof_is_damage)?;
+    if stored[..] != digest[..] {
+        return Err(damaged("its checksum does not match its contents"));
+    }
+    if r.inner.read(&mut [0u8; 1])? != 0 {
+        return Err(damaged("there are bytes after the checksum"));
+    }
+    onto.blocks.end = header.end_block;
+    Ok(())
+}
+
+/// The cells, uncompressed, appended onto `onto`.
+fn read_cells<R: Read>(
     r: &mut Source<R>,
     header: &PartHeader,
     shape: &Shape,
@@ -371,16 +489,6 @@ fn read_body<R: Read>(
             *worse = (worse.0 + w, worse.1 + n);
         }
     }
-    let digest = std::mem::take(&mut r.hasher).finalize();
-    let mut stored = [0u8; 32];
-    r.inner.read_exact(&mut stored).map_err(eof_is_damage)?;
-    if stored[..] != digest[..] {
-        return Err(damaged("its checksum does not match its contents"));
-    }
-    if r.inner.read(&mut [0u8; 1])? != 0 {
-        return Err(damaged("there are bytes after the checksum"));
-    }
-    onto.blocks.end = blocks.end;
     Ok(())
 }
 
@@ -409,10 +517,9 @@ impl<R: Read> CellReader<'_, R> {
                     if n as u64 != self.per_cell {
                         return Err(damaged("a cell holds fewer values than its iterations"));
                     }
-                    values.reserve(n);
-                    for _ in 0..n {
-                        values.push(self.r.f64()?);
-                    }
+                    let mut planes = vec![0u8; 8 * n];
+                    self.r.fill(&mut planes)?;
+                    unshuffle_onto(&planes, values);
                 }
             }
             Cells::Streaming(cells) => {

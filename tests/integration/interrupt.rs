@@ -225,9 +225,10 @@ fn a_full_disk_is_exit_1_and_keeps_the_previous_results() {
         .unwrap();
     assert!(status.success(), "the tiny run fits");
     let before = contents(&out);
-    // The example's months.csv alone is several times the disk.
+    // The example's months.csv alone is several times the disk. (It is another
+    // scenario, whose results replace tiny.toml's only with --force.)
     let output = Command::new(binary())
-        .args(["run", "-q", "-n", "20", "-o"])
+        .args(["run", "-q", "--force", "-n", "20", "-o"])
         .arg(&out)
         .output()
         .unwrap();

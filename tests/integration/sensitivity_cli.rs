@@ -23,6 +23,9 @@ fn scenario() -> PathBuf {
 
 const UPTAKE: &str = "cohorts.c.uptake.monthly";
 const IDLE: &str = "providers.p.services.unused.variable_cost";
+/// How tables name them: the fixture names no entity, so its ids are the names.
+const UPTAKE_LABEL: &str = "c: uptake monthly";
+const IDLE_LABEL: &str = "unused: variable cost";
 
 /// The uptake is uniform(0.1, 0.3); the idle variable cost uniform(1, 5).
 const UPTAKE_RANGE: (f64, f64) = (0.1, 0.3);
@@ -94,7 +97,7 @@ struct Row<'a> {
 impl<'a> Row<'a> {
     fn parse(line: &'a str) -> Self {
         let fields: Vec<&str> = line.split(',').collect();
-        assert_eq!(fields.len(), 11, "{line}");
+        assert_eq!(fields.len(), 12, "{line}");
         Row { fields }
     }
     fn number(&self, column: usize) -> Option<f64> {
@@ -138,7 +141,7 @@ fn check_sensitivity_csv(text: &str, n: u64) {
     assert_eq!(
         lines.next(),
         Some(
-            "scenario,provider,parameter,low_value,high_value,metric,low_result,high_result,effect,effect_se,swing"
+            "scenario,provider,parameter,low_value,high_value,metric,low_result,high_result,effect,effect_se,swing,label"
         )
     );
     let rows: Vec<Row> = lines.map(Row::parse).collect();
@@ -213,7 +216,7 @@ fn check_sensitivity_csv(text: &str, n: u64) {
     );
     for row in [&rows[1], &rows[3]] {
         assert_eq!(row.fields[6], row.fields[7], "{row:?}");
-        assert_eq!(row.fields[8..], ["0", "0", "0"], "{row:?}");
+        assert_eq!(row.fields[8..11], ["0", "0", "0"], "{row:?}");
     }
     // Rank correlations: the noise level 1/√(n − 1) as their standard error; uptake
     // lowers income and raises distress, far beyond that noise; the idle parameter's
@@ -430,7 +433,7 @@ fn stress_reports_the_threshold_with_its_interval() {
     const RANGE: &str = "valid range: between 0 and 1; the scenario draws it from uniform(min 0.1, max 0.3); P(distress) at the usual draws ";
     assert_eq!(
         lines[0],
-        "stress test of p in \"closed form\": the value of cohorts.c.uptake.monthly at which P(distress by 2027-05) reaches 60.0%"
+        "stress test of p in \"closed form\": the value of c: uptake monthly (cohorts.c.uptake.monthly) at which P(distress by 2027-05) reaches 60.0%"
     );
     let usual = percentage(lines[1].strip_prefix(RANGE).expect(RANGE));
     assert_eq!(
@@ -465,7 +468,7 @@ fn stress_reports_the_threshold_with_its_interval() {
 
     let found: f64 = line_after(
         &stdout,
-        "P(distress) rises with cohorts.c.uptake.monthly and reaches 60.0% at ",
+        "P(distress) rises with c: uptake monthly and reaches 60.0% at ",
     )
     .parse()
     .unwrap();
@@ -508,7 +511,8 @@ fn stress_reports_the_threshold_with_its_interval() {
 
 /// Not reaching the target is an answer, not a failure: exit 0 and say so. The idle
 /// parameter changes nothing, so P(distress) is the usual draws' at every value
-/// searched, from 0 to the limit of its range, 2 × P90 × 2^16 = 602,931.2.
+/// searched. It is open-ended (at least 0), so the default range is half its P1 to
+/// twice its P99: for uniform(1, 5), P1 = 1.04 and P99 = 4.96, so 0.52 to 9.92.
 #[test]
 fn stress_says_when_the_target_is_not_reached_and_exits_0() {
     let n = 50;
@@ -522,7 +526,7 @@ fn stress_says_when_the_target_is_not_reached_and_exits_0() {
     ]);
     let usual = line_after(
         &stdout,
-        "valid range: at least 0 (searched from 0 to 602.9k); the scenario draws it from uniform(min 1, max 5); P(distress) at the usual draws ",
+        "valid range: at least 0 (searched from 0.52 to 9.92); the scenario draws it from uniform(min 1, max 5); P(distress) at the usual draws ",
     );
     let p = p_distress_at_usual_draws();
     let sd = (p * (1.0 - p)).sqrt();
@@ -545,7 +549,7 @@ fn stress_says_when_the_target_is_not_reached_and_exits_0() {
         assert!(line.ends_with(&format!(" {usual}")), "{line}");
     }
     assert!(stdout.contains(&format!(
-        "\nP(distress) is below 90.0% everywhere in the range searched ({usual} at 0, {usual} at 602.9k): the target is not reached by varying providers.p.services.unused.variable_cost alone.\n"
+        "\nP(distress) is below 90.0% everywhere in the range searched ({usual} at 0.52, {usual} at 9.92): the target is not reached by varying {IDLE_LABEL} alone.\n"
     )), "{stdout}");
 }
 
@@ -620,4 +624,107 @@ fn sensitivity_and_stress_of_a_missing_file_are_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no such file: no-such-file.toml"));
+}
+
+/// `--range` searches where it is told, inside the parameter's valid range; a range
+/// that is reversed or outside it is bad input (exit 2) with the fix.
+#[test]
+fn stress_searches_a_given_range_and_refuses_a_bad_one() {
+    let n = 20;
+    let stdout = stress_stdout(&[
+        "--target",
+        "distress=90%",
+        "-n",
+        &n.to_string(),
+        "--param",
+        IDLE,
+        "--range",
+        "2..3",
+    ]);
+    assert!(
+        stdout.contains("valid range: at least 0 (searched from 2 to 3);"),
+        "{stdout}"
+    );
+    let file = scenario();
+    for (range, message) in [
+        (
+            "3..2",
+            "--range 3..2: the low end must be below the high end",
+        ),
+        (
+            "-1..3",
+            "--range -1..3 is outside the valid range of providers.p.services.unused.variable_cost: at least 0",
+        ),
+        ("two..3", "`two` in --range two..3 is not a number"),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        phbsim()
+            .arg("stress")
+            .arg(&file)
+            .args(["--provider", "p", "--target", "distress=0.5", "-q"])
+            .args(["--param", IDLE, &format!("--range={range}"), "-o"])
+            .arg(out.path().join("stress"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}
+
+/// The printed tornado names parameters by the scenario's names; sensitivity.csv
+/// keeps the path in `parameter` and adds the label last.
+#[test]
+fn sensitivity_speaks_in_labels_and_keeps_paths_in_the_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = phbsim()
+        .arg("sensitivity")
+        .arg(scenario())
+        .args(["-n", "40", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains(&format!("\n  {UPTAKE_LABEL} ")), "{stdout}");
+    assert!(!stdout.contains(&format!("\n  {UPTAKE} ")), "{stdout}");
+    let csv = std::fs::read_to_string(out.join("sensitivity.csv")).unwrap();
+    assert!(csv.starts_with("scenario,provider,parameter,"));
+    assert!(csv.lines().next().unwrap().ends_with(",swing,label"));
+    let uptake = csv
+        .lines()
+        .find(|l| l.contains(&format!(",{UPTAKE},")))
+        .unwrap();
+    assert!(uptake.ends_with(&format!(",{UPTAKE_LABEL}")), "{uptake}");
+    assert!(!stdout.contains("capped"), "-n given: nothing is capped");
+}
+
+/// Without -n, sensitivity caps each run at 500 iterations and says so, with how to
+/// match `phbsim run` (whose base it then does not reproduce exactly).
+#[test]
+fn sensitivity_says_when_it_caps_the_files_iterations() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenario()).unwrap().replacen(
+        "iterations = 400",
+        "iterations = 600",
+        1,
+    );
+    let file = dir.path().join("six-hundred.toml");
+    std::fs::write(&file, text).unwrap();
+    let output = phbsim()
+        .arg("sensitivity")
+        .arg(&file)
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("; 500 iterations a run (the file's 600 capped, as the analysis makes "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" runs; -n 600 to match `phbsim run`), seed 17\n"),
+        "{stdout}"
+    );
 }

@@ -274,3 +274,31 @@ fn merge_refuses_parts_of_another_build() {
         .stderr(predicate::str::contains("was written by phbsim 0."))
         .stderr(predicate::str::contains("(build "));
 }
+
+/// Part format 2 compresses the cells; a part of format 1 (an older phbsim's) is
+/// refused with exit 2, its format and the fix, said once.
+#[test]
+fn merge_refuses_a_part_of_format_1_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    std::fs::write(
+        parts.join("part-0000-of-0001.phbpart"),
+        b"PHBSIM-PART 1\n\x02\0\0\0\0\0\0\0{}",
+    )
+    .unwrap();
+    let output = phbsim()
+        .arg("merge")
+        .arg(&parts)
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("part-0000-of-0001.phbpart: a part file of format 1, but this phbsim reads format 2 (compressed cells); rerun the shard with this phbsim\n"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists());
+}
