@@ -441,27 +441,7 @@ mod tests {
     fn replaces_a_previous_output_whole() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("out");
-        let manifest = |n: u64| {
-            serde_json::to_vec(&Manifest {
-                tool: "phbsim".into(),
-                phbsim_version: "0".into(),
-                scenario_name: "s".into(),
-                scenario_file: "s.toml".into(),
-                scenario_sha256: String::new(),
-                seed: n,
-                iterations: n,
-                iterations_overridden: false,
-                seed_overridden: false,
-                threads: 1,
-                exact_percentiles: true,
-                variants: Vec::new(),
-                started: String::new(),
-                finished: String::new(),
-                elapsed_seconds: 0.0,
-                shards: None,
-            })
-            .unwrap()
-        };
+        let manifest = |n: u64| manifest_of("s.toml", "", n);
         let s = identity("s.toml", "");
         write_atomically(
             &dir,

@@ -36,6 +36,14 @@ pub fn parameter_label(scenario: &Scenario, path: &str) -> String {
     let Some(entity) = entity.filter(|_| !rest.is_empty()) else {
         return path.to_string();
     };
+    // A cohort's use of a service reads as the key of that service:
+    // `Section 117 aftercare: substitution of Community rehabilitation`.
+    if let ["uses", reference, key] = rest
+        && let Some((provider, service)) = reference.split_once('/')
+        && let Some(name) = service_name(scenario, provider, service)
+    {
+        return format!("{entity}: {} of {name}", key.replace('_', " "));
+    }
     let words: Vec<String> = rest
         .iter()
         .map(|segment| match segment.split_once('/') {
@@ -88,7 +96,17 @@ mod tests {
                 cohort.id
             )),
             format!(
-                "{}: uses Crisis resolution and home treatment per month",
+                "{}: per month of Crisis resolution and home treatment",
+                cohort.name
+            )
+        );
+        assert_eq!(
+            label(&format!(
+                "cohorts.{}.uses.trust/cmht.substitution",
+                cohort.id
+            )),
+            format!(
+                "{}: substitution of Community mental health teams",
                 cohort.name
             )
         );

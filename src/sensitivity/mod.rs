@@ -182,6 +182,35 @@ mod tests {
         assert_eq!(percentile_value(&normal, LOW_PERCENTILE).to_bits(), 0);
     }
 
+    /// Model v2's (U) keys are parameters like any other: the example's uncertain
+    /// `substitution` and `underspend` are varied by `sensitivity` and found by path by
+    /// `stress`; a substitution left at a number is not varied.
+    #[test]
+    fn substitution_and_underspend_are_analysed_and_found_by_path() {
+        use crate::scenario::load::EXAMPLE;
+        let s = crate::scenario::parse_scenario(EXAMPLE).unwrap().scenario;
+        let paths: Vec<String> = uncertain_parameters(&s)
+            .iter()
+            .map(|(_, u)| u.path.clone())
+            .collect();
+        let cmht = "cohorts.frequent-crisis.uses.trust/cmht.substitution";
+        assert!(paths.iter().any(|p| p == cmht), "{paths:#?}");
+        assert!(
+            paths
+                .iter()
+                .any(|p| p == "budget_forms.notional.underspend")
+        );
+        assert!(
+            !paths
+                .iter()
+                .any(|p| p == "cohorts.frequent-crisis.uses.trust/crisis.substitution"),
+            "a fixed substitution is not varied"
+        );
+        let (slot, u) = find_parameter(&s, EXAMPLE, cmht).expect("found by path");
+        assert_eq!(u.path, cmht);
+        assert!(matches!(slot, crate::engine::Slot::Substitution(0, _)));
+    }
+
     #[test]
     fn only_parameters_given_as_distributions_are_varied() {
         let s = parse(&tornado_text());
