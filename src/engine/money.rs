@@ -80,8 +80,9 @@ pub(super) fn month(
         let holders = holders as f64;
         let mut existing = 0.0;
         for f in 0..form_spend.len() {
-            let spend = ws.spent_share[f] * state.budgets[f] / 12.0;
-            form_budget[f] += state.budgets[f] / 12.0;
+            let budget = state.budgets[f] / 12.0;
+            let spend = ws.spent_share[f] * budget;
+            form_budget[f] += budget;
             form_spend[f] += spend;
             existing += ws.existing_share[f] * spend;
         }

@@ -206,7 +206,7 @@ impl Workspace {
             }
             let holders = state.holders_total();
             let spend: f64 = (state.budgets.iter().zip(&self.spent_share))
-                .map(|(b, spent)| spent * b / 12.0)
+                .map(|(b, spent)| spent * (b / 12.0))
                 .sum();
             let mut put = |metric, value: f64| {
                 monthly[layout.cohort_series(c, metric) * months + t] = value;
