@@ -12,9 +12,7 @@
 //! streaming summary), one chunk of iterations in flight, the summaries, and the CSV
 //! text held before writing.
 
-use crate::compare::paired_metrics;
-use crate::engine::OutputLayout;
-use crate::run::{RunSettings, chunk_iterations, keeps_every_value};
+use crate::run::{RunLayout, RunSettings, chunk_iterations, keeps_every_value};
 use crate::scenario::Scenario;
 use crate::stats::{StreamingSummary, Summary};
 
@@ -50,15 +48,10 @@ impl Estimate {
     /// The cost of running `scenarios` (a base and its variants, run together as
     /// [`crate::run::Run`] does) with `settings`.
     pub fn of(scenarios: &[&Scenario], settings: &RunSettings) -> Estimate {
-        let layouts: Vec<OutputLayout> = scenarios.iter().map(|s| OutputLayout::new(s)).collect();
-        let monthly: u64 = layouts.iter().map(|l| l.monthly_len() as u64).sum();
-        let summary: u64 = layouts.iter().map(|l| l.summary_len() as u64).sum();
-        let paired: u64 = layouts
-            .iter()
-            .skip(1)
-            .map(|variant| paired_metrics(&layouts[0], variant).len() as u64)
-            .sum();
-        let cells = monthly + summary + paired;
+        // The run's own cell counts, so the estimate cannot drift from what runs.
+        let shape = RunLayout::of(scenarios).shape();
+        let monthly: u64 = shape.runs.iter().map(|&(m, _)| m as u64).sum();
+        let cells = shape.values_per_iteration();
         let values = if keeps_every_value(cells, settings) {
             cells.saturating_mul(settings.iterations).saturating_mul(8)
         } else {
