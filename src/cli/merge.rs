@@ -8,6 +8,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
+use crate::cli::parts::{header_of, parts_in};
 use crate::cli::session::{ForceArg, Session, output_directory};
 use crate::cli::{Failure, report_load_error};
 use crate::manifest::{Manifest, Timing};
@@ -16,7 +17,7 @@ use crate::output::terminal;
 use crate::run::{Accumulated, Cancelled, RunLayout, RunSettings};
 use crate::scenario::load::{self, Source};
 use crate::shard::merge::{MergeProblem, plan};
-use crate::shard::part_file::{PartError, PartHeader, part_version, read_header, read_part_onto};
+use crate::shard::part_file::{PartError, PartHeader, part_version, read_part_onto};
 
 /// Arguments of `phbsim merge`.
 #[derive(Debug, clap::Args)]
@@ -43,13 +44,9 @@ fn part_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let entries = fs::read_dir(path).map_err(|e| {
+            let mut found = parts_in(path).map_err(|e| {
                 Failure::bad_input(format!("cannot read directory {}: {e}", path.display()))
             })?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "phbpart") && p.is_file())
-                .collect();
             if found.is_empty() {
                 return Err(Failure::bad_input(
                     MergeProblem::NoParts(path.display().to_string()).to_string(),
@@ -86,10 +83,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
     let files = part_files(&args.parts)?;
     let mut headers: Vec<(PathBuf, PartHeader)> = Vec::with_capacity(files.len());
     for path in files {
-        let header = fs::File::open(&path)
-            .map_err(PartError::from)
-            .and_then(|f| read_header(BufReader::new(f)))
-            .map_err(|e| part_error(&path, e))?;
+        let header = header_of(&path).map_err(|e| part_error(&path, e))?;
         headers.push((path, header));
     }
     let order = plan(&headers, &part_version())

@@ -31,6 +31,7 @@ mod install;
 mod interrupt;
 mod merge;
 mod numbers;
+mod parts;
 mod report;
 mod run;
 mod sensitivity;

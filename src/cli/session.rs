@@ -22,6 +22,7 @@ use std::time::{Instant, SystemTime};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::interrupt::Interrupt;
+use crate::cli::parts::{header_of, parts_in};
 use crate::cli::{Failure, print_warnings, report_load_error};
 use crate::hash::sha256_hex;
 use crate::manifest::{RunRecord, Timing};
@@ -31,7 +32,6 @@ use crate::output::directory::{
 use crate::run::{Cancelled, Run, RunSettings, SetResult};
 use crate::scenario::load::{self, Source};
 use crate::scenario::{Scenario, Validated};
-use crate::shard::part_file::{PartError, read_header};
 
 /// `--seed` and `-j`, flattened into `run`, `diff`, `sensitivity` and `stress`.
 #[derive(Debug, Clone, Copy, clap::Args)]
@@ -132,20 +132,12 @@ pub fn parts_directory(
         return Ok(path);
     }
     let scenario = scenario_identity(source);
-    let Ok(entries) = std::fs::read_dir(&path) else {
+    let Ok(parts) = parts_in(&path) else {
         return Ok(path); // absent, or unreadable: writing into it will say why
     };
-    let mut parts: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "phbpart") && p.is_file())
-        .collect();
-    parts.sort();
     for part in parts {
         // A part that cannot be read is judged by the merge, not here.
-        let Ok(header) = std::fs::File::open(&part)
-            .map_err(PartError::from)
-            .and_then(|f| read_header(std::io::BufReader::new(f)))
-        else {
+        let Ok(header) = header_of(&part) else {
             continue;
         };
         if !scenario.is_same(&header.scenario_file, &header.scenario_sha256) {

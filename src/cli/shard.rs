@@ -6,8 +6,7 @@ use std::fs;
 
 use crate::cli::Failure;
 use crate::cli::run::RunArgs;
-use crate::cli::session::{Session, output_error, parts_directory};
-use crate::hash::sha256_hex;
+use crate::cli::session::{Session, output_error, parts_directory, scenario_identity};
 use crate::output::directory::replace_file;
 use crate::run::{BLOCK_ITERATIONS, Run, RunLayout, iterations_of};
 use crate::scenario::Validated;
@@ -39,10 +38,11 @@ pub(super) fn run_shard(
     })?;
     let timing = session.timing();
     let (iterations_overridden, seed_overridden) = args.overridden();
+    let identity = scenario_identity(source);
     let header = PartHeader {
         phbsim_version: part_version(),
-        scenario_file: source.name.display().to_string(),
-        scenario_sha256: sha256_hex(source.text.as_bytes()),
+        scenario_file: identity.file,
+        scenario_sha256: identity.sha256,
         scenario_text: source.text.clone(),
         seed: settings.seed,
         iterations: settings.iterations,
