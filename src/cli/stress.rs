@@ -120,12 +120,13 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
         uncertain: u,
         seed: settings.seed,
     };
-    let files = stress_files(&question, &source.text, &manifest, &result, usual)
+    let answer = render_stress(&question, &result, usual);
+    let files = stress_files(&question, &source.text, &manifest, &result, &answer)
         .map_err(|e| Failure::other(e.to_string()))?;
     session.write(&output, &files)?;
 
     if !args.quiet {
-        out!("{}", render_stress(&question, &result, usual));
+        out!("{answer}");
     }
     if let Some(warning) = non_monotone_warning(&result, &args.param) {
         eprintln!("warning: {warning}");

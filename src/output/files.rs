@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use crate::manifest::Manifest;
-use crate::output::stress::{Question, render_stress, write_stress};
+use crate::output::stress::{Question, write_stress};
 use crate::output::{sensitivity, tables};
 use crate::report::{self, data::OutputFiles};
 use crate::run::SetResult;
@@ -109,22 +109,20 @@ pub fn sensitivity_files(
     ])
 }
 
-/// The files of a stress test: `usual` is P(distress) at the usual draws.
+/// The files of a stress test: `answer` is its text, as printed
+/// ([`crate::output::stress::render_stress`]), kept as `stress.txt`.
 pub fn stress_files(
     question: &Question<'_>,
     scenario_text: &str,
     manifest: &Manifest,
     result: &StressResult,
-    usual: f64,
+    answer: &str,
 ) -> Result<Files, BuildError> {
     let mut table = Vec::new();
     write_stress(&mut table, question, result).map_err(csv_error("stress.csv"))?;
     Ok(vec![
         ("stress.csv", table),
-        (
-            "stress.txt",
-            render_stress(question, result, usual).into_bytes(),
-        ),
+        ("stress.txt", answer.as_bytes().to_vec()),
         ("manifest.json", manifest.to_json().into_bytes()),
         ("scenario.toml", scenario_text.as_bytes().to_vec()),
     ])
