@@ -47,6 +47,11 @@ pub fn thousands(n: u64) -> String {
     group_thousands(&n.to_string())
 }
 
+/// Whole pounds with separators, for a figure someone will type: `£17,500`.
+pub fn pounds(value: f64) -> String {
+    format!("£{}", thousands(value.round().max(0.0) as u64))
+}
+
 /// `6511020.5` → `6,511,020.5`: commas between groups of three integer digits of a
 /// number already written without a sign.
 pub fn group_thousands(number: &str) -> String {
@@ -155,6 +160,7 @@ mod tests {
         assert_eq!(percent(0.125), "12.5%");
         assert_eq!(thousands(12_000), "12,000");
         assert_eq!(thousands(999), "999");
+        assert_eq!(pounds(17_499.6), "£17,500");
         assert_eq!(group_thousands("6511020.5"), "6,511,020.5");
     }
 

@@ -38,7 +38,7 @@ impl MoneyFollows {
         let budget_income: f64 = provider
             .services
             .iter()
-            .map(|service| phb_activity(service) * service.unit_price.dist.mean())
+            .map(|service| phb_activity(service) * service.unit_price.mean())
             .sum();
         MoneyFollows {
             budget_income,
@@ -63,7 +63,7 @@ mod tests {
     fn the_share_is_budget_income_over_the_income_lost() {
         let scenario = parse_scenario(EXAMPLE).unwrap().scenario;
         let trust = &scenario.providers[0];
-        let crisis_price = trust.services[0].unit_price.dist.mean();
+        let crisis_price = trust.services[0].unit_price.mean();
         // 10 units bought with budgets at the first service only; baseline £1,000,
         // income £900 of which the budget money: lost = 1,000 − (900 − B).
         let follows = MoneyFollows::of(trust, 1_000.0, 900.0, |s| {

@@ -232,7 +232,7 @@ pub fn cross_checks(scenario: &Scenario, ids: &IdCheck, problems: &mut Problems)
         };
         // Uncertain shares are scaled down in proportion when a draw exceeds 1 (SPEC
         // section 3); what must not exceed 1 is the sum of the central values.
-        let central = |u: &Uncertain| u.fixed_value().unwrap_or_else(|| u.dist.mean());
+        let central = Uncertain::mean;
         let total = central(&budget_form.existing)
             + budget_form
                 .services

@@ -12,14 +12,14 @@ use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
 
-use crate::format::{money, short, thousands};
+use crate::format::{money, pounds, short, thousands};
 use crate::scenario::problem::{Problem, line_column};
 use crate::scenario::reader::Problems;
 use crate::scenario::types::*;
 
 /// £/year of one holder's budget above which it is more likely a whole cohort's pot.
 /// A full year in a private mental-health bed costs ≈£226k (≈£620 a day, NHS trust FOI
-/// 2021/22, DOMAIN.md); s117 aftercare ≈£37k per person per year (Lincolnshire CC
+/// 2021/22, docs/sources.md); s117 aftercare ≈£37k per person per year (Lincolnshire CC
 /// 2024/25) and early intervention in psychosis ≈£10,900 per patient-year (JCPMH).
 pub const MAX_PLAUSIBLE_BUDGET: f64 = 250_000.0;
 
@@ -28,35 +28,25 @@ pub const MAX_PLAUSIBLE_BUDGET: f64 = 250_000.0;
 pub const MAX_PLAUSIBLE_PER_MONTH: f64 = 31.0;
 
 /// Share by which a provider's costs may exceed its income before any PHB. The trust
-/// sector's deficit was £1.2bn, 0.9% of income, in 2023/24 (Nuffield Trust, DOMAIN.md):
+/// sector's deficit was £1.2bn, 0.9% of income, in 2023/24 (Nuffield Trust, docs/sources.md):
 /// a baseline gap above 20% is far more likely a missing `other_income` or a cost
 /// written in the wrong unit than a real provider.
 pub const MAX_PLAUSIBLE_BASELINE_DEFICIT: f64 = 0.20;
 
 /// Share of a budget spent on running it above which `admin_cost` is doubtful.
-/// DOMAIN.md has no measured figure (an assumption, stated as such): the shipped
+/// docs/sources.md has no measured figure (an assumption, stated as such): the shipped
 /// scenarios assume 3% to 7.5% (direct-payment audit, brokerage, a holding
 /// organisation's fee); a quarter of every budget is several times that.
 pub const MAX_PLAUSIBLE_ADMIN_COST: f64 = 0.25;
 
 /// Monthly uptake rate (a constant `monthly`, or Bass `p`) above which uptake is
 /// implausibly fast. Diffusion benchmarks are p ≈ 0.0025 a month (Sultan, Farley &
-/// Lehmann 1990, DOMAIN.md) and a cohort takes years, not months, to reach its
+/// Lehmann 1990, docs/sources.md) and a cohort takes years, not months, to reach its
 /// ceiling; at 0.2 a month nine in ten of the willing hold a budget within a year.
 pub const MAX_PLAUSIBLE_MONTHLY_UPTAKE: f64 = 0.2;
 
 /// Places named in a warning given for many entities; the rest are counted.
 const PLACES_SHOWN: usize = 3;
-
-/// The mean of an uncertain value (its fixed value when it is one).
-fn mean(u: &Uncertain) -> f64 {
-    u.fixed_value().unwrap_or_else(|| u.dist.mean())
-}
-
-/// Whole pounds with separators, for a figure the user will type: `£17,500`.
-fn pounds(value: f64) -> String {
-    format!("£{}", thousands(value.round().max(0.0) as u64))
-}
 
 /// One entity a plausibility rule finds doubtful.
 struct Finding {
@@ -231,7 +221,7 @@ fn per_month<'a, 'i: 'a>(
             .map(|t| entries(t, "uses"))
             .unwrap_or_default();
         for (j, service_use) in cohort.uses.iter().enumerate() {
-            let units = mean(&service_use.per_month);
+            let units = service_use.per_month.mean();
             if units <= MAX_PLAUSIBLE_PER_MONTH {
                 continue;
             }
@@ -287,8 +277,8 @@ fn uptake<'a, 'i: 'a>(
         .enumerate()
         .filter_map(|(i, c)| {
             let (key, rate) = match &c.uptake.model {
-                UptakeModel::Constant { monthly } => ("monthly", mean(monthly)),
-                UptakeModel::Bass { p, .. } => ("p", mean(p)),
+                UptakeModel::Constant { monthly } => ("monthly", monthly.mean()),
+                UptakeModel::Bass { p, .. } => ("p", p.mean()),
             };
             (rate > MAX_PLAUSIBLE_MONTHLY_UPTAKE).then(|| {
                 let span = cohort_table(i)
@@ -335,7 +325,7 @@ fn admin_costs(scenario: &Scenario, root: &DeTable<'_>, text: &str, problems: &m
         .into_iter()
         .filter_map(|form| {
             let budget_form = scenario.budget_forms[form.index()].as_ref()?;
-            let share = mean(&budget_form.admin_cost);
+            let share = budget_form.admin_cost.mean();
             (share > MAX_PLAUSIBLE_ADMIN_COST).then(|| Finding {
                 span: forms_table
                     .and_then(|t| sub_table(t, form.key()))
@@ -371,11 +361,11 @@ fn admin_costs(scenario: &Scenario, root: &DeTable<'_>, text: &str, problems: &m
 fn baseline_activity(scenario: &Scenario) -> Vec<f64> {
     let mut activity: Vec<f64> = scenario
         .services()
-        .map(|(_, s)| mean(&s.other_activity))
+        .map(|(_, s)| s.other_activity.mean())
         .collect();
     for cohort in &scenario.cohorts {
         for service_use in &cohort.uses {
-            activity[service_use.service.0] += cohort.size as f64 * mean(&service_use.per_month);
+            activity[service_use.service.0] += cohort.size as f64 * service_use.per_month.mean();
         }
     }
     activity
@@ -390,7 +380,7 @@ fn idle_services(
     let mut used = vec![false; scenario.service_count()];
     for cohort in &scenario.cohorts {
         for service_use in &cohort.uses {
-            if mean(&service_use.per_month) > 0.0 {
+            if service_use.per_month.mean() > 0.0 {
                 used[service_use.service.0] = true;
             }
         }
@@ -398,7 +388,7 @@ fn idle_services(
     // Budgets spent at a named service bring it income without any traditional use.
     for budget_form in scenario.budget_forms.iter().flatten() {
         for (service, share) in &budget_form.services {
-            if mean(share) > 0.0 {
+            if share.mean() > 0.0 {
                 used[service.0] = true;
             }
         }
@@ -411,7 +401,7 @@ fn idle_services(
             .map(|t| entries(t, "services"))
             .unwrap_or_default();
         for (s, service) in provider.services.iter().enumerate() {
-            let idle = !used[index] && mean(&service.other_activity) <= 0.0;
+            let idle = !used[index] && service.other_activity.mean() <= 0.0;
             index += 1;
             if !idle {
                 continue;
@@ -457,16 +447,16 @@ fn baseline_deficits(
     let mut index = 0;
     let mut findings = Vec::new();
     for (p, provider) in scenario.providers.iter().enumerate() {
-        let mut income = mean(&provider.other_income);
-        let mut costs = mean(&provider.other_costs);
+        let mut income = provider.other_income.mean();
+        let mut costs = provider.other_costs.mean();
         for service in &provider.services {
             let units_a_year = 12.0 * activity[index];
             index += 1;
             income += match &service.payment {
-                Payment::Block { contract_value, .. } => mean(contract_value),
-                Payment::Activity => mean(&service.unit_price) * units_a_year,
+                Payment::Block { contract_value, .. } => contract_value.mean(),
+                Payment::Activity => service.unit_price.mean() * units_a_year,
             };
-            costs += mean(&service.fixed_cost) + mean(&service.variable_cost) * units_a_year;
+            costs += service.fixed_cost.mean() + service.variable_cost.mean() * units_a_year;
         }
         if costs <= income * (1.0 + MAX_PLAUSIBLE_BASELINE_DEFICIT) {
             continue;

@@ -115,6 +115,12 @@ impl Uncertain {
         }
     }
 
+    /// The mean of its distribution, before clamping (a plain number is its own mean):
+    /// what checks judge an uncertain value by.
+    pub fn mean(&self) -> f64 {
+        self.dist.mean()
+    }
+
     /// This parameter's value in `iteration`: a fixed value as it is, otherwise one
     /// draw from the stream (seed, iteration, path), clamped to the range.
     pub fn draw(&self, seed: u64, iteration: u64) -> f64 {
