@@ -198,7 +198,34 @@ impl<'a, 'i> TableReader<'a, 'i> {
             }
         }
     }
+}
 
+/// One entry of an array of tables (`[[key]]`), or a problem at it if it is not a
+/// table.
+pub fn table_entry<'a, 'i>(
+    item: &'a Value<'i>,
+    key: &str,
+    problems: &mut Problems,
+) -> Option<&'a DeTable<'i>> {
+    match item.get_ref() {
+        DeValue::Table(t) => Some(t),
+        other => {
+            problems.push(
+                Problem::error(
+                    format!(
+                        "each entry of `{key}` must be a table, found {}",
+                        kind_of(other)
+                    ),
+                    Some(item.span()),
+                )
+                .with_help(format!("write entries as `[[{key}]]` tables")),
+            );
+            None
+        }
+    }
+}
+
+impl<'a, 'i> TableReader<'a, 'i> {
     /// An optional `true` or `false`.
     pub fn boolean(
         &mut self,

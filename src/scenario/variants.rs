@@ -19,12 +19,11 @@
 use std::ops::Range;
 
 use toml::Value;
-use toml::de::DeTable;
 
 use crate::scenario::Scenario;
 use crate::scenario::paths::{render_value, set_path};
 use crate::scenario::problem::Problem;
-use crate::scenario::reader::{Problems, TableReader, kind_of};
+use crate::scenario::reader::{Problems, TableReader, table_entry};
 
 /// A variant as written in the file, before it is built.
 #[derive(Debug, Clone)]
@@ -56,7 +55,7 @@ pub fn read_specs(
     let mut specs = Vec::new();
     if let Some((items, _)) = top.array(problems, "variants") {
         for (index, item) in items.iter().enumerate() {
-            let Some(table) = as_table(item, "variants", problems) else {
+            let Some(table) = table_entry(item, "variants", problems) else {
                 continue;
             };
             let mut r = TableReader::declared(table, item.span(), "variants", "variants");
@@ -95,7 +94,7 @@ pub fn read_specs(
     }
     if let Some((items, _)) = top.array(problems, "sweeps") {
         for (index, item) in items.iter().enumerate() {
-            let Some(table) = as_table(item, "sweeps", problems) else {
+            let Some(table) = table_entry(item, "sweeps", problems) else {
                 continue;
             };
             let mut r = TableReader::declared(table, item.span(), "sweeps", "sweeps");
@@ -135,29 +134,6 @@ pub fn read_specs(
         }
     }
     specs
-}
-
-fn as_table<'a, 'i>(
-    item: &'a crate::scenario::reader::Value<'i>,
-    key: &str,
-    problems: &mut Problems,
-) -> Option<&'a DeTable<'i>> {
-    match item.get_ref() {
-        toml::de::DeValue::Table(t) => Some(t),
-        other => {
-            problems.push(
-                Problem::error(
-                    format!(
-                        "each entry of `{key}` must be a table, found {}",
-                        kind_of(other)
-                    ),
-                    Some(item.span()),
-                )
-                .with_help(format!("write entries as `[[{key}]]` tables")),
-            );
-            None
-        }
-    }
 }
 
 /// Builds every variant from the base document: sets its paths, validates the result

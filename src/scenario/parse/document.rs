@@ -3,14 +3,14 @@
 
 use std::ops::Range;
 
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
 use super::cohorts::read_cohort;
 use super::providers::read_provider;
 use crate::scenario::checks::{IdCheck, PendingRef};
 use crate::scenario::params::{self, Kind};
 use crate::scenario::problem::Problem;
-use crate::scenario::reader::{Problems, TableReader, Value, kind_of, read_distribution};
+use crate::scenario::reader::{Problems, TableReader, Value, read_distribution, table_entry};
 use crate::scenario::types::*;
 use crate::scenario::variants::{self, VariantSpec};
 
@@ -132,22 +132,7 @@ pub(super) fn tables_of<'a, 'i>(
 ) -> Vec<(&'a DeTable<'i>, Range<usize>)> {
     items
         .iter()
-        .filter_map(|item| match item.get_ref() {
-            DeValue::Table(t) => Some((t, item.span())),
-            other => {
-                problems.push(
-                    Problem::error(
-                        format!(
-                            "each entry of `{key}` must be a table, found {}",
-                            kind_of(other)
-                        ),
-                        Some(item.span()),
-                    )
-                    .with_help(format!("write entries as `[[{key}]]` tables")),
-                );
-                None
-            }
-        })
+        .filter_map(|item| table_entry(item, key, problems).map(|t| (t, item.span())))
         .collect()
 }
 
