@@ -107,10 +107,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), Failure> {
     let output = output_directory(args.output.as_deref(), &source, "", args.force)?;
 
     let session = Session::start(args.threads, args.quiet)?;
-    let consequence = format!(
-        "no outputs were written and {} is as it was",
-        output.display()
-    );
+    let consequence = output.untouched();
     let shape = layout.shape();
     let set = session.compute(None, &consequence, |_, cancel| {
         // Each part is appended cell by cell as it is read, so the merge holds the

@@ -81,10 +81,7 @@ pub fn run_command(args: RunArgs) -> Result<(), Failure> {
     let scenarios = validated.all();
 
     let session = Session::start(args.simulation.threads, args.quiet)?;
-    let consequence = format!(
-        "no outputs were written and {} is as it was",
-        output.display()
-    );
+    let consequence = output.untouched();
     let set = session.run_all(&scenarios, settings, &consequence)?;
     let timing = session.timing();
     let elapsed = timing.elapsed_seconds;

@@ -69,10 +69,7 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<(), Failure> {
 
     let session = Session::start(args.simulation.threads, args.quiet)?;
     let runs = run_count(scenario);
-    let consequence = format!(
-        "no outputs were written and {} is as it was",
-        output.display()
-    );
+    let consequence = output.untouched();
     let total = runs * settings.iterations;
     let result = session.compute(Some(total), &consequence, |progress, cancel| {
         analyse(scenario, settings, progress, cancel)

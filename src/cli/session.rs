@@ -84,6 +84,15 @@ impl Destination {
     pub fn display(&self) -> std::path::Display<'_> {
         self.path.display()
     }
+
+    /// What a command stopped before writing here leaves: the consequence every
+    /// interrupted command that writes this directory reports.
+    pub fn untouched(&self) -> String {
+        format!(
+            "no outputs were written and {} is as it was",
+            self.display()
+        )
+    }
 }
 
 /// The identity of `source` as its manifest will record it.
@@ -323,10 +332,7 @@ impl Session {
         );
         match written.map_err(output_error)? {
             Written::All => Ok(()),
-            Written::Cancelled => Err(self.interrupt.failure(format_args!(
-                "no outputs were written and {} is as it was",
-                output.display()
-            ))),
+            Written::Cancelled => Err(self.interrupt.failure(output.untouched())),
         }
     }
 }

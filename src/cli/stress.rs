@@ -87,10 +87,7 @@ pub fn stress_command(args: StressArgs) -> Result<(), Failure> {
     let settings = settings(&validated, args.iterations, args.simulation.seed, None);
 
     let session = Session::start(args.simulation.threads, args.quiet)?;
-    let consequence = format!(
-        "no outputs were written and {} is as it was",
-        output.display()
-    );
+    let consequence = output.untouched();
     let (result, usual) = session.compute(None, &consequence, |progress, cancel| {
         let target = args.target;
         let result = stress(
