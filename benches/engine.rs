@@ -47,6 +47,9 @@ fn realistic() -> Scenario {
                     cost_flex: u("cost_flex", 0.3, ValueRange::Probability),
                     backfill: u("backfill", 0.2, ValueRange::Probability),
                     min_viable_activity: (k == 0).then_some(500.0),
+                    cost_step: u("cost_step", 0.0, ValueRange::NonNegative),
+                    notice_months: 0,
+                    transition_cost: u("transition_cost", 0.0, ValueRange::NonNegative),
                 }
             })
             .collect();
@@ -163,6 +166,25 @@ fn realistic() -> Scenario {
             review_month: 4,
             first_review: None,
         },
+        prices: Prices {
+            year_start: 4,
+            tariff_uplift: fixed(
+                "prices.tariff_uplift".to_string(),
+                0.0,
+                ValueRange::YearlyRate,
+            ),
+            cost_inflation: fixed(
+                "prices.cost_inflation".to_string(),
+                0.0,
+                ValueRange::YearlyRate,
+            ),
+            budget_uplift: fixed(
+                "prices.budget_uplift".to_string(),
+                0.0,
+                ValueRange::YearlyRate,
+            ),
+        },
+        envelope: None,
         budget_forms: [
             form(Form::DirectPayment, 0.15, 19),
             form(Form::Notional, 0.6, 7),

@@ -46,6 +46,9 @@ fn service(provider: &str, id: &str, unit_price: f64, payment: Payment) -> Servi
         backfill: u("backfill", 0.0, ValueRange::Probability),
         min_viable_activity: None,
         budget_purchasable: true,
+        cost_step: u("cost_step", 0.0, ValueRange::NonNegative),
+        notice_months: 0,
+        transition_cost: u("transition_cost", 0.0, ValueRange::NonNegative),
     }
 }
 
@@ -220,6 +223,13 @@ pub fn scenario(months: u32, providers: Vec<Provider>, cohorts: Vec<Cohort>) -> 
             review_month: 4,
             first_review: None,
         },
+        prices: Prices {
+            year_start: 4,
+            tariff_uplift: fixed("prices.tariff_uplift", 0.0, ValueRange::YearlyRate),
+            cost_inflation: fixed("prices.cost_inflation", 0.0, ValueRange::YearlyRate),
+            budget_uplift: fixed("prices.budget_uplift", 0.0, ValueRange::YearlyRate),
+        },
+        envelope: None,
         budget_forms: [None, None, None],
         providers,
         cohorts,

@@ -18,6 +18,8 @@ pub struct ScenarioFile {
     pub scenario: Header,
     pub contracts: Option<ContractsTable>,
     pub budget_forms: Option<BudgetForms>,
+    pub prices: Option<PricesTable>,
+    pub commissioner: Option<CommissionerTable>,
     #[serde(default)]
     pub providers: Vec<ProviderTable>,
     #[serde(default)]
@@ -73,6 +75,32 @@ pub struct ContractsTable {
     pub review_month: Option<u8>,
     /// "YYYY-MM"; default the first month after start whose calendar month is review_month.
     pub first_review: Option<String>,
+}
+
+/// `[prices]`: yearly changes, applied at each financial-year start.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PricesTable {
+    /// Calendar month the financial year starts; default 4 (April).
+    pub year_start: Option<u8>,
+    /// Yearly change of unit prices, contract values and other income; default 0.
+    pub tariff_uplift: Option<UncertainValue>,
+    /// Yearly change of fixed, variable and other costs; default 0.
+    pub cost_inflation: Option<UncertainValue>,
+    /// Yearly change of every holder's budget; default 0.
+    pub budget_uplift: Option<UncertainValue>,
+}
+
+/// `[commissioner]`: the spending envelope.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommissionerTable {
+    /// £/year; no limit when absent.
+    pub envelope: Option<UncertainValue>,
+    /// Yearly change of the envelope; default 0 (needs `envelope`).
+    pub envelope_growth: Option<UncertainValue>,
+    /// Share of the net overspend each review recovers; default 0 (needs `envelope`).
+    pub recover_overspend: Option<UncertainValue>,
 }
 
 /// `[budget_forms.*]`: where each form's money is spent.
@@ -202,6 +230,12 @@ pub struct ServiceTable {
     pub min_viable_activity: Option<f64>,
     /// Whether budgets may be spent here; default true.
     pub budget_purchasable: Option<bool>,
+    /// £/year: fixed cost moves in whole steps of this size; default 0 (smoothly).
+    pub cost_step: Option<UncertainValue>,
+    /// Months from a review's decision to the fixed-cost change; default 0.
+    pub notice_months: Option<u32>,
+    /// One-off cost per £1/year of fixed cost removed; default 0.
+    pub transition_cost: Option<UncertainValue>,
 }
 
 /// `[[cohorts]]`: patients with the same service use and the same offer.

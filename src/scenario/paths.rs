@@ -46,6 +46,10 @@ pub fn set_path(doc: &mut Table, path: &str, value: Value) -> Result<(), PathErr
     }
     let mut table = doc;
     let mut walked = String::new();
+    // The declared table we are in, while the path follows declared tables: an
+    // optional table it declares (`[prices]`, `[budget_forms.notional]`) is created
+    // when absent, as a defaulted key is.
+    let mut declared = Some("");
     let mut i = 0;
     while i < segments.len() - 1 {
         let key = segments[i];
@@ -54,6 +58,21 @@ pub fn set_path(doc: &mut Table, path: &str, value: Value) -> Result<(), PathErr
         } else {
             format!("`{walked}`")
         };
+        let kind = declared
+            .and_then(params::declared_table)
+            .and_then(|t| t.param(key))
+            .map(|p| p.kind);
+        let sub_table = match kind {
+            Some(params::Kind::Table(name)) => Some(name),
+            _ => None,
+        };
+        declared = match kind {
+            Some(params::Kind::Table(name) | params::Kind::Tables(name)) => Some(name),
+            _ => None,
+        };
+        if sub_table.is_some() && !table.contains_key(key) {
+            table.insert(key.to_string(), Value::Table(Table::new()));
+        }
         if !table.contains_key(key) {
             let keys: Vec<String> = table.keys().cloned().collect();
             return Err(unknown(
@@ -268,18 +287,23 @@ uses = [{ service = "trust/crisis", per_month = 0.5 }]
             Value::Integer(2),
         )
         .unwrap();
-        // A defaulted key is created.
+        // A defaulted key is created, and so is an optional table left out.
         set_path(
             &mut d,
             "providers.trust.services.crisis.backfill",
             Value::Float(0.1),
         )
         .unwrap();
+        set_path(&mut d, "prices.tariff_uplift", Value::Float(0.02)).unwrap();
+        set_path(&mut d, "budget_forms.notional.existing", Value::Float(0.3)).unwrap();
+        assert!(set_path(&mut d, "nothing.here", Value::Float(0.3)).is_err());
         let flat = flatten(&d);
         assert_eq!(flat["providers.trust.services.crisis.pass_through"], "1.0");
         assert_eq!(flat["cohorts.c1.uptake.q"], "0.5");
         assert_eq!(flat["cohorts.c1.uses.trust/crisis.per_month"], "2");
         assert_eq!(flat["providers.trust.services.crisis.backfill"], "0.1");
+        assert_eq!(flat["prices.tariff_uplift"], "0.02");
+        assert_eq!(flat["budget_forms.notional.existing"], "0.3");
     }
 
     #[test]

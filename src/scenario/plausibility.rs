@@ -154,6 +154,53 @@ pub fn check(scenario: &Scenario, root: &DeTable<'_>, text: &str, problems: &mut
     admin_costs(scenario, root, text, problems);
     idle_services(scenario, &provider_tables, text, problems);
     baseline_deficits(scenario, &provider_tables, text, problems);
+    cost_steps(scenario, &provider_tables, text, problems);
+}
+
+/// SPEC section 2: a `cost_step` larger than its fixed cost (by their means) can
+/// never be taken, so the fixed cost never moves however much activity is lost.
+fn cost_steps(
+    scenario: &Scenario,
+    provider_tables: &[&DeTable<'_>],
+    text: &str,
+    problems: &mut Problems,
+) {
+    let mut findings = Vec::new();
+    for (p, provider) in scenario.providers.iter().enumerate() {
+        let service_tables = provider_tables
+            .get(p)
+            .map(|t| entries(t, "services"))
+            .unwrap_or_default();
+        for (j, service) in provider.services.iter().enumerate() {
+            let (step, fixed) = (service.cost_step.mean(), service.fixed_cost.mean());
+            if step <= fixed {
+                continue;
+            }
+            let name = format!("{}/{}", provider.id, service.id);
+            findings.push(Finding {
+                span: service_tables.get(j).and_then(|t| value_span(t, "cost_step")),
+                name: format!("`{name}`"),
+                figure: format!("{} > {}", money(step), money(fixed)),
+                message: format!(
+                    "service `{name}` has a `cost_step` of {} a year, more than its `fixed_cost` of {}: its fixed cost can never move",
+                    pounds(step),
+                    pounds(fixed)
+                ),
+                help: "`cost_step` is the size of one team or ward's fixed cost (£/year); make it at most `fixed_cost`, or 0 for a cost that moves smoothly".into(),
+            });
+        }
+    }
+    report(
+        problems,
+        text,
+        findings,
+        |n| {
+            format!(
+                "{n} services have a `cost_step` larger than their `fixed_cost`, so their fixed cost can never move"
+            )
+        },
+        "`cost_step` is the size of one team or ward's fixed cost (£/year); make it at most `fixed_cost`, or 0 for a cost that moves smoothly",
+    );
 }
 
 fn budgets<'a, 'i: 'a>(

@@ -1009,4 +1009,5 @@ set = { "cohorts.frequent-crisis.uses.trust/crisis.substitution" = 0.25, "budget
     );
 }
 
+mod money_over_time;
 mod plausibility;

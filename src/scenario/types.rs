@@ -50,6 +50,9 @@ pub enum ValueRange {
     Positive,
     /// `min_margin`: [-1, 1].
     Margin,
+    /// Yearly rates (`tariff_uplift`, `cost_inflation`, `budget_uplift`,
+    /// `envelope_growth`): [-0.5, 1].
+    YearlyRate,
 }
 
 impl ValueRange {
@@ -61,6 +64,7 @@ impl ValueRange {
             ValueRange::NonNegative => (0.0, f64::INFINITY),
             ValueRange::Positive => (f64::MIN_POSITIVE, f64::INFINITY),
             ValueRange::Margin => (-1.0, 1.0),
+            ValueRange::YearlyRate => (-0.5, 1.0),
         }
     }
 
@@ -82,6 +86,7 @@ impl ValueRange {
             ValueRange::NonNegative => "at least 0",
             ValueRange::Positive => "greater than 0",
             ValueRange::Margin => "between -1 and 1",
+            ValueRange::YearlyRate => "between -0.5 and 1",
         }
     }
 }
@@ -270,6 +275,13 @@ pub struct Service {
     /// Whether budgets may be spent here (crisis and inpatient care usually cannot
     /// be bought with one).
     pub budget_purchasable: bool,
+    /// £/year: fixed cost moves only in whole steps of this size (a team, a ward);
+    /// 0 = smoothly.
+    pub cost_step: Uncertain,
+    /// Months from a review's decision to the fixed-cost change taking effect.
+    pub notice_months: u32,
+    /// One-off cost per £1/year of fixed cost removed (redundancy, overlap).
+    pub transition_cost: Uncertain,
 }
 
 /// How a cohort takes up budgets once they are offered.
@@ -331,10 +343,50 @@ pub struct Contracts {
     pub first_review: Option<YearMonth>,
 }
 
+/// `[prices]`: yearly changes, applied at each financial-year start (SPEC section 4).
+/// Every amount in the scenario is in start-year prices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prices {
+    /// Calendar month the financial year starts, 1..=12.
+    pub year_start: u8,
+    /// Yearly change of `unit_price`, `contract_value`, `other_income`.
+    pub tariff_uplift: Uncertain,
+    /// Yearly change of `fixed_cost`, `variable_cost`, `other_costs` (and transition
+    /// costs).
+    pub cost_inflation: Uncertain,
+    /// Yearly change of every holder's budget.
+    pub budget_uplift: Uncertain,
+}
+
+/// `[commissioner]` with an `envelope`: what the commissioner can spend, and how much
+/// of its overspend each review recovers from block contracts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    /// £/year on the modelled contracts, activity, budgets and admin, in start-year
+    /// prices.
+    pub envelope: Uncertain,
+    /// Yearly change of the envelope.
+    pub growth: Uncertain,
+    /// Share of the last 12 months' net overspend each review takes out of block
+    /// contracts for good.
+    pub recover_overspend: Uncertain,
+}
+
 /// Whether month `t` is a review month when the first review is month `first`: the
 /// rule of SPEC section 4 (`r, r + 12, r + 24, ...`), for callers that hold `first`.
 pub fn review_due(first: i64, t: i64) -> bool {
     t >= first && (t - first) % 12 == 0
+}
+
+/// One financial year of the horizon (`years.csv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinancialYear {
+    /// `2027-28` (the year starting in 2027), or `2027` when `year_start = 1`.
+    pub label: String,
+    /// Its first simulated month index.
+    pub first: usize,
+    /// How many of its months are simulated (12, or fewer at either end).
+    pub months: usize,
 }
 
 /// A complete, validated scenario.
@@ -349,6 +401,9 @@ pub struct Scenario {
     pub iterations: u64,
     pub seed: u64,
     pub contracts: Contracts,
+    pub prices: Prices,
+    /// The commissioner's spending envelope; `None`: no limit (and no recovery).
+    pub envelope: Option<Envelope>,
     /// Indexed by [`Form::index`]; `None` where the file has no table for the form.
     pub budget_forms: [Option<BudgetForm>; 3],
     pub providers: Vec<Provider>,
@@ -397,6 +452,48 @@ impl Scenario {
                 .find(|&t| self.start.plus(t).month == self.contracts.review_month)
                 .unwrap_or(12),
         }
+    }
+
+    /// `k(t)` of SPEC section 4: the number of financial-year starts in `1..=t` (a
+    /// month `t >= 1` whose calendar month is `year_start`), the power every yearly
+    /// rate is raised to in month `t`.
+    pub fn uplifts_by(&self, t: u32) -> u32 {
+        let first = (1..=12)
+            .find(|&m| self.start.plus(m).month == self.prices.year_start)
+            .unwrap_or(12) as u32;
+        if t < first { 0 } else { (t - first) / 12 + 1 }
+    }
+
+    /// The financial years the horizon touches, in order: each with its label
+    /// (`2027-28`, or `2027` when the year starts in January), its first month index
+    /// and its number of simulated months (the first and last may be partial).
+    pub fn financial_years(&self) -> Vec<FinancialYear> {
+        let mut years: Vec<FinancialYear> = Vec::new();
+        for t in 0..self.months {
+            let month = self.month_label(t);
+            let starts = t == 0 || month.month == self.prices.year_start;
+            if starts {
+                // The year that contains `month` starts in `year` (the calendar year of
+                // its first month).
+                let year = if month.month >= self.prices.year_start {
+                    month.year
+                } else {
+                    month.year - 1
+                };
+                let label = if self.prices.year_start == 1 {
+                    format!("{year:04}")
+                } else {
+                    format!("{year:04}-{:02}", (year + 1).rem_euclid(100))
+                };
+                years.push(FinancialYear {
+                    label,
+                    first: t as usize,
+                    months: 0,
+                });
+            }
+            years.last_mut().expect("month 0 starts a year").months += 1;
+        }
+        years
     }
 
     /// Whether month `t` is a review month.

@@ -8,9 +8,9 @@
 
 use crate::distribution::Distribution;
 use crate::scenario::file::{
-    BudgetFormTable, BudgetForms, CohortTable, ContractsTable, DistributionTable, FormsTable,
-    Header, Kind, PaymentKind, ProviderTable, ScenarioFile, ServiceShares, ServiceTable,
-    UncertainValue, UptakeTable, UseTable,
+    BudgetFormTable, BudgetForms, CohortTable, CommissionerTable, ContractsTable,
+    DistributionTable, FormsTable, Header, Kind, PaymentKind, PricesTable, ProviderTable,
+    ScenarioFile, ServiceShares, ServiceTable, UncertainValue, UptakeTable, UseTable,
 };
 use crate::scenario::types::*;
 
@@ -46,6 +46,18 @@ impl Scenario {
                 direct_payment: form(Form::DirectPayment),
                 notional: form(Form::Notional),
                 third_party: form(Form::ThirdParty),
+            }),
+            prices: Some(PricesTable {
+                year_start: Some(self.prices.year_start),
+                tariff_uplift: Some(uncertain(&self.prices.tariff_uplift)),
+                cost_inflation: Some(uncertain(&self.prices.cost_inflation)),
+                budget_uplift: Some(uncertain(&self.prices.budget_uplift)),
+            }),
+            // Without an envelope the table is left out: its other keys need one.
+            commissioner: self.envelope.as_ref().map(|e| CommissionerTable {
+                envelope: Some(uncertain(&e.envelope)),
+                envelope_growth: Some(uncertain(&e.growth)),
+                recover_overspend: Some(uncertain(&e.recover_overspend)),
             }),
             providers: self.providers.iter().map(provider_table).collect(),
             cohorts: self.cohorts.iter().map(|c| self.cohort_table(c)).collect(),
@@ -168,6 +180,9 @@ fn service_table(service: &Service) -> ServiceTable {
         backfill: Some(uncertain(&service.backfill)),
         min_viable_activity: service.min_viable_activity,
         budget_purchasable: Some(service.budget_purchasable),
+        cost_step: Some(uncertain(&service.cost_step)),
+        notice_months: Some(service.notice_months),
+        transition_cost: Some(uncertain(&service.transition_cost)),
     }
 }
 

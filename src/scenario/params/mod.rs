@@ -202,6 +202,11 @@ pub fn table(name: &str) -> &'static Table {
         .unwrap_or_else(|| panic!("no table `{name}` is declared"))
 }
 
+/// The table declared as `name`, if there is one.
+pub fn declared_table(name: &str) -> Option<&'static Table> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
 /// The key that names the entries of the array of tables `array_key` in paths, if
 /// `array_key` is one.
 pub fn entry_key(array_key: &str) -> Option<&'static str> {

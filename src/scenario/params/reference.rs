@@ -149,6 +149,7 @@ fn range_text(kind: Kind) -> String {
             ValueRange::NonNegative => "≥ 0".into(),
             ValueRange::Positive => "> 0".into(),
             ValueRange::Margin => "[-1, 1]".into(),
+            ValueRange::YearlyRate => "[-0.5, 1]".into(),
         },
         Kind::Choice(choices) => choices
             .iter()

@@ -6,6 +6,7 @@ use crate::scenario::types::{ProviderKind, ValueRange};
 
 const PROBABILITY: ValueRange = ValueRange::Probability;
 const NON_NEGATIVE: ValueRange = ValueRange::NonNegative;
+const YEARLY_RATE: ValueRange = ValueRange::YearlyRate;
 /// No upper bound beyond the largest integer TOML holds.
 const NO_LIMIT: i128 = i64::MAX as i128;
 
@@ -120,6 +121,20 @@ pub static TABLES: &[Table] = &[
                 "",
                 "One variant per value of one parameter.",
             ),
+            key(
+                "prices",
+                Kind::Table("prices"),
+                OPTIONAL,
+                "",
+                "Yearly changes of prices, costs and budgets, applied at each financial-year start.",
+            ),
+            key(
+                "commissioner",
+                Kind::Table("commissioner"),
+                OPTIONAL,
+                "",
+                "The commissioner's spending envelope and the recovery of overspend from block contracts.",
+            ),
         ],
     },
     Table {
@@ -197,6 +212,71 @@ pub static TABLES: &[Table] = &[
                 said("the first month after `start` whose calendar month is `review_month`"),
                 "",
                 "First review month; not before `start`.",
+            ),
+        ],
+    },
+    Table {
+        name: "prices",
+        written: "[prices]",
+        named_by: None,
+        meaning: "Yearly changes, applied at each financial-year start. Every amount in the file is in the prices of the financial year that contains `start`.",
+        params: &[
+            key(
+                "year_start",
+                Kind::Integer { min: 1, max: 12 },
+                Need::Default(Fallback::Integer(4)),
+                "calendar month",
+                "Calendar month the financial year starts (4 = April): prices change then, and `years.csv` counts years from it.",
+            ),
+            key(
+                "tariff_uplift",
+                Kind::Uncertain(YEARLY_RATE),
+                default(0.0),
+                "share per year",
+                "Yearly change of `unit_price`, `contract_value` and `other_income`.",
+            ),
+            key(
+                "cost_inflation",
+                Kind::Uncertain(YEARLY_RATE),
+                default(0.0),
+                "share per year",
+                "Yearly change of `fixed_cost`, `variable_cost`, `other_costs` and transition costs.",
+            ),
+            key(
+                "budget_uplift",
+                Kind::Uncertain(YEARLY_RATE),
+                default(0.0),
+                "share per year",
+                "Yearly change of every holder's budget.",
+            ),
+        ],
+    },
+    Table {
+        name: "commissioner",
+        written: "[commissioner]",
+        named_by: None,
+        meaning: "What the commissioner can spend; without an `envelope` there is no limit and nothing is recovered.",
+        params: &[
+            key(
+                "envelope",
+                Kind::Uncertain(NON_NEGATIVE),
+                said("no limit"),
+                "£/year",
+                "What the commissioner can spend on the modelled contracts, activity, budgets and admin, in start-year prices.",
+            ),
+            key(
+                "envelope_growth",
+                Kind::Uncertain(YEARLY_RATE),
+                default(0.0),
+                "share per year",
+                "Yearly change of the envelope; only with `envelope`.",
+            ),
+            key(
+                "recover_overspend",
+                Kind::Uncertain(PROBABILITY),
+                default(0.0),
+                "share",
+                "Share of the last 12 months' net spend above the envelope that each review takes out of block contracts for good (pro rata to their starting values); only with `envelope`.",
             ),
         ],
     },
@@ -440,6 +520,27 @@ pub static TABLES: &[Table] = &[
                 said("true"),
                 "",
                 "Whether budgets may be spent here; crisis and inpatient care usually cannot be bought with one.",
+            ),
+            key(
+                "cost_step",
+                Kind::Uncertain(NON_NEGATIVE),
+                default(0.0),
+                "£/year",
+                "Fixed cost moves only in whole steps of this size (a team, a ward); 0 = smoothly.",
+            ),
+            key(
+                "notice_months",
+                Kind::Integer { min: 0, max: 120 },
+                Need::Default(Fallback::Integer(0)),
+                "months",
+                "Months from a review's decision to the fixed-cost change taking effect.",
+            ),
+            key(
+                "transition_cost",
+                Kind::Uncertain(NON_NEGATIVE),
+                default(0.0),
+                "£ per £1/year removed",
+                "One-off cost per £1/year of fixed cost removed (redundancy, overlap), booked in the month the change takes effect.",
             ),
         ],
     },

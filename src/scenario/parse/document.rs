@@ -7,6 +7,7 @@ use toml::de::DeTable;
 
 use super::cohorts::read_cohort;
 use super::providers::read_provider;
+use crate::distribution::Distribution;
 use crate::scenario::checks::{IdCheck, PendingRef};
 use crate::scenario::params::{self, Kind};
 use crate::scenario::problem::Problem;
@@ -65,6 +66,14 @@ pub(super) fn read_document(
             first_review: None,
         },
     };
+    let prices = match top.table(problems, "prices") {
+        Some((table, span)) => read_prices(table, span, problems),
+        None => default_prices(),
+    };
+    let envelope = match top.table(problems, "commissioner") {
+        Some((table, span)) => read_commissioner(table, span, problems),
+        None => None,
+    };
     let mut budget_forms: [Option<BudgetForm>; 3] = [None, None, None];
     if let Some((table, span)) = top.table(problems, "budget_forms") {
         let mut forms_reader = TableReader::declared(table, span, "budget_forms", "budget_forms");
@@ -102,6 +111,8 @@ pub(super) fn read_document(
         iterations: header.iterations,
         seed: header.seed,
         contracts,
+        prices,
+        envelope,
         budget_forms,
         providers,
         cohorts,
@@ -156,7 +167,7 @@ fn read_header(table: &DeTable<'_>, span: Range<usize>, problems: &mut Problems)
     {
         problems.push(
             Problem::warning(
-                format!("a horizon of {m} months is long: money is in constant start prices and cohorts do not turn over"),
+                format!("a horizon of {m} months is long: cohorts do not turn over and contracts stay in their first form"),
                 Some(span.clone()),
             )
             .with_help("read results beyond 10 years with care"),
@@ -190,6 +201,79 @@ fn read_contracts(
         review_month,
         first_review: first_review.map(|(m, _)| m),
     }
+}
+
+/// A declared `(U)` key's default, as if the file had left it out: a fixed value at
+/// `{table}.{key}`.
+fn default_uncertain(table: &str, key: &str) -> Uncertain {
+    let param = params::table(table).param(key).expect("declared");
+    Uncertain::new(
+        Distribution::Fixed(param.default_number().expect("declared with a default")),
+        param.range().expect("a (U) key has a range"),
+        format!("{table}.{key}"),
+    )
+}
+
+/// `[prices]` left out: constant prices, financial years from the declared month.
+fn default_prices() -> Prices {
+    Prices {
+        year_start: params::table("prices")
+            .param("year_start")
+            .expect("declared")
+            .default_integer() as u8,
+        tariff_uplift: default_uncertain("prices", "tariff_uplift"),
+        cost_inflation: default_uncertain("prices", "cost_inflation"),
+        budget_uplift: default_uncertain("prices", "budget_uplift"),
+    }
+}
+
+fn read_prices(table: &DeTable<'_>, span: Range<usize>, problems: &mut Problems) -> Prices {
+    let mut r = TableReader::declared(table, span, "prices", "prices");
+    let year_start = r.integer_or_default(problems, "year_start") as u8;
+    let tariff_uplift = r.uncertain_or_default(problems, "tariff_uplift", "prices");
+    let cost_inflation = r.uncertain_or_default(problems, "cost_inflation", "prices");
+    let budget_uplift = r.uncertain_or_default(problems, "budget_uplift", "prices");
+    r.finish(problems);
+    Prices {
+        year_start,
+        tariff_uplift,
+        cost_inflation,
+        budget_uplift,
+    }
+}
+
+/// `[commissioner]`: its envelope, if it has one. `envelope_growth` and
+/// `recover_overspend` describe an envelope, so each is an error without one.
+fn read_commissioner(
+    table: &DeTable<'_>,
+    span: Range<usize>,
+    problems: &mut Problems,
+) -> Option<Envelope> {
+    let mut r = TableReader::declared(table, span, "commissioner", "commissioner");
+    let has_envelope = r.get("envelope").is_some();
+    let envelope = r.uncertain_param(problems, "envelope", "commissioner");
+    let mut dependent = |r: &mut TableReader<'_, '_>, key: &'static str| {
+        if !has_envelope && let Some(value) = r.get(key) {
+            problems.push(
+                Problem::error(
+                    format!("`{key}` needs an `envelope`: without one there is no limit to grow or recover"),
+                    Some(value.span()),
+                )
+                .with_help(format!(
+                    "add `envelope = ...` (£/year) to `[commissioner]`, or remove `{key}`"
+                )),
+            );
+        }
+        r.uncertain_or_default(problems, key, "commissioner")
+    };
+    let growth = dependent(&mut r, "envelope_growth");
+    let recover_overspend = dependent(&mut r, "recover_overspend");
+    r.finish(problems);
+    envelope.map(|envelope| Envelope {
+        envelope,
+        growth,
+        recover_overspend,
+    })
 }
 
 fn read_budget_form(

@@ -143,6 +143,9 @@ fn read_service(
     let backfill = r.uncertain_or_default(problems, "backfill", &base);
     let min_viable_activity = r.number_param(problems, "min_viable_activity");
     let budget_purchasable = r.bool_or_default(problems, "budget_purchasable");
+    let cost_step = r.uncertain_or_default(problems, "cost_step", &base);
+    let notice_months = r.integer_or_default(problems, "notice_months") as u32;
+    let transition_cost = r.uncertain_or_default(problems, "transition_cost", &base);
     r.finish(problems);
     let service = Service {
         id: id_text,
@@ -157,6 +160,9 @@ fn read_service(
         backfill,
         min_viable_activity,
         budget_purchasable,
+        cost_step,
+        notice_months,
+        transition_cost,
     };
     (service, id_span)
 }
