@@ -1,11 +1,15 @@
-//! What one iteration writes: the ordered list of monthly series and of summary
-//! metrics (SPEC section 6), and where each lives in the engine's flat output buffers.
+//! What one iteration writes: the ordered list of monthly series, of summary metrics
+//! and of financial-year cells (SPEC section 6), and where each lives in the engine's
+//! flat output buffers.
 //!
 //! The engine writes numbers only; names are built once per scenario here, so the month
 //! loop never touches a string. Monthly output is series-major:
-//! `monthly[series * months + t]`. Summary output is one value per metric.
+//! `monthly[series * months + t]`. The summary buffer holds one value per whole-horizon
+//! metric, then one per financial-year cell (`years.csv`): both are one number per
+//! iteration, so they are accumulated, sharded and merged alike, and the year cells
+//! come last so every summary metric keeps its index.
 
-use crate::scenario::Scenario;
+use crate::scenario::{FinancialYear, Scenario};
 
 /// The level of an output row (`level` column of `months.csv` and `summary.csv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -90,6 +94,7 @@ metrics! {
         InDeficit => "in_deficit", Higher,
         InDistress => "in_distress", Higher,
         DistressedBy => "distressed_by", Higher,
+        TransitionCosts => "transition_costs", Higher,
     }
 }
 
@@ -101,6 +106,7 @@ metrics! {
         PhbActivity => "phb_activity", Neither,
         Income => "income", Lower,
         Costs => "costs", Higher,
+        FixedCost => "fixed_cost", Higher,
         BelowViable => "below_viable", Higher,
     }
 }
@@ -125,6 +131,8 @@ metrics! {
         Budgets => "budgets", Higher,
         Admin => "admin", Higher,
         AdditionalVsBaseline => "additional_vs_baseline", Higher,
+        OverEnvelope => "over_envelope", Higher,
+        Recovered => "recovered", Neither,
     }
 }
 
@@ -140,6 +148,7 @@ metrics! {
         MinReserves => "min_reserves", Lower,
         Distressed => "distressed", Higher,
         DistressedBaseline => "distressed_baseline", Higher,
+        TransitionCosts => "transition_costs", Higher,
     }
 }
 
@@ -160,7 +169,51 @@ metrics! {
         Spend => "spend", Higher,
         AdditionalVsBaseline => "additional_vs_baseline", Higher,
         PeakAdditional => "peak_additional", Higher,
+        OverEnvelope => "over_envelope", Higher,
+        Recovered => "recovered", Neither,
     }
+}
+
+metrics! {
+    /// Financial-year metrics of a provider (`years.csv`): sums over the year's months,
+    /// then values at its last month, then whether the year's margin fell below
+    /// `min_margin` × its income.
+    ProviderYear {
+        Income => "income", Lower,
+        Costs => "costs", Higher,
+        Margin => "margin", Lower,
+        TransitionCosts => "transition_costs", Higher,
+        ReservesEnd => "reserves_end", Lower,
+        Deficit => "deficit", Higher,
+        DistressedByEnd => "distressed_by_end", Higher,
+    }
+}
+
+metrics! {
+    /// Financial-year metrics of a service: its income, and its activity `A` (without
+    /// activity bought with budgets), summed over the year's months.
+    ServiceYear {
+        Income => "income", Lower,
+        Activity => "activity", Neither,
+    }
+}
+
+metrics! {
+    /// Financial-year metrics of the commissioner, summed over the year's months.
+    CommissionerYear {
+        Spend => "spend", Higher,
+        AdditionalVsBaseline => "additional_vs_baseline", Higher,
+        OverEnvelope => "over_envelope", Higher,
+        Recovered => "recovered", Neither,
+    }
+}
+
+/// The name of one financial-year cell: an entity's metric in one year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearCell {
+    pub name: SeriesName,
+    /// Index into [`OutputLayout::years`].
+    pub year: usize,
 }
 
 /// Which way the summary metric `metric` of an entity at `level` is worse; `None`
@@ -207,6 +260,14 @@ pub struct OutputLayout {
     commissioner_summary: usize,
     /// Whether each service has `min_viable_activity` (and so `below_viable`).
     viability: Vec<bool>,
+    /// The financial years of the horizon, and every year cell (entity, metric, year:
+    /// the order of `months.csv`), with the first cell of each provider / service and
+    /// of the commissioner, counted from the first year cell.
+    years: Vec<FinancialYear>,
+    year_cells: Vec<YearCell>,
+    provider_year: Vec<usize>,
+    service_year: Vec<usize>,
+    commissioner_year: usize,
 }
 
 impl OutputLayout {
@@ -223,6 +284,24 @@ impl OutputLayout {
             service_summary: Vec::new(),
             commissioner_summary: 0,
             viability: Vec::new(),
+            years: scenario.financial_years(),
+            year_cells: Vec::new(),
+            provider_year: Vec::new(),
+            service_year: Vec::new(),
+            commissioner_year: 0,
+        };
+        let years = layout.years.len();
+        let push_years = |cells: &mut Vec<YearCell>, level, entity: &str, metric| {
+            for year in 0..years {
+                cells.push(YearCell {
+                    name: SeriesName {
+                        level,
+                        entity: entity.to_owned(),
+                        metric,
+                    },
+                    year,
+                });
+            }
         };
         let push = |names: &mut Vec<SeriesName>, level, entity: &str, metric| {
             names.push(SeriesName {
@@ -246,6 +325,15 @@ impl OutputLayout {
             for metric in ProviderSummary::ALL {
                 push(
                     &mut layout.summary,
+                    Level::Provider,
+                    &provider.id,
+                    metric.as_str(),
+                );
+            }
+            layout.provider_year.push(layout.year_cells.len());
+            for metric in ProviderYear::ALL {
+                push_years(
+                    &mut layout.year_cells,
                     Level::Provider,
                     &provider.id,
                     metric.as_str(),
@@ -279,6 +367,15 @@ impl OutputLayout {
                     );
                 }
             }
+            layout.service_year.push(layout.year_cells.len());
+            for metric in ServiceYear::ALL {
+                push_years(
+                    &mut layout.year_cells,
+                    Level::Service,
+                    &entity,
+                    metric.as_str(),
+                );
+            }
         }
 
         for cohort in &scenario.cohorts {
@@ -311,6 +408,15 @@ impl OutputLayout {
                 metric.as_str(),
             );
         }
+        layout.commissioner_year = layout.year_cells.len();
+        for metric in CommissionerYear::ALL {
+            push_years(
+                &mut layout.year_cells,
+                Level::Commissioner,
+                COMMISSIONER,
+                metric.as_str(),
+            );
+        }
         layout
     }
 
@@ -324,9 +430,43 @@ impl OutputLayout {
         self.monthly.len() * self.months
     }
 
-    /// Length of the summary buffer of one iteration.
+    /// Length of the summary buffer of one iteration: the summary metrics, then the
+    /// financial-year cells.
     pub fn summary_len(&self) -> usize {
-        self.summary.len()
+        self.summary.len() + self.year_cells.len()
+    }
+
+    /// The financial years of the horizon, in order.
+    pub fn years(&self) -> &[FinancialYear] {
+        &self.years
+    }
+
+    /// The financial-year cells, in buffer order (after the summary metrics: cell `k`
+    /// is at `summary[`[`Self::year_cell_index`]`(k)]`).
+    pub fn year_cells(&self) -> &[YearCell] {
+        &self.year_cells
+    }
+
+    /// Index in the summary buffer of year cell `k`.
+    pub fn year_cell_index(&self, k: usize) -> usize {
+        self.summary.len() + k
+    }
+
+    /// Index in the summary buffer of a provider's metric in financial year `year`.
+    pub fn provider_year(&self, p: usize, metric: ProviderYear, year: usize) -> usize {
+        self.year_cell_index(self.provider_year[p] + metric as usize * self.years.len() + year)
+    }
+
+    /// Index in the summary buffer of a service's metric in financial year `year`.
+    pub fn service_year(&self, s: usize, metric: ServiceYear, year: usize) -> usize {
+        self.year_cell_index(self.service_year[s] + metric as usize * self.years.len() + year)
+    }
+
+    /// Index in the summary buffer of a commissioner metric in financial year `year`.
+    pub fn commissioner_year(&self, metric: CommissionerYear, year: usize) -> usize {
+        self.year_cell_index(
+            self.commissioner_year + metric as usize * self.years.len() + year,
+        )
     }
 
     /// The monthly series, in buffer order.

@@ -22,6 +22,7 @@ pub(super) struct ServiceSlots {
     phb_activity: usize,
     income: usize,
     costs: usize,
+    fixed_cost: usize,
     /// `below_viable`'s start and `min_viable_activity`, for services with one.
     below_viable: Option<(usize, f64)>,
 }
@@ -37,6 +38,7 @@ impl ServiceSlots {
             phb_activity: always(ServiceSeries::PhbActivity),
             income: always(ServiceSeries::Income),
             costs: always(ServiceSeries::Costs),
+            fixed_cost: always(ServiceSeries::FixedCost),
             below_viable: start(ServiceSeries::BelowViable).zip(service.min_viable_activity),
         }
     }
@@ -148,6 +150,7 @@ pub(super) fn month(
         monthly[slots.phb_activity + t] = phb_activity;
         monthly[slots.income + t] = income;
         monthly[slots.costs + t] = costs;
+        monthly[slots.fixed_cost + t] = ws.fixed_cost[s] / 12.0;
         if let Some((below, min)) = slots.below_viable {
             monthly[below + t] = flag(activity + phb_activity < min);
         }
@@ -179,6 +182,7 @@ pub(super) fn month(
         monthly[at(ProviderSeries::InDeficit)] = flag(in_deficit);
         monthly[at(ProviderSeries::InDistress)] = flag(in_distress);
         monthly[at(ProviderSeries::DistressedBy)] = flag(ws.distressed[p]);
+        monthly[at(ProviderSeries::TransitionCosts)] = 0.0;
     }
 
     // Step 9.
@@ -190,6 +194,8 @@ pub(super) fn month(
     monthly[at(CommissionerSeries::Budgets)] = budgets;
     monthly[at(CommissionerSeries::Admin)] = admin;
     monthly[at(CommissionerSeries::AdditionalVsBaseline)] = spend - ws.baseline_spend;
+    monthly[at(CommissionerSeries::OverEnvelope)] = 0.0;
+    monthly[at(CommissionerSeries::Recovered)] = 0.0;
 }
 
 /// A flag as written in the output: 1 or 0.

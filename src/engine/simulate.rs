@@ -257,4 +257,5 @@ pub fn simulate_iteration(
         money::month(scenario, layout, params, ws, monthly, t, review);
     }
     summary::summarise(scenario, layout, params, ws, monthly, summary);
+    summary::summarise_years(scenario, layout, monthly, summary);
 }

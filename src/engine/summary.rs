@@ -11,8 +11,8 @@
 //! includes no PHB money (there is none without PHBs).
 
 use super::layout::{
-    CommissionerSeries, CommissionerSummary, OutputLayout, ProviderSeries, ProviderSummary,
-    ServiceSeries, ServiceSummary,
+    CommissionerSeries, CommissionerSummary, CommissionerYear, OutputLayout, ProviderSeries,
+    ProviderSummary, ProviderYear, ServiceSeries, ServiceSummary, ServiceYear,
 };
 use super::params::DrawnParameters;
 use super::simulate::Workspace;
@@ -116,6 +116,10 @@ pub(super) fn summarise(
             ProviderSummary::DistressedBaseline,
             if distressed_baseline { 1.0 } else { 0.0 },
         );
+        put(
+            ProviderSummary::TransitionCosts,
+            total(of(ProviderSeries::TransitionCosts)),
+        );
     }
 
     let additional = series(layout.commissioner_series(CommissionerSeries::AdditionalVsBaseline));
@@ -132,4 +136,71 @@ pub(super) fn summarise(
         CommissionerSummary::PeakAdditional,
         additional.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)),
     );
+    put(
+        CommissionerSummary::OverEnvelope,
+        total(layout.commissioner_series(CommissionerSeries::OverEnvelope)),
+    );
+    put(
+        CommissionerSummary::Recovered,
+        total(layout.commissioner_series(CommissionerSeries::Recovered)),
+    );
+}
+
+/// Fills the financial-year cells of `summary` (`years.csv`, SPEC section 6) from the
+/// monthly series of the iteration just simulated: sums over each year's simulated
+/// months, and end-of-year values at its last simulated month.
+pub(super) fn summarise_years(
+    scenario: &Scenario,
+    layout: &OutputLayout,
+    monthly: &[f64],
+    summary: &mut [f64],
+) {
+    let months = layout.months();
+    for (y, year) in layout.years().iter().enumerate() {
+        let span = year.first..year.first + year.months;
+        let last = span.end - 1;
+        let in_year = |series: usize| &monthly[series * months..][span.clone()];
+        let sum = |series: usize| in_year(series).iter().sum::<f64>();
+        let at_end = |series: usize| monthly[series * months + last];
+
+        for (p, provider) in scenario.providers.iter().enumerate() {
+            let of = |metric| layout.provider_series(p, metric);
+            let income = sum(of(ProviderSeries::Income));
+            let margin = sum(of(ProviderSeries::Margin));
+            let deficit = margin < provider.min_margin * income;
+            let mut put = |metric, value| summary[layout.provider_year(p, metric, y)] = value;
+            put(ProviderYear::Income, income);
+            put(ProviderYear::Costs, sum(of(ProviderSeries::Costs)));
+            put(ProviderYear::Margin, margin);
+            put(
+                ProviderYear::TransitionCosts,
+                sum(of(ProviderSeries::TransitionCosts)),
+            );
+            put(ProviderYear::ReservesEnd, at_end(of(ProviderSeries::Reserves)));
+            put(ProviderYear::Deficit, if deficit { 1.0 } else { 0.0 });
+            put(
+                ProviderYear::DistressedByEnd,
+                at_end(of(ProviderSeries::DistressedBy)),
+            );
+        }
+        for s in 0..scenario.service_count() {
+            let of = |metric| layout.service_series(s, metric).expect("always present");
+            summary[layout.service_year(s, ServiceYear::Income, y)] =
+                sum(of(ServiceSeries::Income));
+            summary[layout.service_year(s, ServiceYear::Activity, y)] =
+                sum(of(ServiceSeries::Activity));
+        }
+        for (metric, series) in [
+            (CommissionerYear::Spend, CommissionerSeries::Spend),
+            (
+                CommissionerYear::AdditionalVsBaseline,
+                CommissionerSeries::AdditionalVsBaseline,
+            ),
+            (CommissionerYear::OverEnvelope, CommissionerSeries::OverEnvelope),
+            (CommissionerYear::Recovered, CommissionerSeries::Recovered),
+        ] {
+            summary[layout.commissioner_year(metric, y)] =
+                sum(layout.commissioner_series(series));
+        }
+    }
 }

@@ -57,6 +57,12 @@ impl RunLayout {
             for name in layout.monthly_names().iter().chain(layout.summary_names()) {
                 text.push_str(&format!("{name:?}\n"));
             }
+            for year in layout.years() {
+                text.push_str(&format!("{year:?}\n"));
+            }
+            for cell in layout.year_cells() {
+                text.push_str(&format!("{cell:?}\n"));
+            }
         }
         for metrics in &self.pairs {
             for metric in metrics {
