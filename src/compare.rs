@@ -70,14 +70,15 @@ mod tests {
     }
 
     /// The directions the metrics table declares are the ones SPEC section 6 gives the
-    /// comparison: distress and a service below viability are worse when higher, every
-    /// commissioner metric is (it is money spent), every other provider metric is
-    /// money or reserves and worse when lower.
+    /// comparison: distress, transition costs and a service below viability are worse
+    /// when higher, every commissioner metric is (money spent, or recovered from
+    /// providers), every other provider metric is money or reserves and worse when
+    /// lower.
     #[test]
     fn every_compared_metric_has_the_direction_of_its_meaning() {
         use crate::engine::layout::{CommissionerSummary, ProviderSummary, ServiceSummary};
         for &m in ProviderSummary::ALL {
-            let higher = m.as_str().starts_with("distressed");
+            let higher = m.as_str().starts_with("distressed") || m.as_str() == "transition_costs";
             assert_eq!(
                 higher_is_worse(Level::Provider, m.as_str()),
                 higher,

@@ -195,7 +195,7 @@ mod tests {
         let refusal = estimate.check(2).unwrap_err().to_string();
         assert!(refusal.contains("× 1000000000 iterations"), "{refusal}");
         assert!(
-            refusal.contains("46 hours of computing on 2 thread(s)"),
+            refusal.contains("2.3 days of computing on 2 thread(s)"),
             "{refusal}"
         );
     }

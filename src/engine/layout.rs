@@ -132,7 +132,7 @@ metrics! {
         Admin => "admin", Higher,
         AdditionalVsBaseline => "additional_vs_baseline", Higher,
         OverEnvelope => "over_envelope", Higher,
-        Recovered => "recovered", Neither,
+        Recovered => "recovered", Higher,
     }
 }
 
@@ -170,7 +170,8 @@ metrics! {
         AdditionalVsBaseline => "additional_vs_baseline", Higher,
         PeakAdditional => "peak_additional", Higher,
         OverEnvelope => "over_envelope", Higher,
-        Recovered => "recovered", Neither,
+        // Money taken from providers' contracts: more is a deeper squeeze.
+        Recovered => "recovered", Higher,
     }
 }
 
@@ -204,7 +205,7 @@ metrics! {
         Spend => "spend", Higher,
         AdditionalVsBaseline => "additional_vs_baseline", Higher,
         OverEnvelope => "over_envelope", Higher,
-        Recovered => "recovered", Neither,
+        Recovered => "recovered", Higher,
     }
 }
 
@@ -464,9 +465,7 @@ impl OutputLayout {
 
     /// Index in the summary buffer of a commissioner metric in financial year `year`.
     pub fn commissioner_year(&self, metric: CommissionerYear, year: usize) -> usize {
-        self.year_cell_index(
-            self.commissioner_year + metric as usize * self.years.len() + year,
-        )
+        self.year_cell_index(self.commissioner_year + metric as usize * self.years.len() + year)
     }
 
     /// The monthly series, in buffer order.
@@ -559,14 +558,17 @@ mod tests {
             .map(|n| format!("{}:{}:{}", n.level.as_str(), n.entity, n.metric))
             .collect();
         assert_eq!(names[0], "provider:a:income");
-        assert_eq!(names[14], "service:a/x:activity");
-        assert_eq!(names[18], "service:b/y:activity");
-        assert_eq!(names[22], "service:b/y:below_viable");
-        assert_eq!(names[23], "service:b/z:activity");
-        assert_eq!(names[27], "cohort:c1:traditional");
-        assert_eq!(names[32], "commissioner:commissioner:spend");
-        assert_eq!(names.len(), 38);
-        assert_eq!(layout.monthly_len(), 38 * 12);
+        assert_eq!(names[7], "provider:a:transition_costs");
+        assert_eq!(names[16], "service:a/x:activity");
+        assert_eq!(names[20], "service:a/x:fixed_cost");
+        assert_eq!(names[21], "service:b/y:activity");
+        assert_eq!(names[26], "service:b/y:below_viable");
+        assert_eq!(names[27], "service:b/z:activity");
+        assert_eq!(names[32], "cohort:c1:traditional");
+        assert_eq!(names[37], "commissioner:commissioner:spend");
+        assert_eq!(names[44], "commissioner:commissioner:recovered");
+        assert_eq!(names.len(), 45);
+        assert_eq!(layout.monthly_len(), 45 * 12);
 
         // The typed accessors agree with the names.
         assert_eq!(
@@ -584,19 +586,44 @@ mod tests {
             .iter()
             .map(|n| format!("{}:{}", n.entity, n.metric))
             .collect();
-        assert_eq!(summary[9], "b:baseline_income");
-        assert_eq!(summary[18], "a/x:baseline_income");
-        assert_eq!(summary[24], "b/y:ever_below_viable");
-        assert_eq!(summary[25], "b/z:baseline_income");
-        assert_eq!(summary[28], "commissioner:spend");
-        assert_eq!(layout.summary_len(), 31);
+        assert_eq!(summary[9], "a:transition_costs");
+        assert_eq!(summary[10], "b:baseline_income");
+        assert_eq!(summary[20], "a/x:baseline_income");
+        assert_eq!(summary[26], "b/y:ever_below_viable");
+        assert_eq!(summary[27], "b/z:baseline_income");
+        assert_eq!(summary[30], "commissioner:spend");
+        assert_eq!(summary.len(), 35);
         assert_eq!(
             layout.service_summary(1, ServiceSummary::EverBelowViable),
-            Some(24)
+            Some(26)
         );
         assert_eq!(
             layout.commissioner_summary(CommissionerSummary::PeakAdditional),
-            30
+            32
         );
+
+        // One financial year (April to March); its cells follow the summary metrics,
+        // entity by entity, metric by metric, year by year.
+        assert_eq!(layout.years().len(), 1);
+        assert_eq!(layout.years()[0].label, "2027-28");
+        assert_eq!(layout.year_cells().len(), 2 * 7 + 3 * 2 + 4);
+        assert_eq!(layout.summary_len(), 35 + 24);
+        let cell = |index: usize| {
+            let cell = &layout.year_cells()[index - layout.year_cell_index(0)];
+            format!("{}:{}:{}", cell.name.entity, cell.name.metric, cell.year)
+        };
+        assert_eq!(
+            cell(layout.provider_year(1, ProviderYear::Deficit, 0)),
+            "b:deficit:0"
+        );
+        assert_eq!(
+            cell(layout.service_year(2, ServiceYear::Activity, 0)),
+            "b/z:activity:0"
+        );
+        assert_eq!(
+            cell(layout.commissioner_year(CommissionerYear::Recovered, 0)),
+            "commissioner:recovered:0"
+        );
+        assert_eq!(layout.commissioner_year(CommissionerYear::Recovered, 0), 58);
     }
 }

@@ -7,8 +7,11 @@
 //! - `binomial`: exact binomial draws, the engine's most frequent variate;
 //! - `cohort`: willing, returns, uptake, forms, budgets (the only randomness);
 //! - [`draw_cohorts`]: those draws alone, the floor the engine is benchmarked against;
-//! - `money`: spending, activity, reviews, money, flags, commissioner;
-//! - `summary`: whole-horizon metrics and the counterfactual without PHBs;
+//! - `prices`: the month's price factors (tariff, costs, budgets, envelope);
+//! - `money`: spending, activity, reviews (recovery, contracts, stepped fixed costs
+//!   after notice), money, flags, commissioner;
+//! - `counterfactual`: the same iteration without PHBs, run beside it;
+//! - `summary`: whole-horizon and financial-year metrics;
 //! - `simulate`: the month loop and its reusable [`Workspace`].
 //!
 //! A caller runs, per iteration `i`: `DrawnParameters::draw(scenario, seed, i)`, then
@@ -17,10 +20,12 @@
 
 mod binomial;
 mod cohort;
+mod counterfactual;
 mod floor;
 pub mod layout;
 mod money;
 pub mod params;
+mod prices;
 mod simulate;
 mod single;
 mod summary;

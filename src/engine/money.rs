@@ -1,11 +1,15 @@
 //! One month of services, providers and commissioner (SPEC section 4, steps 4–9):
-//! where budgets are spent, activity with backfill, contract reviews, money, flags.
+//! where budgets are spent, activity with backfill, reviews (the envelope's recovery,
+//! contracts, fixed-cost decisions in whole steps after notice), money in the month's
+//! prices, flags, and the commissioner.
 //!
 //! Runs after the cohorts have moved (steps 1–3) and reads their state from the
-//! workspace; it draws nothing.
+//! workspace; it draws nothing. State is kept in start-year prices; each amount is
+//! multiplied by its factor (`Factors`) where it becomes money in month `t`.
 
+use super::counterfactual::overspend;
 use super::layout::{CommissionerSeries, OutputLayout, ProviderSeries, ServiceSeries};
-use super::params::DrawnParameters;
+use super::params::{DrawnParameters, ServiceDraw};
 use super::simulate::Workspace;
 use crate::scenario::{Scenario, Service};
 
@@ -23,6 +27,8 @@ pub(super) struct ServiceSlots {
     income: usize,
     costs: usize,
     fixed_cost: usize,
+    /// `notice_months`.
+    notice: usize,
     /// `below_viable`'s start and `min_viable_activity`, for services with one.
     below_viable: Option<(usize, f64)>,
 }
@@ -39,6 +45,7 @@ impl ServiceSlots {
             income: always(ServiceSeries::Income),
             costs: always(ServiceSeries::Costs),
             fixed_cost: always(ServiceSeries::FixedCost),
+            notice: service.notice_months as usize,
             below_viable: start(ServiceSeries::BelowViable).zip(service.min_viable_activity),
         }
     }
@@ -57,6 +64,91 @@ fn lost_share(activity: &[f64], t: usize, baseline: f64) -> f64 {
     (1.0 - run_rate / baseline).max(0.0)
 }
 
+/// The capacity's lost share `L' = max(0, 1 − Ā' / A0)`, where `Ā'` is the mean of
+/// `activity + phb_activity` over the same window as [`lost_share`]: activity bought
+/// with budgets is still delivered by the service's staff. Without PHB activity it is
+/// `L` to the bit (each term adds 0).
+fn lost_capacity_share(activity: &[f64], phb_activity: &[f64], t: usize, baseline: f64) -> f64 {
+    let from = t.saturating_sub(YEAR);
+    if from == t || baseline <= 0.0 {
+        return 0.0;
+    }
+    let total: f64 = (from..t).map(|m| activity[m] + phb_activity[m]).sum();
+    let run_rate = total / (t - from) as f64;
+    (1.0 - run_rate / baseline).max(0.0)
+}
+
+/// Moves the latest decision `decided` towards `target` (SPEC section 4, step 6): in
+/// whole steps of `step` when it is positive (`1e-9` keeps a whole number of steps
+/// whole despite rounding), or all the way when it is 0.
+pub(super) fn decide_fixed_cost(decided: f64, target: f64, step: f64) -> f64 {
+    if step > 0.0 {
+        let steps = (target - decided) / step;
+        let whole = (steps.abs() + 1e-9).floor();
+        if whole == 0.0 {
+            decided
+        } else {
+            decided + step * whole.copysign(steps)
+        }
+    } else {
+        target
+    }
+}
+
+/// A review of service `s` in month `t`: re-bases its contract for the activity lost
+/// (`L`) less its share of the recovered overspend, and decides its fixed cost from
+/// the capacity lost (`L'`), to take effect `notice_months` later.
+fn review_service(
+    ws: &mut Workspace,
+    drawn: &ServiceDraw,
+    history: History<'_>,
+    t: usize,
+    s: usize,
+) {
+    let baseline = ws.baseline_activity[s];
+    let lost = lost_share(history.activity, t, baseline);
+    if let Some(block) = &drawn.block {
+        ws.contract_rebased[s] = block.contract_value * (1.0 - block.pass_through * lost);
+        ws.contract_value[s] =
+            (ws.contract_rebased[s] - ws.recovery * ws.recovery_weight[s]).max(0.0);
+    }
+    let _lost_capacity = lost_capacity_share(history.activity, history.phb_activity, t, baseline);
+    let target = drawn.fixed_cost * (1.0 - drawn.cost_flex * lost);
+    let decided = decide_fixed_cost(ws.decided[s], target, drawn.cost_step);
+    // A decision that moves nothing changes nothing.
+    if decided.to_bits() != ws.decided[s].to_bits() {
+        ws.decided[s] = decided;
+        ws.pending[s].push_back((t + history.notice, decided));
+    }
+}
+
+/// A service's monthly series before month `t`, and its notice period.
+#[derive(Clone, Copy)]
+struct History<'a> {
+    activity: &'a [f64],
+    phb_activity: &'a [f64],
+    notice: usize,
+}
+
+/// Applies the fixed-cost decisions of service `s` that take effect by month `t`;
+/// returns the transition cost booked this month in start-year £ (when the effective
+/// fixed cost falls: `transition_cost` per £1/year removed).
+fn apply_decisions(ws: &mut Workspace, drawn: &ServiceDraw, s: usize, t: usize) -> f64 {
+    let mut transition = 0.0;
+    while let Some(&(effective_from, value)) = ws.pending[s].front() {
+        if effective_from > t {
+            break;
+        }
+        ws.pending[s].pop_front();
+        let old = ws.fixed_cost[s];
+        if value < old {
+            transition += drawn.transition_cost * (old - value);
+        }
+        ws.fixed_cost[s] = value;
+    }
+    transition
+}
+
 /// Steps 4–9 of month `t`.
 pub(super) fn month(
     scenario: &Scenario,
@@ -68,6 +160,30 @@ pub(super) fn month(
     review: bool,
 ) {
     let months = layout.months();
+    let (price, cost, budget_factor) = (
+        ws.factors.tariff[t],
+        ws.factors.cost[t],
+        ws.factors.budget[t],
+    );
+    let review = review && t >= 1;
+    let baseline_spend = ws.counterfactual.month(
+        scenario,
+        params,
+        &ws.baseline_activity,
+        &ws.recovery_weight,
+        &ws.factors,
+        t,
+        review,
+    );
+
+    // Step 6's recovery comes first in a review: the net overspend of the last 12
+    // months, in this month's prices, taken out of block contracts for good.
+    if review && let Some(envelope) = &params.envelope {
+        let spend_series = layout.commissioner_series(CommissionerSeries::Spend) * months;
+        let spend = &monthly[spend_series..spend_series + months];
+        let over = overspend(spend, envelope.envelope, &ws.factors, t);
+        ws.recovery += envelope.recover_overspend * over / price;
+    }
 
     // Step 4 (budget spending) and the cohort part of step 5 (activity C): holders
     // spend `1 − underspend` of their budgets, and keep `1 − substitution` of each use.
@@ -82,7 +198,7 @@ pub(super) fn month(
         let holders = holders as f64;
         let mut existing = 0.0;
         for f in 0..form_spend.len() {
-            let budget = state.budgets[f] / 12.0;
+            let budget = state.budgets[f] * budget_factor / 12.0;
             let spend = ws.spent_share[f] * budget;
             form_budget[f] += budget;
             form_spend[f] += spend;
@@ -110,10 +226,13 @@ pub(super) fn month(
     // Steps 5–8 for services; provider totals accumulate as we go.
     ws.provider_income.fill(0.0);
     ws.provider_costs.fill(0.0);
+    ws.provider_transition.fill(0.0);
     let mut block_payments = 0.0;
     let mut activity_payments = 0.0;
-    for (s, (drawn, slots)) in params.services.iter().zip(&ws.service_slots).enumerate() {
-        let phb_activity = ws.phb_money[s] / drawn.unit_price;
+    let mut recovered = 0.0;
+    for s in 0..params.services.len() {
+        let (drawn, slots) = (&params.services[s], ws.service_slots[s]);
+        let phb_activity = ws.phb_money[s] / (drawn.unit_price * price);
         let cohort_activity = ws.cohort_activity[s];
         let freed =
             (ws.baseline_activity[s] - cohort_activity - drawn.other_activity - phb_activity)
@@ -121,36 +240,43 @@ pub(super) fn month(
         let activity = cohort_activity + drawn.other_activity + drawn.backfill * freed;
         monthly[slots.activity + t] = activity;
 
-        if review {
-            let history = &monthly[slots.activity..slots.activity + months];
-            let lost = lost_share(history, t, ws.baseline_activity[s]);
-            ws.fixed_cost[s] = drawn.fixed_cost * (1.0 - drawn.cost_flex * lost);
-            if let Some(block) = &drawn.block {
-                ws.contract_value[s] = block.contract_value * (1.0 - block.pass_through * lost);
-            }
-        }
+        monthly[slots.phb_activity + t] = phb_activity;
 
-        let paid = match drawn.block {
+        if review {
+            let history = History {
+                activity: &monthly[slots.activity..slots.activity + months],
+                phb_activity: &monthly[slots.phb_activity..slots.phb_activity + months],
+                notice: slots.notice,
+            };
+            review_service(ws, drawn, history, t, s);
+        }
+        let transition = apply_decisions(ws, drawn, s, t) * cost;
+
+        let paid = match &drawn.block {
             Some(_) => {
-                let paid = ws.contract_value[s] / 12.0;
+                let paid = ws.contract_value[s] * price / 12.0;
                 block_payments += paid;
+                recovered +=
+                    ws.contract_rebased[s].min(ws.recovery * ws.recovery_weight[s]) * price / 12.0;
                 paid
             }
             None => {
-                let paid = drawn.unit_price * activity;
+                let paid = drawn.unit_price * price * activity;
                 activity_payments += paid;
                 paid
             }
         };
         let income = paid + ws.phb_money[s];
-        let costs = ws.fixed_cost[s] / 12.0 + drawn.variable_cost * (activity + phb_activity);
+        let fixed_cost = ws.fixed_cost[s] * cost / 12.0;
+        let costs =
+            fixed_cost + drawn.variable_cost * cost * (activity + phb_activity) + transition;
         ws.provider_income[slots.provider] += income;
         ws.provider_costs[slots.provider] += costs;
+        ws.provider_transition[slots.provider] += transition;
 
-        monthly[slots.phb_activity + t] = phb_activity;
         monthly[slots.income + t] = income;
         monthly[slots.costs + t] = costs;
-        monthly[slots.fixed_cost + t] = ws.fixed_cost[s] / 12.0;
+        monthly[slots.fixed_cost + t] = fixed_cost;
         if let Some((below, min)) = slots.below_viable {
             monthly[below + t] = flag(activity + phb_activity < min);
         }
@@ -160,8 +286,8 @@ pub(super) fn month(
     for (p, provider) in scenario.providers.iter().enumerate() {
         let drawn = &params.providers[p];
         let at = |metric| layout.provider_series(p, metric) * months + t;
-        let income = ws.provider_income[p] + drawn.other_income / 12.0;
-        let costs = ws.provider_costs[p] + drawn.other_costs / 12.0;
+        let income = ws.provider_income[p] + drawn.other_income * price / 12.0;
+        let costs = ws.provider_costs[p] + drawn.other_costs * cost / 12.0;
         let margin = income - costs;
         ws.reserves[p] += margin;
         let reserves = ws.reserves[p];
@@ -182,7 +308,7 @@ pub(super) fn month(
         monthly[at(ProviderSeries::InDeficit)] = flag(in_deficit);
         monthly[at(ProviderSeries::InDistress)] = flag(in_distress);
         monthly[at(ProviderSeries::DistressedBy)] = flag(ws.distressed[p]);
-        monthly[at(ProviderSeries::TransitionCosts)] = 0.0;
+        monthly[at(ProviderSeries::TransitionCosts)] = ws.provider_transition[p];
     }
 
     // Step 9.
@@ -193,9 +319,12 @@ pub(super) fn month(
     monthly[at(CommissionerSeries::ActivityPayments)] = activity_payments;
     monthly[at(CommissionerSeries::Budgets)] = budgets;
     monthly[at(CommissionerSeries::Admin)] = admin;
-    monthly[at(CommissionerSeries::AdditionalVsBaseline)] = spend - ws.baseline_spend;
-    monthly[at(CommissionerSeries::OverEnvelope)] = 0.0;
-    monthly[at(CommissionerSeries::Recovered)] = 0.0;
+    monthly[at(CommissionerSeries::AdditionalVsBaseline)] = spend - baseline_spend;
+    let over_envelope = params.envelope.as_ref().map_or(0.0, |e| {
+        (spend - e.envelope * ws.factors.envelope[t] / 12.0).max(0.0)
+    });
+    monthly[at(CommissionerSeries::OverEnvelope)] = over_envelope;
+    monthly[at(CommissionerSeries::Recovered)] = recovered;
 }
 
 /// A flag as written in the output: 1 or 0.

@@ -9,6 +9,23 @@
 
 use crate::scenario::{Form, Payment, Scenario, ServiceIndex, Uncertain, UptakeModel};
 
+/// Drawn yearly rates of `[prices]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PricesDraw {
+    pub tariff_uplift: f64,
+    pub cost_inflation: f64,
+    pub budget_uplift: f64,
+}
+
+/// Drawn values of the commissioner's envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvelopeDraw {
+    /// £/year in start-year prices.
+    pub envelope: f64,
+    pub growth: f64,
+    pub recover_overspend: f64,
+}
+
 /// Drawn values of one provider.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderDraw {
@@ -38,6 +55,10 @@ pub struct ServiceDraw {
     pub other_activity: f64,
     pub cost_flex: f64,
     pub backfill: f64,
+    /// £/year; 0 = fixed cost moves smoothly.
+    pub cost_step: f64,
+    /// One-off cost per £1/year of fixed cost removed.
+    pub transition_cost: f64,
 }
 
 /// Drawn hazard parameters of a cohort's uptake model.
@@ -92,6 +113,9 @@ pub struct DrawnParameters {
     pub cohorts: Vec<CohortDraw>,
     /// By [`Form::index`]; `None` where the scenario has no table for the form.
     pub forms: [Option<FormDraw>; 3],
+    pub prices: PricesDraw,
+    /// `None` without an envelope.
+    pub envelope: Option<EnvelopeDraw>,
 }
 
 /// One value inside [`DrawnParameters`]. Indices are those of the scenario the
@@ -108,6 +132,8 @@ pub enum Slot {
     OtherActivity(ServiceIndex),
     CostFlex(ServiceIndex),
     Backfill(ServiceIndex),
+    CostStep(ServiceIndex),
+    TransitionCost(ServiceIndex),
     Ceiling(usize),
     BassP(usize),
     BassQ(usize),
@@ -122,6 +148,12 @@ pub enum Slot {
     FormService(Form, usize),
     AdminCost(Form),
     Underspend(Form),
+    TariffUplift,
+    CostInflation,
+    BudgetUplift,
+    Envelope,
+    EnvelopeGrowth,
+    RecoverOverspend,
 }
 
 /// The place of a [`Slot`] inside [`DrawnParameters`], borrowed shared or mutably: one
@@ -145,6 +177,8 @@ macro_rules! slot_place {
             Slot::OtherActivity(s) => &$($m)? params.services[s.0].other_activity,
             Slot::CostFlex(s) => &$($m)? params.services[s.0].cost_flex,
             Slot::Backfill(s) => &$($m)? params.services[s.0].backfill,
+            Slot::CostStep(s) => &$($m)? params.services[s.0].cost_step,
+            Slot::TransitionCost(s) => &$($m)? params.services[s.0].transition_cost,
             Slot::Ceiling(c) => &$($m)? params.cohorts[c].ceiling,
             Slot::BassP(c) => match &$($m)? params.cohorts[c].uptake {
                 UptakeDraw::Bass { p, .. } => p,
@@ -170,6 +204,14 @@ macro_rules! slot_place {
             }
             Slot::Underspend(f) => {
                 &$($m)? params.forms[f.index()].$as_opt().expect(FOREIGN).underspend
+            }
+            Slot::TariffUplift => &$($m)? params.prices.tariff_uplift,
+            Slot::CostInflation => &$($m)? params.prices.cost_inflation,
+            Slot::BudgetUplift => &$($m)? params.prices.budget_uplift,
+            Slot::Envelope => &$($m)? params.envelope.$as_opt().expect(FOREIGN).envelope,
+            Slot::EnvelopeGrowth => &$($m)? params.envelope.$as_opt().expect(FOREIGN).growth,
+            Slot::RecoverOverspend => {
+                &$($m)? params.envelope.$as_opt().expect(FOREIGN).recover_overspend
             }
         }
     }};
@@ -206,6 +248,8 @@ impl DrawnParameters {
                 other_activity: d(&s.other_activity),
                 cost_flex: d(&s.cost_flex),
                 backfill: d(&s.backfill),
+                cost_step: d(&s.cost_step),
+                transition_cost: d(&s.transition_cost),
             })
             .collect();
         let cohorts = scenario
@@ -232,17 +276,29 @@ impl DrawnParameters {
                 underspend: d(&form.underspend),
             })
         });
+        let prices = PricesDraw {
+            tariff_uplift: d(&scenario.prices.tariff_uplift),
+            cost_inflation: d(&scenario.prices.cost_inflation),
+            budget_uplift: d(&scenario.prices.budget_uplift),
+        };
+        let envelope = scenario.envelope.as_ref().map(|e| EnvelopeDraw {
+            envelope: d(&e.envelope),
+            growth: d(&e.growth),
+            recover_overspend: d(&e.recover_overspend),
+        });
         DrawnParameters {
             providers,
             services,
             cohorts,
             forms,
+            prices,
+            envelope,
         }
     }
 
     /// Every uncertain parameter of `scenario` with the slot holding its value, in a
     /// stable order: providers in file order (each followed by its services), then
-    /// cohorts, then budget forms.
+    /// cohorts, then budget forms, then prices, then the envelope.
     pub fn slots(scenario: &Scenario) -> Vec<(Slot, &Uncertain)> {
         let mut out = Vec::new();
         let mut s = 0;
@@ -265,6 +321,8 @@ impl DrawnParameters {
                 out.push((Slot::OtherActivity(i), &service.other_activity));
                 out.push((Slot::CostFlex(i), &service.cost_flex));
                 out.push((Slot::Backfill(i), &service.backfill));
+                out.push((Slot::CostStep(i), &service.cost_step));
+                out.push((Slot::TransitionCost(i), &service.transition_cost));
                 s += 1;
             }
         }
@@ -292,6 +350,15 @@ impl DrawnParameters {
                 out.push((Slot::AdminCost(form), &table.admin_cost));
                 out.push((Slot::Underspend(form), &table.underspend));
             }
+        }
+        let prices = &scenario.prices;
+        out.push((Slot::TariffUplift, &prices.tariff_uplift));
+        out.push((Slot::CostInflation, &prices.cost_inflation));
+        out.push((Slot::BudgetUplift, &prices.budget_uplift));
+        if let Some(envelope) = &scenario.envelope {
+            out.push((Slot::Envelope, &envelope.envelope));
+            out.push((Slot::EnvelopeGrowth, &envelope.growth));
+            out.push((Slot::RecoverOverspend, &envelope.recover_overspend));
         }
         out
     }
@@ -352,6 +419,7 @@ mod tests {
         );
         s.budget_forms[Form::ThirdParty.index()] =
             Some(budget_form(Form::ThirdParty, 0.2, &[(2, 0.3)], 0.05));
+        s.envelope = Some(envelope(1e6, 0.02, 0.5));
         s
     }
 
@@ -367,10 +435,11 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), paths.len(), "each path once");
-        // 2 providers × 2; services 8 + 6 + 6; cohort a: p, q, ceiling, return_rate and
-        // 2 uses (per_month and substitution each); b: monthly, ceiling, return_rate
-        // and 1 use; one form: existing, one service, admin_cost, underspend.
-        assert_eq!(paths.len(), 4 + 20 + 8 + 5 + 4);
+        // 2 providers × 2; services 10 + 8 + 8; cohort a: p, q, ceiling, return_rate
+        // and 2 uses (per_month and substitution each); b: monthly, ceiling,
+        // return_rate and 1 use; one form: existing, one service, admin_cost,
+        // underspend; 3 prices; 3 of the envelope.
+        assert_eq!(paths.len(), 4 + 26 + 8 + 5 + 4 + 3 + 3);
 
         let slots: Vec<Slot> = DrawnParameters::slots(&s).iter().map(|(k, _)| *k).collect();
         let mut params = DrawnParameters::draw(&s, 1, 0);
@@ -408,6 +477,8 @@ mod tests {
                 assign(&mut svc.other_activity);
                 assign(&mut svc.cost_flex);
                 assign(&mut svc.backfill);
+                assign(&mut svc.cost_step);
+                assign(&mut svc.transition_cost);
             }
         }
         for c in &mut s.cohorts {
@@ -433,6 +504,13 @@ mod tests {
             assign(&mut form.admin_cost);
             assign(&mut form.underspend);
         }
+        assign(&mut s.prices.tariff_uplift);
+        assign(&mut s.prices.cost_inflation);
+        assign(&mut s.prices.budget_uplift);
+        let envelope = s.envelope.as_mut().expect("every_kind has an envelope");
+        assign(&mut envelope.envelope);
+        assign(&mut envelope.growth);
+        assign(&mut envelope.recover_overspend);
         let drawn = DrawnParameters::draw(&s, 1, 0);
         for (k, (_, value)) in drawn.values(&s).iter().enumerate() {
             assert_eq!(value.to_bits(), (k as f64).to_bits());

@@ -7,11 +7,15 @@
 //! needs (the review's run-rate, the deficit's trailing year) are read back from the
 //! monthly output already written.
 
+use std::collections::VecDeque;
+
 use super::binomial::binomial;
 use super::cohort::{BudgetDraws, CohortState, conditional_form_shares};
+use super::counterfactual::{Counterfactual, recovery_weights};
 use super::layout::{CohortSeries, OutputLayout};
 use super::money::{self, ServiceSlots};
 use super::params::DrawnParameters;
+use super::prices::Factors;
 use super::summary;
 use crate::rng::{StreamRng, stream_rng};
 use crate::scenario::{Scenario, review_due};
@@ -49,21 +53,35 @@ pub struct Workspace {
     pub(super) existing_share: [f64; 3],
     pub(super) form_scale: [f64; 3],
     pub(super) spent_share: [f64; 3],
-    /// By service: `A0`, this month's cohort activity `C` and `PHB £`, and the current
-    /// (re-based) contract value and fixed cost.
+    /// By service: `A0`, this month's cohort activity `C` and `PHB £`.
     pub(super) baseline_activity: Vec<f64>,
     pub(super) cohort_activity: Vec<f64>,
     pub(super) phb_money: Vec<f64>,
+    /// By service, in start-year prices: the contract as re-based for lost activity
+    /// (`contract_value₀ · (1 − pass_through · L)`), the contract paid (after the
+    /// envelope's recovery), and the contract's share of a recovery `w`.
+    pub(super) contract_rebased: Vec<f64>,
     pub(super) contract_value: Vec<f64>,
+    pub(super) recovery_weight: Vec<f64>,
+    /// By service, in start-year prices: the latest fixed-cost decision `Φ` (taken,
+    /// perhaps not yet effective), the effective fixed cost `Φ_eff`, and the decisions
+    /// still in their notice period, as (month they take effect, value), oldest first.
+    pub(super) decided: Vec<f64>,
     pub(super) fixed_cost: Vec<f64>,
-    /// By provider: this month's income and costs so far, reserves, and whether
-    /// distress has happened yet.
+    pub(super) pending: Vec<VecDeque<(usize, f64)>>,
+    /// `D`: the commissioner's recovered overspend, start-year £ per year.
+    pub(super) recovery: f64,
+    /// By provider: this month's income, costs and transition costs so far, reserves,
+    /// and whether distress has happened yet.
     pub(super) provider_income: Vec<f64>,
     pub(super) provider_costs: Vec<f64>,
+    pub(super) provider_transition: Vec<f64>,
     pub(super) reserves: Vec<f64>,
     pub(super) distressed: Vec<bool>,
-    /// The commissioner's monthly spend without PHBs.
-    pub(super) baseline_spend: f64,
+    /// The month's price factors.
+    pub(super) factors: Factors,
+    /// The same iteration without PHBs.
+    pub(super) counterfactual: Counterfactual,
 }
 
 /// Empties `v` and fills it with `n` copies of `value`, keeping its allocation.
@@ -150,23 +168,23 @@ impl Workspace {
             };
         }
 
-        self.contract_value.clear();
+        self.contract_rebased.clear();
+        self.decided.clear();
         self.fixed_cost.clear();
-        self.baseline_spend = 0.0;
+        self.pending.resize_with(services, VecDeque::new);
+        self.pending.iter_mut().for_each(VecDeque::clear);
+        self.recovery = 0.0;
         for (s, drawn) in params.services.iter().enumerate() {
             self.baseline_activity[s] += drawn.other_activity;
+            self.decided.push(drawn.fixed_cost);
             self.fixed_cost.push(drawn.fixed_cost);
-            match &drawn.block {
-                Some(block) => {
-                    self.contract_value.push(block.contract_value);
-                    self.baseline_spend += block.contract_value / 12.0;
-                }
-                None => {
-                    self.contract_value.push(0.0);
-                    self.baseline_spend += drawn.unit_price * self.baseline_activity[s];
-                }
-            }
+            self.contract_rebased
+                .push(drawn.block.as_ref().map_or(0.0, |b| b.contract_value));
         }
+        self.contract_value.clone_from(&self.contract_rebased);
+        recovery_weights(params, &mut self.recovery_weight);
+        self.factors.prepare(scenario, params);
+        self.counterfactual.prepare(scenario);
 
         self.service_slots.clear();
         self.service_slots.extend(
@@ -179,6 +197,7 @@ impl Workspace {
         let providers = scenario.providers.len();
         reset(&mut self.provider_income, providers, 0.0);
         reset(&mut self.provider_costs, providers, 0.0);
+        reset(&mut self.provider_transition, providers, 0.0);
         reset(&mut self.distressed, providers, false);
         self.reserves.clear();
         self.reserves
@@ -195,6 +214,7 @@ impl Workspace {
         t: usize,
     ) {
         let months = layout.months();
+        let budget_factor = self.factors.budget[t];
         for (c, cohort) in scenario.cohorts.iter().enumerate() {
             let state = &mut self.cohorts[c];
             let rng = &mut self.rngs[c];
@@ -206,7 +226,7 @@ impl Workspace {
             }
             let holders = state.holders_total();
             let spend: f64 = (state.budgets.iter().zip(&self.spent_share))
-                .map(|(b, spent)| spent * (b / 12.0))
+                .map(|(b, spent)| spent * (b * budget_factor / 12.0))
                 .sum();
             let mut put = |metric, value: f64| {
                 monthly[layout.cohort_series(c, metric) * months + t] = value;
@@ -256,6 +276,6 @@ pub fn simulate_iteration(
         ws.cohorts_month(scenario, layout, params, monthly, t);
         money::month(scenario, layout, params, ws, monthly, t, review);
     }
-    summary::summarise(scenario, layout, params, ws, monthly, summary);
+    summary::summarise(scenario, layout, ws, monthly, summary);
     summary::summarise_years(scenario, layout, monthly, summary);
 }

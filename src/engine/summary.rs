@@ -1,20 +1,15 @@
-//! Whole-horizon metrics of one iteration (SPEC section 6, `summary.csv`), and the
-//! counterfactual without PHBs they are compared with.
+//! Whole-horizon metrics of one iteration (SPEC section 6, `summary.csv`) and its
+//! financial-year cells (`years.csv`).
 //!
-//! Sums over months are read back from the iteration's monthly series. The
-//! counterfactual (SPEC section 4) uses the same parameter draws: everyone stays
-//! traditional, `A = A0`, nothing is re-based, so each provider's baseline income and
-//! costs are the same every month and only its reserves move.
-//!
-//! A service's baseline income is, per month, `contract_value₀ / 12` for a block
-//! service or `unit_price · A0` for an activity service, summed over the months; it
-//! includes no PHB money (there is none without PHBs).
+//! Sums over months are read back from the iteration's monthly series; the baselines
+//! come from the counterfactual without PHBs run beside it (`super::counterfactual`).
+//! A service's baseline income is the counterfactual's payments for it summed over the
+//! months; it includes no PHB money (there is none without PHBs).
 
 use super::layout::{
     CommissionerSeries, CommissionerSummary, CommissionerYear, OutputLayout, ProviderSeries,
     ProviderSummary, ProviderYear, ServiceSeries, ServiceSummary, ServiceYear,
 };
-use super::params::DrawnParameters;
 use super::simulate::Workspace;
 use crate::scenario::Scenario;
 
@@ -32,8 +27,7 @@ fn change_pct(income: f64, baseline: f64) -> f64 {
 pub(super) fn summarise(
     scenario: &Scenario,
     layout: &OutputLayout,
-    params: &DrawnParameters,
-    ws: &mut Workspace,
+    ws: &Workspace,
     monthly: &[f64],
     summary: &mut [f64],
 ) {
@@ -41,20 +35,9 @@ pub(super) fn summarise(
     let series = |index: usize| &monthly[layout.series_range(index)];
     let total = |index: usize| series(index).iter().sum::<f64>();
 
-    // Per-month baseline income and costs by provider, reusing the month buffers.
-    ws.provider_income.fill(0.0);
-    ws.provider_costs.fill(0.0);
-    for (s, (p, _)) in scenario.services().enumerate() {
-        let drawn = &params.services[s];
-        let a0 = ws.baseline_activity[s];
-        let income = match &drawn.block {
-            Some(block) => block.contract_value / 12.0,
-            None => drawn.unit_price * a0,
-        };
-        ws.provider_income[p] += income;
-        ws.provider_costs[p] += drawn.fixed_cost / 12.0 + drawn.variable_cost * a0;
-
-        let baseline: f64 = (0..months).map(|_| income).sum();
+    let baseline = &ws.counterfactual;
+    for s in 0..scenario.service_count() {
+        let baseline = baseline.service_income[s];
         let income = total(
             layout
                 .service_series(s, ServiceSeries::Income)
@@ -77,20 +60,10 @@ pub(super) fn summarise(
         }
     }
 
-    for (p, provider) in scenario.providers.iter().enumerate() {
-        let drawn = &params.providers[p];
-        let baseline_income_month = ws.provider_income[p] + drawn.other_income / 12.0;
-        let baseline_margin_month =
-            baseline_income_month - (ws.provider_costs[p] + drawn.other_costs / 12.0);
-        let (mut baseline_income, mut baseline_margin) = (0.0, 0.0);
-        let mut reserves = provider.reserves;
-        let mut distressed_baseline = false;
-        for _ in 0..months {
-            baseline_income += baseline_income_month;
-            baseline_margin += baseline_margin_month;
-            reserves += baseline_margin_month;
-            distressed_baseline |= reserves < provider.reserve_floor;
-        }
+    for p in 0..scenario.providers.len() {
+        let baseline_income = baseline.provider_income[p];
+        let baseline_margin = baseline.provider_margin[p];
+        let distressed_baseline = baseline.distressed[p];
 
         let of = |metric| layout.provider_series(p, metric);
         let income = total(of(ProviderSeries::Income));
@@ -176,7 +149,10 @@ pub(super) fn summarise_years(
                 ProviderYear::TransitionCosts,
                 sum(of(ProviderSeries::TransitionCosts)),
             );
-            put(ProviderYear::ReservesEnd, at_end(of(ProviderSeries::Reserves)));
+            put(
+                ProviderYear::ReservesEnd,
+                at_end(of(ProviderSeries::Reserves)),
+            );
             put(ProviderYear::Deficit, if deficit { 1.0 } else { 0.0 });
             put(
                 ProviderYear::DistressedByEnd,
@@ -196,11 +172,13 @@ pub(super) fn summarise_years(
                 CommissionerYear::AdditionalVsBaseline,
                 CommissionerSeries::AdditionalVsBaseline,
             ),
-            (CommissionerYear::OverEnvelope, CommissionerSeries::OverEnvelope),
+            (
+                CommissionerYear::OverEnvelope,
+                CommissionerSeries::OverEnvelope,
+            ),
             (CommissionerYear::Recovered, CommissionerSeries::Recovered),
         ] {
-            summary[layout.commissioner_year(metric, y)] =
-                sum(layout.commissioner_series(series));
+            summary[layout.commissioner_year(metric, y)] = sum(layout.commissioner_series(series));
         }
     }
 }

@@ -235,3 +235,21 @@ pub fn scenario(months: u32, providers: Vec<Provider>, cohorts: Vec<Cohort>) -> 
         cohorts,
     }
 }
+
+/// An envelope of `envelope` £/year growing by `growth` a year, recovering
+/// `recover_overspend` of each review's net overspend.
+pub fn envelope(envelope: f64, growth: f64, recover_overspend: f64) -> Envelope {
+    Envelope {
+        envelope: fixed("commissioner.envelope", envelope, ValueRange::NonNegative),
+        growth: fixed(
+            "commissioner.envelope_growth",
+            growth,
+            ValueRange::YearlyRate,
+        ),
+        recover_overspend: fixed(
+            "commissioner.recover_overspend",
+            recover_overspend,
+            ValueRange::Probability,
+        ),
+    }
+}

@@ -259,7 +259,7 @@ mod tests {
             help.starts_with("uncertain parameters here: `providers.p.other_income`, `providers.p.other_costs`, `providers.p.services.s.unit_price`"),
             "{help}"
         );
-        assert!(help.ends_with("and 8 more"), "{help}");
+        assert!(help.ends_with("and 12 more"), "{help}");
         let err = find_parameter(&s, CLOSED_FORM, "nothing.like.this").unwrap_err();
         assert!(err.help.unwrap().contains("ids and keys joined by dots"));
     }

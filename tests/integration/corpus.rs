@@ -260,7 +260,7 @@ fn six_hundred_months_of_100000_cohorts_are_refused_with_an_estimate() {
     let (code, stderr, dir) = run_text(&text, &[]);
     assert_eq!(code, Some(2), "{stderr}");
     for fragment in [
-        "300010215 output cells (600 months) × 1000 iterations",
+        "300013268 output cells (600 months) × 1000 iterations",
         "would need about 677 GiB of memory",
         "beyond the limit of 16 GiB of memory",
     ] {

@@ -167,7 +167,7 @@ fn read_header(table: &DeTable<'_>, span: Range<usize>, problems: &mut Problems)
     {
         problems.push(
             Problem::warning(
-                format!("a horizon of {m} months is long: cohorts do not turn over and contracts stay in their first form"),
+                format!("a horizon of {m} months is long: cohorts do not turn over (nobody joins or leaves them)"),
                 Some(span.clone()),
             )
             .with_help("read results beyond 10 years with care"),
