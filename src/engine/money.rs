@@ -112,8 +112,10 @@ fn review_service(
         ws.contract_value[s] =
             (ws.contract_rebased[s] - ws.recovery * ws.recovery_weight[s]).max(0.0);
     }
-    let _lost_capacity = lost_capacity_share(history.activity, history.phb_activity, t, baseline);
-    let target = drawn.fixed_cost * (1.0 - drawn.cost_flex * lost);
+    // The staff still deliver activity bought with budgets: fixed cost follows the
+    // capacity's lost share `L'`, not the contract's `L`.
+    let lost_capacity = lost_capacity_share(history.activity, history.phb_activity, t, baseline);
+    let target = drawn.fixed_cost * (1.0 - drawn.cost_flex * lost_capacity);
     let decided = decide_fixed_cost(ws.decided[s], target, drawn.cost_step);
     // A decision that moves nothing changes nothing.
     if decided.to_bits() != ws.decided[s].to_bits() {

@@ -95,8 +95,11 @@ fn tiny_scenario_outputs_do_not_depend_on_threads() {
 
 /// Model v2's defaults are v1 (SPEC section 4): the tiny scenario with every new key
 /// written out at its default (`substitution = 1` on each use, `underspend = 0` on
-/// each budget form, `budget_purchasable = true` on each service) gives the pinned
-/// bytes, so a scenario that does not use the new keys keeps its v1 results.
+/// each budget form, `budget_purchasable = true`, `cost_step = 0`, `notice_months =
+/// 0` and `transition_cost = 0` on each service, a `[prices]` table of zero rates and
+/// a `[commissioner]` table without an envelope) gives the pinned bytes, so a
+/// scenario that does not use the new keys keeps its v1 results (but for the one
+/// deliberate change SPEC section 4 names, recorded in CHANGELOG.md).
 #[test]
 fn model_v2_keys_at_their_defaults_give_the_pinned_results() {
     let tiny = std::fs::read_to_string("tests/snapshots/tiny.toml").unwrap();
@@ -111,13 +114,29 @@ fn model_v2_keys_at_their_defaults_give_the_pinned_results() {
         )
         .replace(
             "payment = \"block\"\n",
-            "payment = \"block\"\nbudget_purchasable = true\n",
+            "payment = \"block\"\nbudget_purchasable = true\ncost_step = 0\nnotice_months = 0\n",
         )
         .replace(
             "payment = \"activity\"\n",
-            "payment = \"activity\"\nbudget_purchasable = true\n",
+            "payment = \"activity\"\nbudget_purchasable = true\ntransition_cost = 0.0\n",
+        )
+        .replace(
+            "[budget_forms.direct_payment]\n",
+            "[prices]\nyear_start = 4\ntariff_uplift = 0\ncost_inflation = 0.0\nbudget_uplift = 0\n\n\
+             [commissioner]\n\n[budget_forms.direct_payment]\n",
         );
-    for key in ["substitution", "underspend", "budget_purchasable"] {
+    for key in [
+        "substitution",
+        "underspend",
+        "budget_purchasable",
+        "cost_step",
+        "notice_months",
+        "transition_cost",
+        "tariff_uplift",
+        "cost_inflation",
+        "budget_uplift",
+        "[commissioner]",
+    ] {
         assert!(explicit.contains(key), "{key} written out");
     }
     assert_eq!(explicit.matches("substitution").count(), 3);

@@ -461,3 +461,27 @@ fn year_cells_sum_the_months_and_end_at_the_last_month() {
         assert!(close(whole, income, income));
     });
 }
+
+#[test]
+fn fixed_cost_follows_the_capacity_lost_and_the_contract_the_activity_lost() {
+    // Everyone takes a budget in month 0 and gives up all their use of the ward;
+    // `existing = 1` spends all of it back there: 100 × £1,200 a year is £10,000 a
+    // month, 50 units at £200. The contract loses L = 600 / 1,000; the staff lose
+    // L' = (600 − 50) / 1,000.
+    let mut s = trust_and_cohort(100, 1.0);
+    s.cohorts[0].budget = fixed_budget(1_200.0);
+    set(&mut s.cohorts[0].uses[1].substitution, 0.0);
+    s.budget_forms[Form::Notional.index()] = Some(budget_form(Form::Notional, 1.0, &[], 0.0));
+    let ward = &mut s.providers[0].services[0];
+    set(&mut ward.cost_flex, 1.0);
+    let (m, _) = run_one(&s, 0);
+    let layout = OutputLayout::new(&s);
+    let get = |metric| series(&layout, &m, layout.service_series(0, metric).unwrap()).to_vec();
+    assert!(near(get(ServiceSeries::PhbActivity)[0], 50.0));
+    let income = get(ServiceSeries::Income);
+    let fixed = get(ServiceSeries::FixedCost);
+    // The contract (pass-through 1) after the review: 1.2m × (1 − 0.6), plus the
+    // budget money.
+    assert!(near(income[12], 1_200_000.0 * 0.4 / 12.0 + 10_000.0));
+    assert!(near(fixed[12], 1_000_000.0 * (1.0 - 0.55) / 12.0));
+}
