@@ -31,6 +31,18 @@ pub fn parameter_label(scenario: &Scenario, path: &str) -> String {
                 .map(|c| c.name.as_str()),
             rest,
         ),
+        // The keys of `[prices]` and `[commissioner]`; any other path under those
+        // names (a metric, say) is not a parameter.
+        [table @ ("prices" | "commissioner"), key]
+            if crate::scenario::params::table(table).param(key).is_some() =>
+        {
+            let name = if *table == "prices" {
+                "Prices"
+            } else {
+                "Commissioner"
+            };
+            (Some(name), &segments[1..])
+        }
         _ => (None, &[][..]),
     };
     let Some(entity) = entity.filter(|_| !rest.is_empty()) else {
@@ -84,6 +96,11 @@ mod tests {
         assert_eq!(
             label("providers.trust.other_income"),
             "Example Mental Health NHS Foundation Trust: other income"
+        );
+        assert_eq!(label("prices.cost_inflation"), "Prices: cost inflation");
+        assert_eq!(
+            label("commissioner.recover_overspend"),
+            "Commissioner: recover overspend"
         );
         let cohort = &s.cohorts[0];
         assert_eq!(
