@@ -472,10 +472,12 @@ fn the_example_has_variants_and_the_plain_run_has_the_same_base() {
             "Example ICB, moderate rollout",
             "rollout twice as fast",
             "contracts re-based after two years",
-            "contracts follow lost activity"
+            "contracts follow lost activity",
+            "costs outrun the tariff",
+            "ICB recovers double running"
         ]
     );
-    assert_eq!(data.variants.len(), 3);
+    assert_eq!(data.variants.len(), 5);
     assert!(data.variants[0].description.is_some());
     // Common random numbers: the base's rows are the same with or without variants.
     let plain = parse_outputs(Path::new("out"), plain().as_input()).unwrap();
@@ -652,7 +654,7 @@ fn compare_csv_is_checked_like_the_other_tables() {
                 f.compare =
                     Some((c.lines().take(keep).collect::<Vec<_>>().join("\n") + "\n").into_bytes());
             }),
-            "out/compare.csv: no row for contracts follow lost activity".to_string(),
+            "out/compare.csv: no row for ICB recovers double running".to_string(),
         ),
         (
             parse_with(|f| {
