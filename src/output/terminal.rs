@@ -125,6 +125,10 @@ pub fn render_guide(output_dir: &str, with_comparisons: bool) -> String {
             "summary.csv",
             "whole-horizon metrics: income change, P(distress), double-running cost",
         ),
+        (
+            "years.csv",
+            "each financial year, as finance teams plan: income, margin, P(deficit), spend",
+        ),
         ("compare.csv", "each variant against the base, paired"),
         (
             "manifest.json",
@@ -267,7 +271,7 @@ mod tests {
         assert_eq!(lines[0], "");
         assert_eq!(lines[1], "outputs: out/icb");
         assert!(lines[2].starts_with("  report.html    open this first, in a browser"));
-        assert_eq!(lines.len(), 6, "{plain}");
+        assert_eq!(lines.len(), 7, "{plain}");
         assert!(!plain.contains("compare.csv"));
         let with = render_guide("out/icb", true);
         assert!(with.contains("  compare.csv    each variant against the base"));

@@ -21,6 +21,8 @@ struct Files {
     scenario: String,
     summary: Vec<u8>,
     months: Vec<u8>,
+    /// `None`: a directory written before `years.csv` existed.
+    years: Option<Vec<u8>>,
     compare: Option<Vec<u8>>,
 }
 
@@ -31,6 +33,7 @@ impl Files {
             scenario: &self.scenario,
             summary: &self.summary,
             months: &self.months,
+            years: self.years.as_deref(),
             compare: self.compare.as_deref(),
         }
     }
@@ -48,6 +51,8 @@ fn run_files(text: &str, iterations: u64) -> Files {
     tables::write_months(&mut months, &named).unwrap();
     let mut summary = Vec::new();
     tables::write_summary(&mut summary, &named).unwrap();
+    let mut years = Vec::new();
+    tables::write_years(&mut years, &named).unwrap();
     let compare = (!set.comparisons.is_empty()).then(|| {
         let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
         let mut compare = Vec::new();
@@ -77,6 +82,7 @@ fn run_files(text: &str, iterations: u64) -> Files {
         scenario: text.to_string(),
         summary,
         months,
+        years: Some(years),
         compare,
     }
 }
@@ -353,6 +359,21 @@ fn replace_line(bytes: &[u8], line: usize, with: &str) -> Vec<u8> {
     (lines.join("\n") + "\n").into_bytes()
 }
 
+/// The example's `years.csv`, as written.
+fn years(files: &Files) -> &[u8] {
+    files.years.as_deref().expect("a run writes years.csv")
+}
+
+/// Line `n` (from 1) of the example's `years.csv`.
+fn years_line(n: usize) -> String {
+    String::from_utf8(years(example()).to_vec())
+        .unwrap()
+        .lines()
+        .nth(n - 1)
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn malformed_files_are_named_with_their_line() {
     let months_line = |n: usize| {
@@ -391,6 +412,36 @@ fn malformed_files_are_named_with_their_line() {
             "out/months.csv:2: unknown level `vendor`",
         ),
         (
+            parse_with(|f| f.years = Some(replace_line(years(f), 1, "scenario,level"))),
+            "out/years.csv:1: the header should be",
+        ),
+        (
+            parse_with(|f| {
+                let line = years_line(2);
+                assert!(line.contains(",2027-28,12,income,"), "{line}");
+                f.years = Some(replace_line(
+                    years(f),
+                    2,
+                    &line.replace(",2027-28,", ",2028-29,"),
+                ))
+            }),
+            "out/years.csv:2: trust income should have year 2027-28 of 12 months here, not `2028-29`",
+        ),
+        (
+            parse_with(|f| {
+                let line = years_line(2).replace(",12,income,", ",11,income,");
+                f.years = Some(replace_line(years(f), 2, &line))
+            }),
+            "out/years.csv:2: trust income should have year 2027-28 of 12 months here, not `2027-28` of `11`",
+        ),
+        (
+            parse_with(|f| {
+                let line = years_line(3).replace(",income,", ",income,x");
+                f.years = Some(replace_line(years(f), 3, &line))
+            }),
+            "out/years.csv:3: `x",
+        ),
+        (
             parse_with(|f| f.summary = replace_line(&f.summary, 2, "a,b")),
             "out/summary.csv:2: 2 fields where the header has 11",
         ),
@@ -427,6 +478,23 @@ fn truncated_months_are_refused_as_incomplete() {
     let message = error.to_string();
     assert!(
         message.contains("months.csv") && message.contains("incomplete"),
+        "{message}"
+    );
+}
+
+#[test]
+fn truncated_years_are_refused_as_incomplete() {
+    let error = parse_with(|f| {
+        let text = String::from_utf8(years(f).to_vec()).unwrap();
+        let keep = text.lines().count() - 1;
+        f.years =
+            Some((text.lines().take(keep).collect::<Vec<_>>().join("\n") + "\n").into_bytes());
+    });
+    let message = error.to_string();
+    assert!(
+        message.contains("years.csv")
+            && message.contains("commissioner recovered has 4 year(s) of the scenario's 5")
+            && message.contains("incomplete"),
         "{message}"
     );
 }

@@ -182,7 +182,7 @@ fn run_ends_with_where_the_outputs_are_and_which_file_to_open_first() {
         out.display()
     );
     assert!(stdout.contains(&guide), "{stdout}");
-    for file in ["months.csv", "summary.csv", "manifest.json"] {
+    for file in ["months.csv", "summary.csv", "years.csv", "manifest.json"] {
         assert!(stdout.contains(&format!("\n  {file} ")), "{file}: {stdout}");
         assert!(out.join(file).is_file(), "{file} is where the guide says");
     }

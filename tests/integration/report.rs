@@ -50,7 +50,8 @@ fn run_writes_a_report_that_report_rebuilds_byte_for_byte() {
             "months.csv",
             "report.html",
             "scenario.toml",
-            "summary.csv"
+            "summary.csv",
+            "years.csv"
         ]
     );
     // And a later run may still overwrite the directory.
