@@ -58,6 +58,22 @@ fn run_writes_a_report_that_report_rebuilds_byte_for_byte() {
     run_example(&out, QUICK);
 }
 
+/// A directory written before years.csv existed is still reported on, without the
+/// financial-year section.
+#[test]
+fn report_of_a_directory_without_years_csv_leaves_the_section_out() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    run_example(&out, QUICK);
+    let written = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(written.contains("id=\"years\""));
+    fs::remove_file(out.join("years.csv")).unwrap();
+    phbsim().arg("report").arg(&out).assert().success();
+    let rebuilt = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!rebuilt.contains("id=\"years\"") && !rebuilt.contains("years.csv"));
+    assert!(rebuilt.contains("id=\"deficit\"") && rebuilt.contains("id=\"commissioner\""));
+}
+
 #[test]
 fn report_of_a_missing_directory_is_exit_2() {
     let root = tempfile::tempdir().unwrap();
