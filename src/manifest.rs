@@ -10,9 +10,10 @@ use crate::scenario::load::Source;
 
 /// The files phbsim writes into an output directory; anything else marks the directory
 /// as someone else's.
-pub const OWN_FILES: [&str; 9] = [
+pub const OWN_FILES: [&str; 10] = [
     "months.csv",
     "summary.csv",
+    "years.csv",
     "manifest.json",
     "scenario.toml",
     "report.html",

@@ -1,9 +1,9 @@
 //! The bytes of every file a command leaves in its output directory, built in memory
 //! and handed to [`crate::output::directory`] to be written all at once:
 //!
-//! - `run` and `merge`: `months.csv`, `summary.csv`, `compare.csv` (with variants),
-//!   `manifest.json`, `scenario.toml`, `report.html` ([`run_files`]; one function, so
-//!   a merged run's files are the single run's files);
+//! - `run` and `merge`: `months.csv`, `summary.csv`, `years.csv`, `compare.csv` (with
+//!   variants), `manifest.json`, `scenario.toml`, `report.html` ([`run_files`]; one
+//!   function, so a merged run's files are the single run's files);
 //! - `sensitivity`: `sensitivity.csv`, `report.html`, `manifest.json`,
 //!   `scenario.toml` ([`sensitivity_files`]);
 //! - `stress`: `stress.csv`, `stress.txt`, `manifest.json`, `scenario.toml`
@@ -55,6 +55,8 @@ pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildErr
     tables::write_months(&mut months, &named).map_err(csv_error("months.csv"))?;
     let mut summary = Vec::new();
     tables::write_summary(&mut summary, &named).map_err(csv_error("summary.csv"))?;
+    let mut years = Vec::new();
+    tables::write_years(&mut years, &named).map_err(csv_error("years.csv"))?;
     let compare = if set.comparisons.is_empty() {
         None
     } else {
@@ -72,6 +74,7 @@ pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildErr
         scenario: run.scenario_text,
         summary: &summary,
         months: &months,
+        years: Some(&years),
         compare: compare.as_deref(),
     };
     let report = report::parse_outputs(output, outputs)
@@ -80,6 +83,7 @@ pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildErr
     let mut files = vec![
         ("months.csv", months),
         ("summary.csv", summary),
+        ("years.csv", years),
         ("manifest.json", manifest.into_bytes()),
         ("scenario.toml", run.scenario_text.as_bytes().to_vec()),
         ("report.html", report.into_bytes()),

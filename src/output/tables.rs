@@ -1,4 +1,5 @@
-//! `months.csv` and `summary.csv` (SPEC section 6): tidy tables, plain numbers.
+//! `months.csv`, `summary.csv`, `years.csv` and `compare.csv` (SPEC section 6): tidy
+//! tables, plain numbers.
 //!
 //! Writers take `&mut impl Write`, so tests can snapshot them without files. Numbers
 //! are written with Rust's shortest round-trip formatting (no exponent, no
@@ -132,6 +133,39 @@ pub fn write_summary(out: &mut impl Write, runs: &[Named<'_>]) -> csv::Result<()
     Ok(())
 }
 
+/// Writes `years.csv`: one row per scenario × entity × metric × financial year, in
+/// the order of `months.csv` (the base's rows first, then each variant's), with the
+/// number of simulated months in the year. A variant with its own start or length has
+/// its own years.
+pub fn write_years(out: &mut impl Write, runs: &[Named<'_>]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = vec!["scenario", "level", "entity", "year", "months", "metric"];
+    header.extend(STAT_COLUMNS);
+    writer.write_record(&header)?;
+    for run in runs {
+        let layout = &run.result.layout;
+        let years = layout.years();
+        let months: Vec<String> = years.iter().map(|y| y.months.to_string()).collect();
+        for (k, cell) in layout.year_cells().iter().enumerate() {
+            let stats = stat_fields(&run.result.summary[layout.year_cell_index(k)]);
+            writer.write_record(
+                [
+                    run.name,
+                    cell.name.level.as_str(),
+                    &cell.name.entity,
+                    &years[cell.year].label,
+                    &months[cell.year],
+                    cell.name.metric,
+                ]
+                .into_iter()
+                .chain(stats.iter().map(String::as_str)),
+            )?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// Writes `compare.csv`: for each variant against the base, per provider and
 /// commissioner summary metric, the paired difference (variant − base) over
 /// iterations and the probability that the variant is worse for whoever bears it.
@@ -171,6 +205,106 @@ pub fn write_compare(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::{Run, RunSettings};
+    use crate::scenario::parse_scenario;
+
+    /// One provider with one activity service used by one cohort, from February 2027
+    /// for 15 months, and a variant that starts in April: the base has a partial first
+    /// and last year, the variant whole years but the last.
+    const SMALL: &str = r#"
+schema_version = 1
+
+[scenario]
+name = "small"
+start = "2027-02"
+months = 15
+iterations = 5
+seed = 3
+
+[[providers]]
+id = "p"
+
+[[providers.services]]
+id = "s"
+payment = "activity"
+unit_price = 10
+
+[[cohorts]]
+id = "c"
+size = 50
+uptake = { model = "constant", monthly = 0.1 }
+budget = 1_000
+uses = [{ service = "p/s", per_month = 1 }]
+
+[[variants]]
+name = "from April"
+set = { "scenario.start" = "2027-04" }
+"#;
+
+    /// `years.csv` of [`SMALL`], as text.
+    fn small_years() -> String {
+        let validated = parse_scenario(SMALL).expect("valid");
+        let scenarios = validated.all();
+        let set = Run::new(&scenarios, RunSettings::new(5, 3)).all().unwrap();
+        let mut bytes = Vec::new();
+        write_years(&mut bytes, &Named::all(&scenarios, &set)).unwrap();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn years_csv_has_a_row_per_scenario_year_cell_in_months_csv_order() {
+        let text = small_years();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("scenario,level,entity,year,months,metric,mean,sd,p5,p25,p50,p75,p95")
+        );
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        assert!(rows.iter().all(|r| r.len() == 13));
+        // Base: 2026-27 (Feb, Mar), 2027-28 (12), 2028-29 (Apr); variant from April:
+        // 2027-28 (12), 2028-29 (3). Cells: provider 7 metrics, service 2,
+        // commissioner 4.
+        let base: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == "small").collect();
+        let variant: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == "from April").collect();
+        assert_eq!(base.len(), (7 + 2 + 4) * 3);
+        assert_eq!(variant.len(), (7 + 2 + 4) * 2);
+        assert_eq!(rows.len(), base.len() + variant.len());
+        assert!(
+            rows[..base.len()].iter().all(|r| r[0] == "small"),
+            "the base's rows come first"
+        );
+        let head: Vec<String> = base[..4]
+            .iter()
+            .map(|r| format!("{} {} {} {} {}", r[1], r[2], r[3], r[4], r[5]))
+            .collect();
+        assert_eq!(
+            head,
+            [
+                "provider p 2026-27 2 income",
+                "provider p 2027-28 12 income",
+                "provider p 2028-29 1 income",
+                "provider p 2026-27 2 costs",
+            ]
+        );
+        let last = base.last().unwrap();
+        assert_eq!(
+            (last[1], last[2], last[3], last[5]),
+            ("commissioner", "commissioner", "2028-29", "recovered")
+        );
+        let years: Vec<(&str, &str)> = variant
+            .iter()
+            .filter(|r| r[2] == "p/s" && r[5] == "activity")
+            .map(|r| (r[3], r[4]))
+            .collect();
+        assert_eq!(years, [("2027-28", "12"), ("2028-29", "3")]);
+        // Numbers as months.csv writes them: plain, never `-0`.
+        for row in &rows {
+            for field in &row[6..] {
+                assert!(field.parse::<f64>().is_ok(), "{row:?}");
+                assert_ne!(*field, "-0");
+            }
+        }
+    }
 
     #[test]
     fn numbers_are_plain() {

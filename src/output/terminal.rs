@@ -1,12 +1,13 @@
 //! The short table printed after a run (SPEC section 5): per provider its baseline and
 //! projected income over the horizon, its chance of distress with and without PHBs,
 //! and how much of the income it loses to budgets comes back as budget spending; then
-//! the commissioner's double-running cost; then where the outputs are and which file
-//! to open first.
+//! each provider's worst financial year; then the commissioner's double-running cost;
+//! then where the outputs are and which file to open first.
 
 use std::fmt::Write;
 
 use crate::engine::Level;
+use crate::engine::layout::ProviderYear;
 use crate::format::{money, percent};
 use crate::report::money_follows::MoneyFollows;
 use crate::run::{Comparison, RunResult, SetResult};
@@ -41,6 +42,49 @@ fn series_total(result: &RunResult, level: Level, entity: &str, metric: &str) ->
                 .map(|s| s.mean)
                 .sum()
         })
+}
+
+/// Provider `p`'s worst financial year: the one whose median margin is lowest (the
+/// first of equals), with that margin's statistics and the chance of a deficit that
+/// year; `None` if no year's margin is defined.
+fn worst_year(result: &RunResult, p: usize) -> Option<(usize, Summary, Option<Summary>)> {
+    let layout = &result.layout;
+    let stat = |metric, y| result.summary[layout.provider_year(p, metric, y)];
+    (0..layout.years().len())
+        .filter_map(|y| stat(ProviderYear::Margin, y).map(|margin| (y, margin)))
+        .min_by(|(_, a), (_, b)| a.p50.total_cmp(&b.p50))
+        .map(|(y, margin)| (y, margin, stat(ProviderYear::Deficit, y)))
+}
+
+/// One line per provider: its worst financial year, that year's median margin and its
+/// chance of a deficit year.
+fn render_worst_years(scenario: &Scenario, result: &RunResult, width: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nworst financial year (lowest median margin, in cash; a partial year counts its months only):"
+    );
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>12}  {:>6}  {:>12}  {:>10}",
+        "provider", "year", "months", "margin P50", "P(deficit)"
+    );
+    for (p, provider) in scenario.providers.iter().enumerate() {
+        let Some((y, margin, deficit)) = worst_year(result, p) else {
+            continue;
+        };
+        let year = &result.layout.years()[y];
+        let deficit = deficit.map_or(String::new(), |s| percent(s.mean));
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>12}  {:>6}  {:>12}  {deficit:>10}",
+            provider.id,
+            year.label,
+            year.months,
+            money(margin.p50)
+        );
+    }
+    out
 }
 
 /// The post-run table of `scenario`'s providers and the commissioner's double-running
@@ -92,6 +136,7 @@ pub fn render(scenario: &Scenario, result: &RunResult, horizon_label: &str) -> S
         out,
         "comes back: of the income a provider loses as patients take budgets, the share holders spend with it again"
     );
+    out.push_str(&render_worst_years(scenario, result, width));
     if let Some(extra) = find(
         result,
         Level::Commissioner,
@@ -124,6 +169,10 @@ pub fn render_guide(output_dir: &str, with_comparisons: bool) -> String {
         (
             "summary.csv",
             "whole-horizon metrics: income change, P(distress), double-running cost",
+        ),
+        (
+            "years.csv",
+            "each financial year, as finance teams plan: income, margin, P(deficit), spend",
         ),
         ("compare.csv", "each variant against the base, paired"),
         (
@@ -259,6 +308,107 @@ pub fn render_differences(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::OutputLayout;
+    use crate::scenario::parse_scenario;
+
+    /// Statistics with median `p50` and mean `mean`, spread around the median.
+    fn stats(mean: f64, p50: f64) -> Option<Summary> {
+        Some(Summary::new(
+            mean,
+            1.0,
+            [p50 - 2.0, p50 - 1.0, p50, p50 + 1.0, p50 + 2.0],
+        ))
+    }
+
+    /// Providers `a` and `b` from February 2027 for 15 months (years 2026-27 of 2
+    /// months, 2027-28, and 2028-29 of 1), every statistic undefined.
+    fn two_providers() -> (Scenario, RunResult) {
+        let text = r#"
+schema_version = 1
+
+[scenario]
+name = "two"
+start = "2027-02"
+months = 15
+
+[[providers]]
+id = "a"
+[[providers.services]]
+id = "x"
+payment = "activity"
+unit_price = 10
+
+[[providers]]
+id = "b"
+[[providers.services]]
+id = "y"
+payment = "activity"
+unit_price = 10
+
+[[cohorts]]
+id = "c"
+size = 10
+uptake = { model = "constant", monthly = 0.1 }
+budget = 1_000
+uses = [{ service = "a/x", per_month = 1 }]
+"#;
+        let s = parse_scenario(text).expect("valid").scenario;
+        let layout = OutputLayout::new(&s);
+        let result = RunResult {
+            monthly: vec![None; layout.monthly_len()],
+            summary: vec![None; layout.summary_len()],
+            layout,
+            exact_percentiles: true,
+        };
+        (s, result)
+    }
+
+    #[test]
+    fn each_provider_s_worst_year_is_the_one_with_the_lowest_median_margin() {
+        let (s, mut result) = two_providers();
+        let layout = result.layout.clone();
+        let labels: Vec<&str> = layout.years().iter().map(|y| y.label.as_str()).collect();
+        assert_eq!(labels, ["2026-27", "2027-28", "2028-29"]);
+        // `a`: the full year is worst by its median, though the partial first year has
+        // the lower mean; `b`: equal medians, the first is named.
+        for (y, mean, p50, deficit) in [
+            (0, -900_000.0, -10_000.0, 0.1),
+            (1, -200_000.0, -250_000.0, 0.345),
+            (2, 5_000.0, 5_000.0, 0.0),
+        ] {
+            result.summary[layout.provider_year(0, ProviderYear::Margin, y)] = stats(mean, p50);
+            result.summary[layout.provider_year(0, ProviderYear::Deficit, y)] = stats(deficit, 0.0);
+        }
+        for y in 0..3 {
+            result.summary[layout.provider_year(1, ProviderYear::Margin, y)] = stats(0.0, -1_000.0);
+            result.summary[layout.provider_year(1, ProviderYear::Deficit, y)] = stats(0.25, 0.0);
+        }
+        let text = render(&s, &result, "the horizon");
+        let block = &text[text.find("\nworst financial year").expect("the block")..];
+        let lines: Vec<&str> = block.lines().skip(1).take(4).collect();
+        assert_eq!(
+            lines,
+            [
+                "worst financial year (lowest median margin, in cash; a partial year counts its months only):",
+                "provider          year  months    margin P50  P(deficit)",
+                "a              2027-28      12        -£250k       34.5%",
+                "b              2026-27       2          -£1k       25.0%",
+            ]
+        );
+        assert!(
+            text.find("comes back:").unwrap() < text.find("worst financial year").unwrap(),
+            "after the provider table and its note"
+        );
+    }
+
+    #[test]
+    fn a_provider_without_a_defined_margin_has_no_worst_year_line() {
+        let (s, result) = two_providers();
+        let text = render(&s, &result, "the horizon");
+        assert!(text.contains("margin P50  P(deficit)"));
+        let block = &text[text.find("margin P50").unwrap()..];
+        assert_eq!(block.lines().count(), 1, "{text}");
+    }
 
     #[test]
     fn the_guide_puts_the_report_first_and_compare_only_with_variants() {
@@ -267,7 +417,7 @@ mod tests {
         assert_eq!(lines[0], "");
         assert_eq!(lines[1], "outputs: out/icb");
         assert!(lines[2].starts_with("  report.html    open this first, in a browser"));
-        assert_eq!(lines.len(), 6, "{plain}");
+        assert_eq!(lines.len(), 7, "{plain}");
         assert!(!plain.contains("compare.csv"));
         let with = render_guide("out/icb", true);
         assert!(with.contains("  compare.csv    each variant against the base"));

@@ -1,6 +1,7 @@
 //! An output directory read back into typed data: the manifest, the scenario as run
-//! and its variants, every statistic of `months.csv` and `summary.csv`, and the paired
-//! differences of `compare.csv` (SPEC section 6).
+//! and its variants, every statistic of `months.csv`, `summary.csv` and `years.csv`,
+//! and the paired differences of `compare.csv` (SPEC section 6). A directory written
+//! before `years.csv` existed is read without it.
 //!
 //! [`read_output_dir`] is the one place the report reads files; the parsing itself is
 //! pure (`super::parse`), so `phbsim run` builds its report from the very bytes it
@@ -14,7 +15,7 @@ use super::parse::{parse_manifest, parse_outputs};
 use crate::engine::Level;
 use crate::manifest::Manifest;
 use crate::manifest::OWN_FILES;
-use crate::scenario::Scenario;
+use crate::scenario::{FinancialYear, Scenario};
 use crate::stats::Summary;
 
 /// Why an output directory cannot be reported on. All but `Unreadable` are bad input
@@ -57,6 +58,28 @@ pub struct RunTables {
     pub months: Vec<String>,
     pub(super) monthly: BTreeMap<Key, Vec<Option<Summary>>>,
     pub(super) summary: BTreeMap<Key, Option<Summary>>,
+    /// `years.csv`'s rows of this scenario; `None` for a directory without the file
+    /// (written by a phbsim before it).
+    pub years: Option<YearTables>,
+}
+
+/// One scenario's financial-year statistics (`years.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearTables {
+    /// The scenario's financial years, in order.
+    pub years: Vec<FinancialYear>,
+    /// By (level, entity, metric), one statistic per year.
+    pub(super) cells: BTreeMap<Key, Vec<Option<Summary>>>,
+}
+
+impl YearTables {
+    /// The statistics of an entity's metric, one per financial year (`None` where no
+    /// iteration defined it); empty if the table lacks it.
+    pub fn metric(&self, level: Level, entity: &str, metric: &str) -> &[Option<Summary>] {
+        self.cells
+            .get(&(level, entity.to_string(), metric.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 impl RunTables {
@@ -161,6 +184,8 @@ pub struct OutputFiles<'a> {
     pub scenario: &'a str,
     pub summary: &'a [u8],
     pub months: &'a [u8],
+    /// `years.csv`; `None` for a directory written before it existed.
+    pub years: Option<&'a [u8]>,
     /// `compare.csv`, written when the scenario has variants.
     pub compare: Option<&'a [u8]>,
 }
@@ -229,12 +254,9 @@ pub fn read_output_dir(dir: &Path) -> Result<OutputData, ReportError> {
     let scenario = text("scenario.toml")?;
     let summary = read("summary.csv")?;
     let months = read("months.csv")?;
+    let years = optional(read("years.csv"))?;
     // Written only for a scenario with variants; the parser asks for it then.
-    let compare = match read("compare.csv") {
-        Ok(bytes) => Some(bytes),
-        Err(ReportError::MissingFile { .. }) => None,
-        Err(e) => return Err(e),
-    };
+    let compare = optional(read("compare.csv"))?;
     parse_outputs(
         dir,
         OutputFiles {
@@ -242,7 +264,17 @@ pub fn read_output_dir(dir: &Path) -> Result<OutputData, ReportError> {
             scenario: &scenario,
             summary: &summary,
             months: &months,
+            years: years.as_deref(),
             compare: compare.as_deref(),
         },
     )
+}
+
+/// A file that may be absent: its bytes, or `None` when it is missing.
+fn optional(read: Result<Vec<u8>, ReportError>) -> Result<Option<Vec<u8>>, ReportError> {
+    match read {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(ReportError::MissingFile { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

@@ -10,6 +10,8 @@
 //! - `summary`: the key figures and the provider table;
 //! - `sections`: the chart sections (providers, deficits, services, cohorts,
 //!   commissioner);
+//! - `years`: by financial year, a table per provider and one for the commissioner
+//!   (left out for a directory without `years.csv`);
 //! - `variants`: with variants, each against the base (a side-by-side table and
 //!   overlaid medians); nothing without;
 //! - `charts`: fan and line charts, `heat_map`: the heat map, as SVG;
@@ -30,6 +32,7 @@ mod summary;
 mod svg;
 mod tornado;
 mod variants;
+mod years;
 
 #[cfg(test)]
 mod tests;
@@ -106,6 +109,19 @@ fn header(data: &OutputData) -> Markup {
     }
 }
 
+/// The files the page's numbers come from: `months.csv, summary.csv and years.csv`.
+fn sources(data: &OutputData) -> String {
+    let mut files = vec!["months.csv", "summary.csv"];
+    if data.base().years.is_some() {
+        files.push("years.csv");
+    }
+    if !data.variants.is_empty() {
+        files.push("compare.csv");
+    }
+    let (last, rest) = files.split_last().expect("two files at least");
+    format!("{} and {last}", rest.join(", "))
+}
+
 /// How to read the charts and tables: right after the headlines, before the first
 /// chart, so a reader meets it before needing it.
 fn how_to_read(data: &OutputData) -> Markup {
@@ -116,13 +132,12 @@ fn how_to_read(data: &OutputData) -> Markup {
                 li { "Each chart summarises " (thousands(data.manifest.iterations))
                     " simulated futures of the same scenario. Light bands hold the middle 90% of them (5th to 95th percentile), darker bands the middle 50%; the solid line is the median." }
                 li { "“Without PHBs” is the same futures with no budgets offered: the same prices, costs and activity, so the difference is what budgets do." }
-                li { "A provider's monthly income without PHBs does not change from month to month within a future, so the dashed line is its mean over the futures: the horizon's baseline income (summary.csv) divided by the number of months." }
-                @if data.variants.is_empty() {
-                    li { "Every number comes from months.csv and summary.csv in this folder; rebuild this page with " code { "phbsim report DIR" } "." }
-                } @else {
+                li { "Money is in cash: each month at the prices of its financial year, with the scenario's yearly price and cost changes applied." }
+                li { "The dashed line on a provider's income chart is its average monthly income without PHBs over the futures and the horizon: the horizon's baseline income (summary.csv) divided by the number of months." }
+                @if !data.variants.is_empty() {
                     li { "Every chart and table shows the base (the scenario as run) except in “Variants against the base”, which sets each variant beside it." }
-                    li { "Every number comes from months.csv, summary.csv and compare.csv in this folder; rebuild this page with " code { "phbsim report DIR" } "." }
                 }
+                li { "Every number comes from " (sources(data)) " in this folder; rebuild this page with " code { "phbsim report DIR" } "." }
             }
         }
     }
@@ -169,6 +184,7 @@ pub fn build(data: &OutputData) -> String {
             (variants::section(data))
             (sections::provider_charts(data))
             (sections::deficit_heat_map(data))
+            (years::section(data))
             (sections::service_activity(data))
             (sections::cohort_uptake(data))
             (sections::commissioner(data))

@@ -8,8 +8,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::data::{
-    Compared, Key, OutputData, OutputFiles, ReportError, RunTables, VariantInfo, malformed,
+    Compared, Key, OutputData, OutputFiles, ReportError, RunTables, VariantInfo, YearTables,
+    malformed,
 };
+use super::month_count;
 use crate::compare::paired_metrics;
 use crate::engine::{Level, OutputLayout};
 use crate::hash::sha256_hex;
@@ -21,6 +23,10 @@ const MONTHS_HEADER: [&str; 12] = [
     "scenario", "level", "entity", "month", "metric", "mean", "sd", "p5", "p25", "p50", "p75",
     "p95",
 ];
+const YEARS_HEADER: [&str; 13] = [
+    "scenario", "level", "entity", "year", "months", "metric", "mean", "sd", "p5", "p25", "p50",
+    "p75", "p95",
+];
 const SUMMARY_HEADER: [&str; 11] = [
     "scenario", "level", "entity", "metric", "mean", "sd", "p5", "p25", "p50", "p75", "p95",
 ];
@@ -28,6 +34,7 @@ const COMPARE_HEADER: [&str; 13] = [
     "scenario", "base", "level", "entity", "metric", "mean", "sd", "p5", "p25", "p50", "p75",
     "p95", "p_worse",
 ];
+const YEARS_FILE: &str = "years.csv";
 const LEVELS: [Level; 4] = [
     Level::Provider,
     Level::Service,
@@ -84,6 +91,10 @@ pub fn parse_outputs(dir: &Path, files: OutputFiles<'_>) -> Result<OutputData, R
             months: month_labels(s),
             monthly: BTreeMap::new(),
             summary: BTreeMap::new(),
+            years: files.years.map(|_| YearTables {
+                years: s.financial_years(),
+                cells: BTreeMap::new(),
+            }),
         })
         .collect();
     let run_of =
@@ -167,6 +178,42 @@ pub fn parse_outputs(dir: &Path, files: OutputFiles<'_>) -> Result<OutputData, R
             Ok(())
         },
     )?;
+    if let Some(bytes) = files.years {
+        for_each_record(dir, YEARS_FILE, bytes, &YEARS_HEADER, |line, fields| {
+            let at = |reason: String| malformed(dir, YEARS_FILE, Some(line), reason);
+            let level = parse_level(fields[1])
+                .ok_or_else(|| bad_level(dir, YEARS_FILE, line, fields[1]))?;
+            let stats = parse_stats(&fields[6..]).map_err(at)?;
+            let run = run_of(YEARS_FILE, line, fields[0])?;
+            let tables = runs[run].years.as_mut().expect("years.csv was given");
+            let metric = tables
+                .cells
+                .entry((level, fields[2].to_string(), fields[5].to_string()))
+                .or_default();
+            // Rows of a metric come in year order, so the next one is due now.
+            let due = tables.years.get(metric.len()).ok_or_else(|| {
+                at(format!(
+                    "{} {} has more years than the scenario's {}",
+                    fields[2],
+                    fields[5],
+                    tables.years.len()
+                ))
+            })?;
+            if fields[3] != due.label || fields[4] != due.months.to_string() {
+                return Err(at(format!(
+                    "{} {} should have year {} of {} here, not `{}` of `{}`",
+                    fields[2],
+                    fields[5],
+                    due.label,
+                    month_count(due.months),
+                    fields[3],
+                    fields[4]
+                )));
+            }
+            metric.push(stats);
+            Ok(())
+        })?;
+    }
     for (i, (s, run)) in scenarios.iter().zip(&runs).enumerate() {
         let what = if i == 0 { "scenario" } else { "variant" };
         for (file, empty) in [
@@ -348,6 +395,27 @@ fn check_complete(
                     name.metric
                 ),
             ));
+        }
+    }
+    if let Some(tables) = &run.years {
+        let years = tables.years.len();
+        for cell in layout.year_cells().iter().filter(|c| c.year == 0) {
+            let name = &cell.name;
+            let found = tables.metric(name.level, &name.entity, name.metric).len();
+            if found != years {
+                return Err(malformed(
+                    dir,
+                    YEARS_FILE,
+                    None,
+                    format!(
+                        "{}{} {} {} has {found} year(s) of the scenario's {years}; the file is incomplete",
+                        whose,
+                        name.level.as_str(),
+                        name.entity,
+                        name.metric
+                    ),
+                ));
+            }
         }
     }
     for name in layout.summary_names() {

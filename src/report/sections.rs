@@ -46,11 +46,11 @@ fn provider_figures(data: &OutputData, i: usize, row: &ProviderRow<'_>) -> Marku
         colour::BLUE,
         "income",
     );
-    // Baseline income is the same every month within a future (SPEC section 4), so the
-    // horizon's total over the months is each month's.
+    // The monthly baseline is not among the outputs; its average month over the
+    // horizon is (a step each financial year where prices change).
     if let Some(total) = run.summary(Level::Provider, &p.id, "baseline_income") {
         let monthly = total.mean / n.max(1) as f64;
-        let label = format!("without PHBs, mean ({})", money(monthly));
+        let label = format!("without PHBs, average month ({})", money(monthly));
         income.push(reference(monthly, n, colour::BLACK, label));
     }
     let mut reserves = fan(
@@ -64,13 +64,13 @@ fn provider_figures(data: &OutputData, i: usize, row: &ProviderRow<'_>) -> Marku
         id: format!("income-{i}"),
         title: format!("{}: income each month", p.id),
         description: format!(
-            "Fan chart of the monthly income of {} from {} to {}, with its mean monthly income without PHBs as a dashed line.",
+            "Fan chart of the monthly income of {} from {} to {}, with its average monthly income without PHBs as a dashed line. Money in cash.",
             p.name,
             first(data),
             last(data)
         ),
         months: &data.months,
-        y_title: "£ a month".to_string(),
+        y_title: "£ a month, cash".to_string(),
         units: Units::Money,
         layers: income,
     });
@@ -83,7 +83,7 @@ fn provider_figures(data: &OutputData, i: usize, row: &ProviderRow<'_>) -> Marku
             money(p.reserve_floor)
         ),
         months: &data.months,
-        y_title: "£".to_string(),
+        y_title: "£, cash".to_string(),
         units: Units::Money,
         layers: reserves,
     });
@@ -254,8 +254,7 @@ pub fn commissioner(data: &OutputData) -> Markup {
         series.iter().map(|s| s.map(|s| s.mean)).collect()
     };
     let mean_spend = means(spend);
-    // Baseline spend is the same in every month of a future; per month, the mean spend
-    // less the mean additional cost is the mean baseline.
+    // Per month, the mean spend less the mean additional cost is the mean baseline.
     let baseline: Vec<Option<f64>> = mean_spend
         .iter()
         .zip(means(extra))
@@ -299,7 +298,7 @@ pub fn commissioner(data: &OutputData) -> Markup {
             last(data)
         ),
         months: &data.months,
-        y_title: "£ a month".to_string(),
+        y_title: "£ a month, cash".to_string(),
         units: Units::Money,
         layers,
     });

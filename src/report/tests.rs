@@ -21,6 +21,8 @@ struct Files {
     scenario: String,
     summary: Vec<u8>,
     months: Vec<u8>,
+    /// `None`: a directory written before `years.csv` existed.
+    years: Option<Vec<u8>>,
     compare: Option<Vec<u8>>,
 }
 
@@ -31,6 +33,7 @@ impl Files {
             scenario: &self.scenario,
             summary: &self.summary,
             months: &self.months,
+            years: self.years.as_deref(),
             compare: self.compare.as_deref(),
         }
     }
@@ -48,6 +51,8 @@ fn run_files(text: &str, iterations: u64) -> Files {
     tables::write_months(&mut months, &named).unwrap();
     let mut summary = Vec::new();
     tables::write_summary(&mut summary, &named).unwrap();
+    let mut years = Vec::new();
+    tables::write_years(&mut years, &named).unwrap();
     let compare = (!set.comparisons.is_empty()).then(|| {
         let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
         let mut compare = Vec::new();
@@ -77,6 +82,7 @@ fn run_files(text: &str, iterations: u64) -> Files {
         scenario: text.to_string(),
         summary,
         months,
+        years: Some(years),
         compare,
     }
 }
@@ -149,6 +155,7 @@ fn sections_come_in_the_order_a_meeting_needs() {
         "id=\"variants\"",
         "id=\"providers\"",
         "id=\"deficit\"",
+        "id=\"years\"",
         "id=\"services\"",
         "id=\"cohorts\"",
         "id=\"commissioner\"",
@@ -275,6 +282,9 @@ fn every_chart_has_a_caption_and_labelled_axes() {
     assert!(
         page.contains("£ a month") && page.contains(">people<") && page.contains(">units a month<")
     );
+    // Money is in cash (each year at its own prices), and the axes say so.
+    assert!(page.contains(">£ a month, cash<") && page.contains(">£, cash<"));
+    assert!(!page.contains(">£ a month<") && !page.contains(">£<"));
 }
 
 #[test]
@@ -353,6 +363,21 @@ fn replace_line(bytes: &[u8], line: usize, with: &str) -> Vec<u8> {
     (lines.join("\n") + "\n").into_bytes()
 }
 
+/// The example's `years.csv`, as written.
+fn years(files: &Files) -> &[u8] {
+    files.years.as_deref().expect("a run writes years.csv")
+}
+
+/// Line `n` (from 1) of the example's `years.csv`.
+fn years_line(n: usize) -> String {
+    String::from_utf8(years(example()).to_vec())
+        .unwrap()
+        .lines()
+        .nth(n - 1)
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn malformed_files_are_named_with_their_line() {
     let months_line = |n: usize| {
@@ -391,6 +416,36 @@ fn malformed_files_are_named_with_their_line() {
             "out/months.csv:2: unknown level `vendor`",
         ),
         (
+            parse_with(|f| f.years = Some(replace_line(years(f), 1, "scenario,level"))),
+            "out/years.csv:1: the header should be",
+        ),
+        (
+            parse_with(|f| {
+                let line = years_line(2);
+                assert!(line.contains(",2027-28,12,income,"), "{line}");
+                f.years = Some(replace_line(
+                    years(f),
+                    2,
+                    &line.replace(",2027-28,", ",2028-29,"),
+                ))
+            }),
+            "out/years.csv:2: trust income should have year 2027-28 of 12 months here, not `2028-29`",
+        ),
+        (
+            parse_with(|f| {
+                let line = years_line(2).replace(",12,income,", ",11,income,");
+                f.years = Some(replace_line(years(f), 2, &line))
+            }),
+            "out/years.csv:2: trust income should have year 2027-28 of 12 months here, not `2027-28` of `11`",
+        ),
+        (
+            parse_with(|f| {
+                let line = years_line(3).replace(",income,", ",income,x");
+                f.years = Some(replace_line(years(f), 3, &line))
+            }),
+            "out/years.csv:3: `x",
+        ),
+        (
             parse_with(|f| f.summary = replace_line(&f.summary, 2, "a,b")),
             "out/summary.csv:2: 2 fields where the header has 11",
         ),
@@ -427,6 +482,23 @@ fn truncated_months_are_refused_as_incomplete() {
     let message = error.to_string();
     assert!(
         message.contains("months.csv") && message.contains("incomplete"),
+        "{message}"
+    );
+}
+
+#[test]
+fn truncated_years_are_refused_as_incomplete() {
+    let error = parse_with(|f| {
+        let text = String::from_utf8(years(f).to_vec()).unwrap();
+        let keep = text.lines().count() - 1;
+        f.years =
+            Some((text.lines().take(keep).collect::<Vec<_>>().join("\n") + "\n").into_bytes());
+    });
+    let message = error.to_string();
+    assert!(
+        message.contains("years.csv")
+            && message.contains("commissioner recovered has 4 year(s) of the scenario's 5")
+            && message.contains("incomplete"),
         "{message}"
     );
 }
@@ -810,4 +882,177 @@ fn only_a_material_risk_is_drawn_as_a_warning() {
     let riskiest = super::summary::ranked_providers(&data, data.base())[0].distress;
     assert!(riskiest >= super::summary::MATERIAL_RISK);
     assert!(example_page().contains("class=\"figure-box alert\""));
+}
+
+/// `years.csv`'s base rows of `entity`'s `metric`, read straight from the file: (year,
+/// months, mean, p5, p50, p95).
+fn year_rows(
+    files: &Files,
+    entity: &str,
+    metric: &str,
+) -> Vec<(String, String, f64, f64, f64, f64)> {
+    let name = parse_scenario(&files.scenario).unwrap().scenario.name;
+    let mut reader = csv::Reader::from_reader(years(files));
+    reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| r[0] == name && &r[2] == entity && &r[5] == metric)
+        .map(|r| {
+            let number = |i: usize| r[i].parse::<f64>().unwrap();
+            (
+                r[3].to_string(),
+                r[4].to_string(),
+                number(6),
+                number(8),
+                number(10),
+                number(12),
+            )
+        })
+        .collect()
+}
+
+/// A median and its P5 to P95 range as the year tables print them.
+fn median_range_cell(p5: f64, p50: f64, p95: f64) -> String {
+    use crate::format::money;
+    format!(
+        "<td>{}<br><span class=\"range\">({} to {})</span></td>",
+        money(p50),
+        money(p5),
+        money(p95)
+    )
+}
+
+/// One table per provider (riskiest first) and one for the commissioner, each with a
+/// row per financial year, showing what `years.csv` holds.
+#[test]
+fn the_years_section_has_a_row_per_financial_year_from_years_csv() {
+    use crate::format::{money, percent};
+    let files = plain();
+    let data = parse_outputs(Path::new("out"), files.as_input()).expect("parses");
+    let page = plain_page();
+    let section = between(page, "<section id=\"years\"", "</section>");
+    assert!(section.contains("<h2>By financial year</h2>"));
+    assert!(section.contains("Figures are in cash"));
+    let ranked = super::summary::ranked_providers(&data, data.base());
+    assert_eq!(
+        section.matches("<table class=\"years\"").count(),
+        ranked.len() + 1
+    );
+    let years = data.scenario.financial_years();
+    assert_eq!(years.len(), 5, "60 months from April");
+    let ids: Vec<String> = ranked
+        .iter()
+        .map(|r| format!("<span class=\"id\">({})</span></h3>", r.provider.id))
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    assert_increasing(&positions(section, &ids), &ids);
+    for row in &ranked {
+        let id = &row.provider.id;
+        let table = between(
+            &section[section.find(&format!("({id})</span></h3>")).unwrap()..],
+            "<table",
+            "</table>",
+        );
+        assert_eq!(table.matches("<tr>").count(), years.len() + 1, "{id}");
+        let income = year_rows(files, id, "income");
+        let margin = year_rows(files, id, "margin");
+        let transition = year_rows(files, id, "transition_costs");
+        let deficit = year_rows(files, id, "deficit");
+        assert_eq!(income.len(), years.len());
+        for (y, year) in years.iter().enumerate() {
+            assert_eq!(
+                (income[y].0.as_str(), income[y].1.as_str()),
+                (year.label.as_str(), "12")
+            );
+            let (_, _, _, p5, p50, p95) = income[y];
+            let cells = [
+                format!(
+                    "<th scope=\"row\"><span class=\"month\">{}</span></th>",
+                    year.label
+                ),
+                median_range_cell(p5, p50, p95),
+                median_range_cell(margin[y].3, margin[y].4, margin[y].5),
+                format!("<td>{}</td>", money(transition[y].4)),
+                format!(">{}</td>", percent(deficit[y].2)),
+            ];
+            let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+            let row = &table[table
+                .find(cells[0])
+                .unwrap_or_else(|| panic!("{id} {}", year.label))..];
+            let row = &row[..row.find("</tr>").unwrap()];
+            assert_increasing(&positions(row, &cells), &cells);
+        }
+    }
+    let commissioner = between(
+        &section[section.find("<h3>Commissioner</h3>").unwrap()..],
+        "<table",
+        "</table>",
+    );
+    let spend = year_rows(files, "commissioner", "spend");
+    let extra = year_rows(files, "commissioner", "additional_vs_baseline");
+    for y in 0..years.len() {
+        for rows in [&spend, &extra] {
+            let cell = median_range_cell(rows[y].3, rows[y].4, rows[y].5);
+            assert!(commissioner.contains(&cell), "{cell}");
+        }
+    }
+    // The example sets no envelope: no column of zeros, a note instead.
+    assert!(!commissioner.contains("over the envelope"));
+    assert!(section.contains("sets no spending envelope"));
+    assert!(page.contains("months.csv, summary.csv and years.csv in this folder"));
+}
+
+/// A partial year says how many of its months are simulated; an envelope adds the
+/// commissioner's spend over it.
+#[test]
+fn a_partial_year_is_marked_and_an_envelope_adds_its_column() {
+    let text = format!(
+        "{}\n[commissioner]\nenvelope = 60_000_000\n",
+        example_without_variants().replacen(
+            "start       = \"2027-04\"",
+            "start       = \"2027-01\"",
+            1
+        )
+    );
+    let files = run_files(&text, 8);
+    let data = parse_outputs(Path::new("out"), files.as_input()).expect("parses");
+    let labels: Vec<(String, usize)> = data
+        .scenario
+        .financial_years()
+        .into_iter()
+        .map(|y| (y.label, y.months))
+        .collect();
+    assert_eq!(labels.first(), Some(&("2026-27".to_string(), 3)));
+    assert_eq!(labels.last(), Some(&("2031-32".to_string(), 9)));
+    let page = build(&data);
+    let section = between(&page, "<section id=\"years\"", "</section>");
+    assert!(
+        section.contains(
+            "<span class=\"month\">2026-27</span><br><span class=\"id\">(3 months)</span>"
+        )
+    );
+    assert!(section.contains("<span class=\"month\">2027-28</span></th>"));
+    let commissioner = &section[section.find("<h3>Commissioner</h3>").unwrap()..];
+    assert!(commissioner.contains("Spend over the envelope: median (P5 to P95)"));
+    assert!(!section.contains("sets no spending envelope"));
+    let over = year_rows(&files, "commissioner", "over_envelope");
+    assert_eq!(over.len(), labels.len());
+    assert!(commissioner.contains(&median_range_cell(over[0].3, over[0].4, over[0].5)));
+}
+
+/// A directory written before years.csv existed still gets its report, without the
+/// section (and without naming the file among the sources).
+#[test]
+fn a_directory_without_years_csv_is_reported_without_the_section() {
+    let mut files = plain().clone();
+    files.years = None;
+    let data = parse_outputs(Path::new("out"), files.as_input()).expect("parses");
+    assert!(data.base().years.is_none());
+    let page = build(&data);
+    assert!(!page.contains("id=\"years\""));
+    assert!(!page.contains("years.csv"));
+    assert!(page.contains("months.csv and summary.csv in this folder"));
+    for id in ["id=\"headline\"", "id=\"deficit\"", "id=\"commissioner\""] {
+        assert!(page.contains(id), "{id}");
+    }
 }

@@ -222,7 +222,7 @@ fn charts(data: &OutputData) -> Markup {
                 p.name
             ),
             months: &data.months,
-            y_title: "£ a month".to_string(),
+            y_title: "£ a month, cash".to_string(),
             units: Units::Money,
             layers: overlay(data, Level::Provider, &p.id, "income"),
         });
@@ -240,7 +240,7 @@ fn charts(data: &OutputData) -> Markup {
             "Line chart of the commissioner's median monthly spend above its spend without PHBs, from {first} to {last}, for the base as a solid black line and for each variant ({names}) as a coloured dashed or dotted line."
         ),
         months: &data.months,
-        y_title: "£ a month".to_string(),
+        y_title: "£ a month, cash".to_string(),
         units: Units::Money,
         layers: overlay(
             data,

@@ -50,11 +50,28 @@ fn run_writes_a_report_that_report_rebuilds_byte_for_byte() {
             "months.csv",
             "report.html",
             "scenario.toml",
-            "summary.csv"
+            "summary.csv",
+            "years.csv"
         ]
     );
     // And a later run may still overwrite the directory.
     run_example(&out, QUICK);
+}
+
+/// A directory written before years.csv existed is still reported on, without the
+/// financial-year section.
+#[test]
+fn report_of_a_directory_without_years_csv_leaves_the_section_out() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    run_example(&out, QUICK);
+    let written = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(written.contains("id=\"years\""));
+    fs::remove_file(out.join("years.csv")).unwrap();
+    phbsim().arg("report").arg(&out).assert().success();
+    let rebuilt = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!rebuilt.contains("id=\"years\"") && !rebuilt.contains("years.csv"));
+    assert!(rebuilt.contains("id=\"deficit\"") && rebuilt.contains("id=\"commissioner\""));
 }
 
 #[test]

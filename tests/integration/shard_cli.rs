@@ -85,7 +85,13 @@ fn merged_shards_are_byte_identical_to_a_single_run() {
             .arg(&parts)
             .assert()
             .success();
-        for file in ["months.csv", "summary.csv", "compare.csv", "scenario.toml"] {
+        for file in [
+            "months.csv",
+            "summary.csv",
+            "years.csv",
+            "compare.csv",
+            "scenario.toml",
+        ] {
             assert!(
                 read(&single.join(file)) == read(&merged.join(file)),
                 "{file} differs with {count} shard(s)"

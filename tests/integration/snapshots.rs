@@ -23,15 +23,31 @@ const DIR: &str = "tests/snapshots";
 /// last month (the second review re-bases the block contract).
 const PINNED_MONTHS: [&str; 3] = ["2027-03", "2027-04", "2028-04"];
 
-/// Runs the tiny scenario on `threads` threads; its summary.csv and the pinned rows
-/// of its months.csv.
-fn outputs(threads: &str) -> (String, String) {
+/// The pinned outputs of one run: its summary.csv, the pinned rows of its months.csv,
+/// and its years.csv (every row: a few dozen).
+#[derive(Debug, PartialEq)]
+struct Outputs {
+    summary: String,
+    months: String,
+    years: String,
+}
+
+impl Outputs {
+    /// Compares each with its pinned file, or rewrites them when asked to.
+    fn compare(&self) {
+        compare("tiny.summary.csv", &self.summary);
+        compare("tiny.months.csv", &self.months);
+        compare("tiny.years.csv", &self.years);
+    }
+}
+
+/// Runs the tiny scenario on `threads` threads.
+fn outputs(threads: &str) -> Outputs {
     outputs_of(Path::new("tests/snapshots/tiny.toml"), threads)
 }
 
-/// Runs `scenario` on `threads` threads; its summary.csv and the pinned rows of its
-/// months.csv.
-fn outputs_of(scenario: &Path, threads: &str) -> (String, String) {
+/// Runs `scenario` on `threads` threads.
+fn outputs_of(scenario: &Path, threads: &str) -> Outputs {
     let out = tempfile::tempdir().unwrap();
     phbsim()
         .arg("run")
@@ -49,7 +65,11 @@ fn outputs_of(scenario: &Path, threads: &str) -> (String, String) {
         pinned.push_str(line);
         pinned.push('\n');
     }
-    (read("summary.csv"), pinned)
+    Outputs {
+        summary: read("summary.csv"),
+        months: pinned,
+        years: read("years.csv"),
+    }
 }
 
 /// Compares `actual` with the pinned file `name`, or rewrites it when asked to.
@@ -82,9 +102,7 @@ fn compare(name: &str, actual: &str) {
 
 #[test]
 fn tiny_scenario_outputs_are_value_stable() {
-    let (summary, months) = outputs("2");
-    compare("tiny.summary.csv", &summary);
-    compare("tiny.months.csv", &months);
+    outputs("2").compare();
 }
 
 /// The same bytes on one thread as on two: the snapshot does not depend on `-j`.
@@ -145,8 +163,7 @@ fn model_v2_keys_at_their_defaults_give_the_pinned_results() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tiny.toml");
     std::fs::write(&file, explicit).unwrap();
-    assert_eq!(outputs_of(&file, "2"), outputs("2"));
-    let (summary, months) = outputs_of(&file, "2");
-    compare("tiny.summary.csv", &summary);
-    compare("tiny.months.csv", &months);
+    let explicit = outputs_of(&file, "2");
+    assert_eq!(explicit, outputs("2"));
+    explicit.compare();
 }
