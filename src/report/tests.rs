@@ -972,7 +972,7 @@ fn the_years_section_has_a_row_per_financial_year_from_years_csv() {
                 ),
                 median_range_cell(p5, p50, p95),
                 median_range_cell(margin[y].3, margin[y].4, margin[y].5),
-                format!("<td>{}</td>", money(transition[y].4)),
+                format!("<td>{}</td>", money(transition[y].2)),
                 format!(">{}</td>", percent(deficit[y].2)),
             ];
             let cells: Vec<&str> = cells.iter().map(String::as_str).collect();

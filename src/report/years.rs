@@ -45,12 +45,12 @@ fn median_range(stat: Option<Summary>) -> Markup {
     }
 }
 
-/// A median alone.
-fn median(stat: Option<Summary>) -> Markup {
+/// A mean alone.
+fn mean(stat: Option<Summary>) -> Markup {
     html! {
         td {
             @match stat {
-                Some(s) => { (money(s.p50)) }
+                Some(s) => { (money(s.mean)) }
                 None => { "not defined" }
             }
         }
@@ -82,7 +82,7 @@ fn provider_table(tables: &YearTables, id: &str, futures: &str) -> Markup {
                     th scope="col" { "Financial year" }
                     th scope="col" { "Income: median (P5 to P95)" }
                     th scope="col" { "Margin: median (P5 to P95)" }
-                    th scope="col" { "Transition costs: median" }
+                    th scope="col" { "Transition costs: mean" }
                     th scope="col" { "Chance of a deficit year" }
                 }
             }
@@ -92,7 +92,9 @@ fn provider_table(tables: &YearTables, id: &str, futures: &str) -> Markup {
                         (year_header(year))
                         (median_range(get("income", y)))
                         (median_range(get("margin", y)))
-                        (median(get("transition_costs", y)))
+                        // A one-off cost lands in some futures only: its median is
+                        // often 0 when its expected cost is not.
+                        (mean(get("transition_costs", y)))
                         @match get("deficit", y) {
                             Some(s) => { (risk_cell(s.mean)) }
                             None => { td { "not defined" } }
