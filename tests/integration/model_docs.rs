@@ -442,3 +442,185 @@ fn the_ward_closing_example_is_what_a_run_gives() {
     quote(baseline_total);
     quote(margin_total);
 }
+
+/// The commissioner's books month by month, worked out in closed form: block
+/// contracts less their share of the recovered overspend, budgets and admin when
+/// `holders` hold budgets, and each April review recovering half the net overspend.
+struct Books {
+    /// By month: each contract's payment, the spend, and what the recovery takes.
+    payments: Vec<[f64; 2]>,
+    spend: Vec<f64>,
+    recovered: Vec<f64>,
+    /// The recovered overspend `D` after each review, start-year £ a year, and the
+    /// net overspend `O` each review saw.
+    recovery: Vec<f64>,
+    overspend: Vec<f64>,
+}
+
+const CONTRACTS: [f64; 2] = [3_600_000.0, 2_400_000.0];
+const ENVELOPE: f64 = 5_880_000.0;
+const RATE: f64 = 0.02;
+const RECOVER: f64 = 0.5;
+
+fn books(holders: f64) -> Books {
+    let total: f64 = CONTRACTS.iter().sum();
+    let mut books = Books {
+        payments: Vec::new(),
+        spend: Vec::new(),
+        recovered: Vec::new(),
+        recovery: Vec::new(),
+        overspend: Vec::new(),
+    };
+    let mut d = 0.0;
+    for t in 0..36 {
+        let p = factor(RATE, t);
+        if t == 12 || t == 24 {
+            let over: f64 = (t - 12..t)
+                .map(|m| books.spend[m] - ENVELOPE * factor(RATE, m) / 12.0)
+                .sum::<f64>()
+                .max(0.0);
+            d += RECOVER * over / p;
+            books.overspend.push(over);
+            books.recovery.push(d);
+        }
+        let share = |c: usize| CONTRACTS[c] / total;
+        let payments = [0, 1].map(|c| (CONTRACTS[c] - d * share(c)).max(0.0) * p / 12.0);
+        let recovered: f64 = [0, 1]
+            .map(|c| CONTRACTS[c].min(d * share(c)) * p / 12.0)
+            .iter()
+            .sum();
+        let budgets = holders * 12_000.0 * p / 12.0;
+        let admin = 0.05 * budgets;
+        books
+            .spend
+            .push(payments[0] + payments[1] + budgets + admin);
+        books.payments.push(payments);
+        books.recovered.push(recovered);
+    }
+    books
+}
+
+#[test]
+fn the_envelope_recovery_example_is_what_a_run_gives() {
+    const HEADING: &str = "An envelope recovery";
+    let doc = section(HEADING);
+    let quote = |x: f64| quoted(&doc, HEADING, &pounds(x));
+    let run = run("envelope-recovery.toml");
+    let with = books(20.0);
+    let without = books(0.0);
+    let envelope = |t: usize| ENVELOPE * factor(RATE, t) / 12.0;
+    let over = |t: usize| (with.spend[t] - envelope(t)).max(0.0);
+    let additional = |t: usize| with.spend[t] - without.spend[t];
+
+    run.check_series("trust/community", "income", |t| with.payments[t][0]);
+    run.check_series("trust/ward", "income", |t| with.payments[t][1]);
+    run.check_series("commissioner", "spend", |t| with.spend[t]);
+    run.check_series("commissioner", "over_envelope", over);
+    run.check_series("commissioner", "recovered", |t| with.recovered[t]);
+    run.check_series("commissioner", "additional_vs_baseline", additional);
+
+    let total = |f: &dyn Fn(usize) -> f64| (0..36).map(f).sum::<f64>();
+    let over_total = total(&over);
+    let recovered_total = total(&|t| with.recovered[t]);
+    let income = total(&|t| with.payments[t][0] + with.payments[t][1]);
+    let baseline = total(&|t| without.spend[t]);
+    let unsqueezed = total(&|t| CONTRACTS.iter().sum::<f64>() * factor(RATE, t) / 12.0);
+    let summary = |entity, metric| run.summary(entity, metric);
+    close(
+        "over_envelope",
+        summary("commissioner", "over_envelope"),
+        over_total,
+    );
+    close(
+        "recovered",
+        summary("commissioner", "recovered"),
+        recovered_total,
+    );
+    close("income", summary("trust", "income"), income);
+    close(
+        "baseline_income",
+        summary("trust", "baseline_income"),
+        baseline,
+    );
+    close(
+        "margin_change",
+        summary("trust", "margin_change"),
+        income - baseline,
+    );
+    for (year, months) in YEARS {
+        let sum = |f: &dyn Fn(usize) -> f64| months.clone().map(f).sum::<f64>();
+        run.year("commissioner", "over_envelope", year, sum(&over));
+        run.year(
+            "commissioner",
+            "recovered",
+            year,
+            sum(&|t| with.recovered[t]),
+        );
+        run.year("commissioner", "spend", year, sum(&|t| with.spend[t]));
+        run.year(
+            "commissioner",
+            "additional_vs_baseline",
+            year,
+            sum(&additional),
+        );
+    }
+
+    // The figures the doc quotes: each year's monthly figures (the tables), the
+    // reviews' overspend, recovery and cuts, and the totals.
+    for t in [0, 12, 24] {
+        let p = factor(RATE, t);
+        for x in [
+            with.spend[t],
+            without.spend[t],
+            additional(t),
+            over(t),
+            with.recovered[t],
+            envelope(t),
+            with.payments[t][0] + with.payments[t][1],
+            20.0 * 1_000.0 * p,
+            0.05 * 20.0 * 1_000.0 * p,
+        ] {
+            quote(x);
+        }
+        if t > 0 {
+            for (contract, paid) in CONTRACTS.iter().zip(with.payments[t]) {
+                let full = contract * p / 12.0;
+                quote(paid);
+                quote(full);
+                quote(full - paid);
+            }
+        }
+    }
+    for x in with.overspend.iter().chain(&without.overspend) {
+        quote(*x);
+    }
+    // The counterfactual's own squeeze: over the envelope by £10,000 and then £5,200
+    // a month, and the cuts that follow.
+    for t in [0, 12] {
+        quote(without.spend[t] - envelope(t));
+    }
+    quote(CONTRACTS.iter().sum::<f64>() * factor(RATE, 12) / 12.0 - without.spend[12]);
+    quote(RECOVER * without.overspend[1]);
+    quote(with.recovery[0]);
+    quote(with.recovery[1] - with.recovery[0]);
+    quote(with.recovery[1]);
+    quote(12.0 * with.recovered[12]);
+    quote(12.0 * with.recovered[24]);
+    quote(RECOVER * with.overspend[1]);
+    for x in [
+        over_total,
+        recovered_total,
+        income,
+        baseline,
+        unsqueezed,
+        unsqueezed - baseline,
+        income - baseline,
+    ] {
+        quote(x);
+    }
+    quoted(
+        &doc,
+        HEADING,
+        &format!("`margin_change` ({})", pounds(income - baseline)),
+    );
+}
