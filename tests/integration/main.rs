@@ -12,6 +12,7 @@ mod corpus;
 mod first_hour;
 #[cfg(unix)]
 mod interrupt;
+mod model_docs;
 mod outputs;
 mod properties;
 mod readme;

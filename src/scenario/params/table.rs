@@ -169,7 +169,7 @@ pub static TABLES: &[Table] = &[
                 Kind::Integer { min: 1, max: 600 },
                 required("36"),
                 "months",
-                "Horizon; beyond 120 a warning (money is in constant start prices and cohorts do not turn over).",
+                "Horizon; beyond 120 a warning (cohorts do not turn over: nobody joins or leaves them).",
             ),
             key(
                 "iterations",
