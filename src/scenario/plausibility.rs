@@ -339,9 +339,10 @@ fn uptake<'a, 'i: 'a>(
                     name: format!("`{}`", c.id),
                     figure: format!("{key} = {}", short(rate)),
                     message: format!(
-                        "cohort `{}` takes up budgets at `{key}` = {} a month: nine in ten of those willing would hold one within {months} months",
+                        "cohort `{}` takes up budgets at `{key}` = {} a month: nine in ten of those willing would hold one within {months} month{}",
                         c.id,
-                        short(rate)
+                        short(rate),
+                        if months == 1.0 { "" } else { "s" }
                     ),
                     help: format!(
                         "uptake rates are monthly and PHB uptake takes years (across innovations p is about 0.0025 a month); a yearly rate r is about r / 12 a month, so {} a year is {} a month",
