@@ -342,7 +342,7 @@ fn uptake<'a, 'i: 'a>(
                         "cohort `{}` takes up budgets at `{key}` = {} a month: nine in ten of those willing would hold one within {months} month{}",
                         c.id,
                         short(rate),
-                        if months == 1.0 { "" } else { "s" }
+                        if months > 1.0 { "s" } else { "" }
                     ),
                     help: format!(
                         "uptake rates are monthly and PHB uptake takes years (across innovations p is about 0.0025 a month); a yearly rate r is about r / 12 a month, so {} a year is {} a month",
