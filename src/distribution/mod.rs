@@ -16,6 +16,8 @@
 //! panics on invalid ones. A distribution whose parameters no sampler or cdf accepts
 //! behaves as a point mass at its mean (see [`Distribution::sample`]).
 
+pub mod copula;
+
 use rand::Rng;
 use statrs::distribution::{self as sd, ContinuousCDF};
 
