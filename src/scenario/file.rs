@@ -28,6 +28,19 @@ pub struct ScenarioFile {
     pub variants: Vec<VariantTable>,
     #[serde(default)]
     pub sweeps: Vec<SweepTable>,
+    /// Left out when empty: the scenario then has no correlations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlations: Vec<CorrelationTable>,
+}
+
+/// `[[correlations]]`: uncertain parameters drawn together.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationTable {
+    /// Parameter paths, e.g. `"cohorts.frequent-crisis.uptake.ceiling"`.
+    pub paths: Vec<String>,
+    /// Spearman rank correlations, one row and one column per path.
+    pub rank: Vec<Vec<f64>>,
 }
 
 /// `[[variants]]`: a named set of changes to the base scenario, run beside it.

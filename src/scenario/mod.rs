@@ -9,6 +9,7 @@
 //! Schema for editors. [`parse_scenario`] is pure: reading a file is the caller's.
 
 mod checks;
+mod correlations;
 pub mod file;
 pub mod params;
 mod parse;
@@ -20,6 +21,7 @@ mod types;
 pub mod variants;
 mod write;
 
+pub use correlations::{Correlation, MatrixFault, matrix_faults};
 pub use parse::{Validated, parse_scenario};
 pub use problem::nearest;
 pub use problem::{Problem, Severity, line_column};

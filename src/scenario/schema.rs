@@ -158,6 +158,14 @@ fn value_schema(kind: Kind) -> Value {
         }),
         Kind::Settings => json!({ "type": "object" }),
         Kind::Values => json!({ "type": "array", "minItems": 1 }),
+        Kind::Paths => json!({ "type": "array", "minItems": 2, "items": { "type": "string" } }),
+        Kind::Matrix => json!({
+            "type": "array",
+            "items": {
+                "type": "array",
+                "items": { "type": "number", "minimum": -1, "maximum": 1 },
+            },
+        }),
     }
 }
 

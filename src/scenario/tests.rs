@@ -1009,5 +1009,6 @@ set = { "cohorts.frequent-crisis.uses.trust/crisis.substitution" = 0.25, "budget
     );
 }
 
+mod correlations;
 mod money_over_time;
 mod plausibility;

@@ -8,6 +8,7 @@
 
 use crate::distribution::Distribution;
 use crate::rng::{StreamKey, stream_rng};
+use crate::scenario::correlations::Correlation;
 
 /// A calendar month, `YYYY-MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -408,6 +409,9 @@ pub struct Scenario {
     pub budget_forms: [Option<BudgetForm>; 3],
     pub providers: Vec<Provider>,
     pub cohorts: Vec<Cohort>,
+    /// `[[correlations]]`, file order: blocks of parameters drawn together through a
+    /// Gaussian copula; every parameter outside them is drawn independently.
+    pub correlations: Vec<Correlation>,
 }
 
 impl Scenario {

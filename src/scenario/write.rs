@@ -8,7 +8,7 @@
 
 use crate::distribution::Distribution;
 use crate::scenario::file::{
-    BudgetFormTable, BudgetForms, CohortTable, CommissionerTable, ContractsTable,
+    BudgetFormTable, BudgetForms, CohortTable, CommissionerTable, ContractsTable, CorrelationTable,
     DistributionTable, FormsTable, Header, Kind, PaymentKind, PricesTable, ProviderTable,
     ScenarioFile, ServiceShares, ServiceTable, UncertainValue, UptakeTable, UseTable,
 };
@@ -65,6 +65,14 @@ impl Scenario {
             // kept by the file that holds them (see `scenario::variants`).
             variants: Vec::new(),
             sweeps: Vec::new(),
+            correlations: self
+                .correlations
+                .iter()
+                .map(|c| CorrelationTable {
+                    paths: c.paths().to_vec(),
+                    rank: c.rank().to_vec(),
+                })
+                .collect(),
         }
     }
 

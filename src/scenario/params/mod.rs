@@ -87,6 +87,10 @@ pub enum Kind {
     Settings,
     /// A non-empty array of values to give a path.
     Values,
+    /// An array of parameter paths.
+    Paths,
+    /// A square matrix of numbers in [−1, 1], written as an array of rows.
+    Matrix,
 }
 
 /// Whether a key must be given, and what holds when it is not.
@@ -219,6 +223,13 @@ pub fn entry_key(array_key: &str) -> Option<&'static str> {
         })
 }
 
+/// Whether a path segment is an entry's place in a list, `#1`, `#2`, ...
+fn is_position(segment: &str) -> bool {
+    segment
+        .strip_prefix('#')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The declaration a parameter path leads to, e.g.
 /// `providers.trust.services.crisis.pass_through`, or `None` if no declared key lies
 /// there. A path into a distribution or a share of [`Kind::Shares`] leads to its key.
@@ -231,10 +242,14 @@ pub fn lookup(path: &str) -> Option<&'static Param> {
             Kind::Table(name) => current = table(name),
             Kind::Tables(name) => {
                 current = table(name);
-                current.named_by?;
                 // Skip the entry's name: an id, or a service reference (whose `/`
-                // never holds a dot).
-                segments.next()?;
+                // never holds a dot); or, in a list whose entries have no name
+                // (`[[correlations]]`), its place `#1`, `#2`, ... as `paths::flatten`
+                // writes it.
+                let entry = segments.next()?;
+                if current.named_by.is_none() && !is_position(entry) {
+                    return None;
+                }
             }
             _ => return Some(param),
         }

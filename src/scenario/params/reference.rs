@@ -115,6 +115,8 @@ fn type_text(kind: Kind) -> String {
         Kind::Path => "parameter path".into(),
         Kind::Settings => "table of values by path".into(),
         Kind::Values => "list of values".into(),
+        Kind::Paths => "list of parameter paths".into(),
+        Kind::Matrix => "matrix: a list of rows of numbers".into(),
     }
 }
 
@@ -157,6 +159,8 @@ fn range_text(kind: Kind) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         Kind::Values => "at least one".into(),
+        Kind::Paths => "at least two, each (U)".into(),
+        Kind::Matrix => "[-1, 1]; one row and column per path".into(),
         _ => String::new(),
     }
 }

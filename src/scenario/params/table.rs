@@ -135,6 +135,13 @@ pub static TABLES: &[Table] = &[
                 "",
                 "The commissioner's spending envelope and the recovery of overspend from block contracts.",
             ),
+            key(
+                "correlations",
+                Kind::Tables("correlations"),
+                OPTIONAL,
+                "",
+                "Blocks of uncertain parameters drawn together, with rank correlations; every other parameter is drawn independently.",
+            ),
         ],
     },
     Table {
@@ -786,6 +793,30 @@ pub static TABLES: &[Table] = &[
                 required("[0.6, 0.8, 1.0]"),
                 "",
                 "The values to try, at least one.",
+            ),
+        ],
+    },
+    Table {
+        name: "correlations",
+        written: "[[correlations]]",
+        named_by: None,
+        meaning: "Uncertain parameters whose draws move together: a Gaussian copula gives their ranks the Spearman correlations asked for, and each keeps its own distribution. A parameter may be in one block only.",
+        params: &[
+            key(
+                "paths",
+                Kind::Paths,
+                required(
+                    "[\"cohorts.<id>.uptake.ceiling\", \"providers.<id>.services.<id>.pass_through\"]",
+                ),
+                "",
+                "The parameters, each a (U) key given as a distribution (not a plain number).",
+            ),
+            key(
+                "rank",
+                Kind::Matrix,
+                required("[[1, 0.6], [0.6, 1]]"),
+                "",
+                "Spearman rank correlations, one row and one column per path in the order of `paths`; symmetric, 1 on the diagonal, and consistent (positive definite once converted for the copula).",
             ),
         ],
     },

@@ -6,6 +6,7 @@ use std::ops::Range;
 use toml::de::DeTable;
 
 use super::cohorts::read_cohort;
+use super::correlations::{self, CorrelationSpec};
 use super::providers::read_provider;
 use crate::distribution::Distribution;
 use crate::scenario::checks::{IdCheck, PendingRef};
@@ -21,7 +22,7 @@ pub(super) fn read_document(
     plain: &toml::Table,
     problems: &mut Problems,
     ids: &mut IdCheck,
-) -> Option<(Scenario, Vec<VariantSpec>)> {
+) -> Option<(Scenario, Vec<VariantSpec>, Vec<CorrelationSpec>)> {
     let whole_file = 0..0;
     let mut top = TableReader::declared(root, whole_file.clone(), "", "");
     let Kind::Version(supported) = top.param("schema_version").kind else {
@@ -101,6 +102,7 @@ pub(super) fn read_document(
         None => Vec::new(),
     };
     let specs = variants::read_specs(&mut top, plain, problems);
+    let correlation_specs = correlations::read_specs(&mut top, problems);
     top.finish(problems);
     let header = header??;
     let scenario = Scenario {
@@ -116,8 +118,9 @@ pub(super) fn read_document(
         budget_forms,
         providers,
         cohorts,
+        correlations: Vec::new(),
     };
-    Some((scenario, specs))
+    Some((scenario, specs, correlation_specs))
 }
 
 /// The required keys of a declared table, in words: "`name`, `start` and `months`".

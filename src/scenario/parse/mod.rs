@@ -7,9 +7,11 @@
 //! `cohorts` walk theirs; `fields` reads one key as its declaration in
 //! [`crate::scenario::params`] says. Ids and references are resolved in a second
 //! step ([`crate::scenario::checks`]) once every provider has been read, so a cohort
-//! may refer to a service defined further down the file.
+//! may refer to a service defined further down the file; `correlations` reads the
+//! `[[correlations]]` blocks and checks them once every parameter is known.
 
 mod cohorts;
+mod correlations;
 mod document;
 mod fields;
 mod providers;
@@ -24,6 +26,7 @@ use crate::scenario::reader::Problems;
 use crate::scenario::types::*;
 use crate::scenario::variants::{self, Variant, VariantSpec};
 
+use correlations::Role;
 use document::read_document;
 use syntax::{forbidden_character, syntax_problem};
 
@@ -48,7 +51,7 @@ impl Validated {
 /// Parses and validates scenario text, variants included. `Err` holds every problem
 /// found (errors and warnings) in file order; `Ok` the scenario and its warnings.
 pub fn parse_scenario(text: &str) -> Result<Validated, Vec<Problem>> {
-    let (plain, base) = parse_base(text);
+    let (plain, base) = parse_base(text, Role::Base);
     let (scenario, warnings, specs) = base?;
     if specs.is_empty() {
         return Ok(Validated {
@@ -66,7 +69,11 @@ pub fn parse_scenario(text: &str) -> Result<Validated, Vec<Problem>> {
         &scenario.name,
         &base_doc,
         &warnings,
-        |variant_text| parse_base(variant_text).1.map(|(s, w, _)| (s, w)),
+        |variant_text| {
+            parse_base(variant_text, Role::Variant)
+                .1
+                .map(|(s, w, _)| (s, w))
+        },
         &mut problems,
     );
     sort_by_place(&mut problems);
@@ -88,8 +95,9 @@ fn sort_by_place(problems: &mut [Problem]) {
 type BaseResult = Result<(Scenario, Vec<Problem>, Vec<VariantSpec>), Vec<Problem>>;
 
 /// Parses and validates one scenario without building its variants; also returns the
-/// plain TOML document (empty when the text is not TOML).
-fn parse_base(text: &str) -> (toml::Table, BaseResult) {
+/// plain TOML document (empty when the text is not TOML). `role` says whether it is
+/// the file's scenario or a variant built from it.
+fn parse_base(text: &str, role: Role) -> (toml::Table, BaseResult) {
     if let Some(problem) = forbidden_character(text) {
         return (toml::Table::new(), Err(vec![problem]));
     }
@@ -105,9 +113,10 @@ fn parse_base(text: &str) -> (toml::Table, BaseResult) {
     let mut problems = Problems::default();
     let mut ids = IdCheck::default();
     let read = read_document(document.get_ref(), &plain, &mut problems, &mut ids);
-    let scenario = read.map(|(mut s, specs)| {
+    let scenario = read.map(|(mut s, specs, correlation_specs)| {
         checks::resolve(&mut s, &ids, &mut problems);
         checks::cross_checks(&s, &ids, &mut problems);
+        s.correlations = correlations::resolve(&s, correlation_specs, role, &mut problems);
         if !problems.has_errors() {
             plausibility::check(&s, document.get_ref(), text, &mut problems);
         }
