@@ -2,11 +2,15 @@
 //!
 //! Each parameter is drawn from its own stream (seed, iteration, path) by
 //! [`Uncertain::draw`], so adding, removing or reordering a parameter changes no other
-//! draw (common random numbers). The values are kept in plain indexed fields so that a
+//! draw (common random numbers). A parameter in a `[[correlations]]` block is instead
+//! its own quantile at the block's correlated quantile for this iteration
+//! ([`crate::scenario::Correlation::quantiles`], from the members' own streams), so
+//! the draws of every parameter outside the blocks are unchanged. The values are kept in plain indexed fields so that a
 //! caller (variants, sensitivity sweeps) can replace one before simulating; [`Slot`]
 //! names a single value and [`DrawnParameters::slots`] lists them all, with their
 //! paths, in one stable order.
 
+use crate::rng::StreamKey;
 use crate::scenario::{Form, Payment, Scenario, ServiceIndex, Uncertain, UptakeModel};
 
 /// Drawn yearly rates of `[prices]`.
@@ -118,6 +122,45 @@ pub struct DrawnParameters {
     pub envelope: Option<EnvelopeDraw>,
 }
 
+/// The quantiles of every correlated parameter in one iteration, by stream key.
+struct JointQuantiles<'a> {
+    /// (key, path, quantile), sorted by key; empty without `[[correlations]]`.
+    by_key: Vec<(StreamKey, &'a str, f64)>,
+}
+
+impl<'a> JointQuantiles<'a> {
+    fn draw(scenario: &'a Scenario, seed: u64, iteration: u64) -> Self {
+        let mut by_key: Vec<(StreamKey, &str, f64)> = scenario
+            .correlations
+            .iter()
+            .flat_map(|block| {
+                block
+                    .quantiles(seed, iteration)
+                    .into_iter()
+                    .zip(block.paths())
+                    .map(|((key, p), path)| (key, path.as_str(), p))
+            })
+            .collect();
+        by_key.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        JointQuantiles { by_key }
+    }
+
+    /// The quantile of `u` if it is in a block. Keys are compared first, paths only
+    /// where keys agree, so a parameter outside every block costs one search of a
+    /// short list.
+    fn of(&self, u: &Uncertain) -> Option<f64> {
+        if self.by_key.is_empty() {
+            return None;
+        }
+        let start = self.by_key.partition_point(|(key, _, _)| *key < u.key);
+        self.by_key[start..]
+            .iter()
+            .take_while(|(key, _, _)| *key == u.key)
+            .find(|(_, path, _)| *path == u.path)
+            .map(|(_, _, p)| *p)
+    }
+}
+
 /// One value inside [`DrawnParameters`]. Indices are those of the scenario the
 /// parameters were drawn for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -218,9 +261,16 @@ macro_rules! slot_place {
 }
 
 impl DrawnParameters {
-    /// Draws every uncertain parameter of `scenario` for `iteration`.
+    /// Draws every uncertain parameter of `scenario` for `iteration`: independently,
+    /// except the members of `[[correlations]]` blocks, which take their quantile in
+    /// their block's copula draw (the same value as drawing them all independently and
+    /// then overwriting each block, without the wasted draws).
     pub fn draw(scenario: &Scenario, seed: u64, iteration: u64) -> Self {
-        let d = |u: &Uncertain| u.draw(seed, iteration);
+        let joint = JointQuantiles::draw(scenario, seed, iteration);
+        let d = |u: &Uncertain| match joint.of(u) {
+            Some(p) => u.at_quantile(p),
+            None => u.draw(seed, iteration),
+        };
         let providers = scenario
             .providers
             .iter()
@@ -544,6 +594,23 @@ mod tests {
         let after = DrawnParameters::draw(&edited, 9, 0).cohorts[0].ceiling;
         assert_eq!(before.to_bits(), after.to_bits());
         assert_ne!(before.to_bits(), ceiling(&s, 1).to_bits());
+    }
+
+    /// The scenario's list of the parameters `[[correlations]]` may name is this
+    /// module's list of slots: a (U) key added to one and not the other fails here.
+    #[test]
+    fn the_scenario_lists_the_parameters_the_slots_hold() {
+        let s = every_kind();
+        let slots: Vec<&str> = DrawnParameters::slots(&s)
+            .iter()
+            .map(|(_, u)| u.path.as_str())
+            .collect();
+        let listed: Vec<&str> = s
+            .uncertain_parameters()
+            .iter()
+            .map(|u| u.path.as_str())
+            .collect();
+        assert_eq!(slots, listed);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::*;
 use crate::scenario::{Form, Scenario, YearMonth};
 
 mod budget_spending;
+mod correlations;
 mod money_over_time;
 
 /// Standard errors allowed in every statistical check (short name for the suite's one
