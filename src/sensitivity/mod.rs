@@ -6,8 +6,12 @@
 //! [`crate::run::Run::adjust`]: a parameter is pinned at one value in every iteration
 //! while every other parameter keeps its own draw and every cohort its own random
 //! stream, so two runs differ only by that parameter (common random numbers, SPEC
-//! section 7). The engine is untouched; pinning a parameter gives bit for bit what a
-//! variant setting it to that number gives.
+//! section 7). The engine is untouched; pinning a parameter outside every
+//! `[[correlations]]` block gives bit for bit what a variant setting it to that number
+//! gives. One-way sensitivity pins a correlated parameter at a percentile and draws
+//! its block's other members given it ([`conditioned_on`]), so they move with it as the
+//! correlations say; the stress test pins a value and leaves its partners at their
+//! usual draws.
 //!
 //! Parameters are shown by [`parameter_label`] (`NHS Talking Therapies: unit price`)
 //! and kept in files by path. This module also finds what the user names on the command line (a provider by id,
@@ -32,7 +36,24 @@ pub const HIGH_PERCENTILE: f64 = 0.90;
 /// The value of `u` at percentile `p` of its distribution, clamped to its valid range
 /// as its draws are (a plain number is its own percentile).
 pub fn percentile_value(u: &Uncertain, p: f64) -> f64 {
-    u.range.clamp(u.dist.quantile(p))
+    u.at_quantile(p)
+}
+
+/// `scenario` with the parameter at `path` known to lie at percentile `p` of its
+/// distribution, for the draws of its `[[correlations]]` block: the block's other
+/// members are drawn from their conditional distribution given it (the Gaussian
+/// copula's conditional normal, see [`crate::distribution::copula`]), each still from
+/// its own stream. `None` when the parameter is in no block, so nothing else moves
+/// with it.
+pub fn conditioned_on(scenario: &Scenario, path: &str, p: f64) -> Option<Scenario> {
+    let (block, member) = scenario
+        .correlations
+        .iter()
+        .enumerate()
+        .find_map(|(b, c)| c.member(path).map(|m| (b, m)))?;
+    let mut conditioned = scenario.clone();
+    conditioned.correlations[block] = scenario.correlations[block].given(member, p);
+    Some(conditioned)
 }
 
 /// The parameters one-way sensitivity varies: every uncertain parameter given as a
@@ -209,6 +230,55 @@ mod tests {
         let (slot, u) = find_parameter(&s, EXAMPLE, cmht).expect("found by path");
         assert_eq!(u.path, cmht);
         assert!(matches!(slot, crate::engine::Slot::Substitution(0, _)));
+    }
+
+    /// Conditioning on a parameter at a percentile moves its partner as the Gaussian
+    /// copula says: a `normal(100, 1)` partner of rank correlation 0.9 has, given the
+    /// other at percentile `p`, mean `100 + ρ Φ⁻¹(p)` with `ρ = 2 sin(0.9 π / 6)`,
+    /// and sd `√(1 − ρ²)`, so its sample mean over `n` iterations has standard error
+    /// `√((1 − ρ²) / n)`. Without conditioning it keeps mean 100, sd 1.
+    #[test]
+    fn conditioning_moves_a_correlated_partner() {
+        use crate::distribution::copula::pearson_of_spearman;
+        use crate::stats::tolerance::STANDARD_ERRORS;
+        use statrs::distribution::{ContinuousCDF, Normal};
+        const IDLE: &str = "providers.p.services.unused.variable_cost";
+        let partner = "providers.p.services.unused.unit_price";
+        let text = format!(
+            "{}\n[[correlations]]\npaths = [\"{IDLE}\", \"{partner}\"]\nrank = [[1, 0.9], [0.9, 1]]\n",
+            tornado_text().replacen(
+                "unit_price = 1\nvariable_cost",
+                "unit_price = { dist = \"normal\", mean = 100, sd = 1 }\nvariable_cost",
+                1
+            )
+        );
+        let s = parse(&text);
+        let (slot, _) = find_parameter(&s, &text, partner).expect("a parameter");
+        let n = 2_000;
+        let mean = |s: &Scenario| {
+            (0..n)
+                .map(|i| DrawnParameters::draw(s, 3, i).get(slot))
+                .sum::<f64>()
+                / n as f64
+        };
+        let rho = pearson_of_spearman(0.9);
+        for p in [LOW_PERCENTILE, HIGH_PERCENTILE] {
+            let given = conditioned_on(&s, IDLE, p).expect("in a block");
+            let expected = 100.0 + rho * Normal::standard().inverse_cdf(p);
+            let se = ((1.0 - rho * rho) / n as f64).sqrt();
+            let found = mean(&given);
+            assert!(
+                (found - expected).abs() < STANDARD_ERRORS * se,
+                "at P{}: mean {found}, expected {expected} ± {se}",
+                p * 100.0
+            );
+        }
+        let plain = mean(&s);
+        assert!(
+            (plain - 100.0).abs() < STANDARD_ERRORS / (n as f64).sqrt(),
+            "{plain}"
+        );
+        assert!(conditioned_on(&s, "providers.p.services.s.contract_value", 0.1).is_none());
     }
 
     #[test]

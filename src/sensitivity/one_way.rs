@@ -3,7 +3,10 @@
 //!
 //! **One-way.** Each parameter given as a distribution is pinned at its P10 in every
 //! iteration, then at its P90, while every other parameter keeps its usual draw: two
-//! runs of the same iterations with common random numbers. Per provider, the result
+//! runs of the same iterations with common random numbers. A parameter in a
+//! `[[correlations]]` block takes its partners with it: they are drawn from their
+//! distribution given that it lies at its P10 (or P90), so its swing is that of the
+//! parameter and what moves with it ([`crate::sensitivity::conditioned_on`]). Per provider, the result
 //! is the mean over iterations of `income` (summed over the horizon) and of
 //! `distressed` (the probability of distress by the horizon) at each end; the swing is
 //! `|high − low|`. The two runs are paired iteration by iteration, so the Monte Carlo
@@ -26,7 +29,8 @@ use crate::engine::{DrawnParameters, OutputLayout};
 use crate::run::{Cancelled, Run, RunSettings, SetResult};
 use crate::scenario::Scenario;
 use crate::sensitivity::{
-    HIGH_PERCENTILE, LOW_PERCENTILE, ProviderOutcomes, percentile_value, uncertain_parameters,
+    HIGH_PERCENTILE, LOW_PERCENTILE, ProviderOutcomes, conditioned_on, percentile_value,
+    uncertain_parameters,
 };
 use crate::stats::spearman;
 
@@ -198,7 +202,15 @@ pub fn analyse(
         let pin = |run: usize, params: &mut DrawnParameters| {
             *params.get_mut(slot) = if run == 0 { low } else { high };
         };
-        let set = Run::new(&[scenario, scenario], settings)
+        // A correlated parameter's block is conditioned on it (its own draw is then
+        // already the pinned value); any other runs the scenario as it is.
+        let at_low = conditioned_on(scenario, &u.path, LOW_PERCENTILE);
+        let at_high = conditioned_on(scenario, &u.path, HIGH_PERCENTILE);
+        let pair = [
+            at_low.as_ref().unwrap_or(scenario),
+            at_high.as_ref().unwrap_or(scenario),
+        ];
+        let set = Run::new(&pair, settings)
             .adjust(&pin)
             .progress(&|done| progress(done_before + 2 * done))
             .cancel_on(cancel)
@@ -441,6 +453,48 @@ mod tests {
         // P10 and P90 of uniform(0.5, 1).
         assert!((row.low_value.unwrap() - 0.55).abs() < 1e-12);
         assert!((row.high_value.unwrap() - 0.95).abs() < 1e-12);
+    }
+
+    /// A parameter with no effect of its own swings income once it is correlated with
+    /// one that has: fixing it at its P90 rather than its P10 draws the contract value
+    /// given it, which moves with it (rank correlation 0.9), so income rises, by many
+    /// paired standard errors. Its rank correlation with income follows.
+    #[test]
+    fn a_correlated_partner_moves_with_the_fixed_parameter() {
+        let contract = "providers.p.services.s.contract_value";
+        let text = format!(
+            "{}\n[[correlations]]\npaths = [\"{IDLE}\", \"{contract}\"]\nrank = [[1, 0.9], [0.9, 1]]\n",
+            tornado_text()
+        );
+        let result = analyse_on(2, &parse(&text));
+        let find = |metric, parameter: &str| {
+            result
+                .tornado("p", metric)
+                .into_iter()
+                .find(|r| r.parameter == parameter)
+                .unwrap()
+                .clone()
+        };
+        let idle = find(Metric::Income, IDLE);
+        assert!(
+            idle.effect.unwrap() > STANDARD_ERRORS * idle.effect_se.unwrap(),
+            "{idle:?}"
+        );
+        // Its own value is still pinned at its percentiles.
+        assert!((idle.low_value.unwrap() - 1.4).abs() < 1e-12);
+        assert!((idle.high_value.unwrap() - 4.6).abs() < 1e-12);
+        // Less than the contract value's own swing: the partner moves only part of
+        // the way to its percentiles.
+        let own = find(Metric::Income, contract);
+        assert!(
+            idle.effect.unwrap() < own.effect.unwrap(),
+            "{idle:?} {own:?}"
+        );
+        let rho = find(Metric::RankCorrelationIncome, IDLE);
+        assert!(
+            rho.effect.unwrap() > 10.0 * rho.effect_se.unwrap(),
+            "{rho:?}"
+        );
     }
 
     #[test]
