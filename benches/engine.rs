@@ -212,5 +212,45 @@ fn bench_iteration(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_iteration);
+/// The draws with four parameters given as distributions (two pert, a lognormal, a
+/// uniform), independent and then in one `[[correlations]]` block: the copula's cost
+/// per iteration (four normal scores, a 4×4 factor, four quantiles, the pert ones by
+/// bisection of the beta cdf) beside the independent draws it replaces.
+fn bench_correlated_draws(c: &mut Criterion) {
+    let mut scenario = realistic();
+    let pert = |min, mode, max| Distribution::Pert { min, mode, max };
+    scenario.cohorts[0].uptake.ceiling.dist = pert(0.1, 0.3, 0.5);
+    if let Payment::Block { pass_through, .. } = &mut scenario.providers[0].services[0].payment {
+        pass_through.dist = pert(0.5, 0.8, 1.0);
+    }
+    scenario.providers[0].other_income.dist = Distribution::LogNormal { mean: 5e7, sd: 2e6 };
+    if let UptakeModel::Constant { monthly } = &mut scenario.cohorts[1].uptake.model {
+        monthly.dist = Distribution::Uniform {
+            min: 0.01,
+            max: 0.03,
+        };
+    }
+    c.bench_function("draw parameters 8p/20s/5c, 4 independent", |b| {
+        b.iter(|| DrawnParameters::draw(black_box(&scenario), scenario.seed, 0))
+    });
+    let paths = [
+        "cohorts.c0.uptake.ceiling",
+        "providers.p0.services.s0.pass_through",
+        "providers.p0.other_income",
+        "cohorts.c1.uptake.monthly",
+    ];
+    let rank = vec![
+        vec![1.0, 0.6, 0.2, 0.4],
+        vec![0.6, 1.0, 0.1, 0.3],
+        vec![0.2, 0.1, 1.0, 0.0],
+        vec![0.4, 0.3, 0.0, 1.0],
+    ];
+    scenario.correlations =
+        vec![Correlation::new(paths.map(String::from).to_vec(), rank).expect("valid")];
+    c.bench_function("draw parameters 8p/20s/5c, 4 correlated", |b| {
+        b.iter(|| DrawnParameters::draw(black_box(&scenario), scenario.seed, 0))
+    });
+}
+
+criterion_group!(benches, bench_iteration, bench_correlated_draws);
 criterion_main!(benches);
