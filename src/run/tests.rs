@@ -196,3 +196,29 @@ fn paired_differences_are_less_noisy_than_independent_runs() {
         "paired {paired_sd}, independent {independent_sd}"
     );
 }
+
+/// `[[correlations]]` keep the guarantee: a block's draws depend on (seed, iteration)
+/// and its members' paths only, so a run with one gives the same bits on any number of
+/// threads.
+#[test]
+fn correlated_runs_do_not_depend_on_the_thread_count() {
+    let text = format!(
+        "{EXAMPLE}\n[[correlations]]\npaths = [\"budget_forms.notional.existing\", \"budget_forms.notional.underspend\", \"providers.trust.services.rehab.pass_through\"]\nrank = [[1, -0.5, 0.3], [-0.5, 1, 0], [0.3, 0, 1]]\n"
+    );
+    let scenario = parse_scenario(&text).expect("valid").scenario;
+    assert_eq!(scenario.correlations.len(), 1);
+    let settings = RunSettings::new(ITERATIONS, 11);
+    let on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| run_one(&scenario, settings))
+    };
+    let (one, two) = (on(1), on(2));
+    assert_eq!(bits(&one.monthly), bits(&two.monthly));
+    assert_eq!(bits(&one.summary), bits(&two.summary));
+    // The block changed the draws: the trust's income is not the example's.
+    let plain = run_on(1, settings);
+    assert_ne!(bits(&one.summary), bits(&plain.summary));
+}

@@ -1,6 +1,7 @@
 //! `[[correlations]]` in the draws: the requested rank correlations within their
 //! standard error, every marginal kept, every parameter outside the blocks drawn as
-//! before, and the same bits for any thread count.
+//! before, and pinned values. (The same bits for any thread count: `crate::run`'s
+//! tests.)
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -210,28 +211,4 @@ fn correlated_draws_are_value_stable() {
     for (value, expected) in pinned {
         assert!((value - expected).abs() < 1e-12, "{value:?}");
     }
-}
-
-/// A run with correlations gives the same bits on any number of threads.
-#[test]
-fn correlated_runs_do_not_depend_on_the_thread_count() {
-    use crate::run::{RunSettings, run_one};
-    let mut s = correlated();
-    s.months = 24;
-    let settings = RunSettings::new(300, 5);
-    let on = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| run_one(&s, settings))
-    };
-    let bits = |r: &crate::run::RunResult| -> Vec<Option<u64>> {
-        r.summary
-            .iter()
-            .chain(&r.monthly)
-            .map(|c| c.map(|c| c.mean.to_bits()))
-            .collect()
-    };
-    assert_eq!(bits(&on(1)), bits(&on(2)));
 }
