@@ -200,6 +200,9 @@ fn lookup_follows_ids_and_tables() {
     assert!(lookup("providers.trust.services.crisis.passthrough").is_none());
     assert!(lookup("providers.trust").is_none());
     assert!(lookup("variants.v.name").is_none());
+    // An entry of a list without names is its place, as `paths::flatten` writes it.
+    assert_eq!(lookup("correlations.#2.rank").map(|p| p.key), Some("rank"));
+    assert!(lookup("correlations.first.rank").is_none());
 }
 
 /// The committed reference page is the one the declarations give.
