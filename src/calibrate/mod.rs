@@ -103,6 +103,40 @@ pub struct ParameterFit {
     pub rhat: f64,
 }
 
+impl ParameterFit {
+    /// Mean, P10 and P90 of the posterior draws.
+    pub fn posterior_summary(&self) -> (f64, f64, f64) {
+        let mut sorted = self.draws.clone();
+        sorted.sort_by(f64::total_cmp);
+        let mean = sorted.iter().sum::<f64>() / sorted.len().max(1) as f64;
+        (mean, percentile(&sorted, 0.1), percentile(&sorted, 0.9))
+    }
+
+    /// Whether R-hat is above [`RHAT_WARNING`] (or could not be computed).
+    pub fn rhat_is_high(&self) -> bool {
+        self.rhat.is_nan() || self.rhat > RHAT_WARNING
+    }
+
+    /// Whether the effective sample size is below [`ESS_WARNING`].
+    pub fn ess_is_low(&self) -> bool {
+        self.ess.is_nan() || self.ess < ESS_WARNING
+    }
+
+    /// Mean, P10 and P90 of the prior, clamped to the range as draws are.
+    pub fn prior_summary(&self) -> (f64, f64, f64) {
+        let p = &self.parameter;
+        (p.prior_mean(), p.prior_quantile(0.1), p.prior_quantile(0.9))
+    }
+}
+
+/// R-hat above this is warned about: the chains disagree.
+pub const RHAT_WARNING: f64 = 1.05;
+/// An effective sample size below this is warned about.
+pub const ESS_WARNING: f64 = 100.0;
+/// A log-likelihood estimate noisier than this (sd) is warned about: the chains then
+/// stick where the estimate happened to be high.
+pub const NOISE_WARNING: f64 = 2.0;
+
 /// One observation and the posterior predictive distribution of its report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Predicted {
@@ -111,6 +145,13 @@ pub struct Predicted {
     pub p5: f64,
     pub p50: f64,
     pub p95: f64,
+}
+
+impl CohortFit {
+    /// Whether the likelihood estimate is noisier than [`NOISE_WARNING`].
+    pub fn is_noisy(&self) -> bool {
+        self.log_likelihood_sd.is_nan() || self.log_likelihood_sd > NOISE_WARNING
+    }
 }
 
 /// One cohort's fit.

@@ -423,3 +423,60 @@ fn read_row(
         whole,
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse_scenario;
+
+    fn scenario() -> Scenario {
+        let text = r#"schema_version = 1
+[scenario]
+name = "s"
+start = "2027-01"
+months = 12
+
+[[cohorts]]
+id = "a"
+size = 10
+offer_from = "2027-03"
+uptake = { model = "constant", monthly = { dist = "uniform", min = 0.1, max = 0.2 } }
+budget = 1
+forms = { notional = 1.0 }
+"#;
+        parse_scenario(text).expect("valid").scenario
+    }
+
+    /// Quoted fields, CRLF line endings, blank lines, spaces and rows in any order are
+    /// read; rows come back ordered by the month they close.
+    #[test]
+    fn a_spreadsheets_file_is_read_and_ordered() {
+        let text = "cohort,from,to,measure,value\r\n\r\n\"a\",2027-06,2027-06,holders, 4\r\na,2027-03,2027-05,\"new_holders\",5\r\n";
+        let observed = parse_observed(text, &scenario()).expect("valid");
+        let rows = &observed.cohorts[0].rows;
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].from, rows[0].to, rows[0].value), (2, 4, 5));
+        assert_eq!(rows[0].measure, Measure::NewHolders);
+        assert_eq!(
+            (rows[1].to, rows[1].measure, rows[1].line),
+            (5, Measure::Holders, 3)
+        );
+    }
+
+    #[test]
+    fn a_file_without_rows_or_with_other_columns_is_refused() {
+        let s = scenario();
+        assert!(
+            parse_observed("", &s).unwrap_err()[0]
+                .message
+                .contains("empty")
+        );
+        let only_header = parse_observed("cohort,from,to,measure,value\n", &s).unwrap_err();
+        assert!(only_header[0].message.contains("no observations"));
+        // Columns in another order: one problem, the header's; the rows are not read.
+        let swapped = "cohort,to,from,measure,value\na,2027-05,2027-03,new_holders,1\n";
+        let problems = parse_observed(swapped, &s).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(problems[0].message.contains("the header is"));
+    }
+}

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod calibrate_cli;
 mod cli;
 mod corpus;
 mod first_hour;
