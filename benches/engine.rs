@@ -192,6 +192,7 @@ fn realistic() -> Scenario {
         ],
         providers,
         cohorts,
+        draws: None,
     }
 }
 

@@ -233,6 +233,7 @@ pub fn scenario(months: u32, providers: Vec<Provider>, cohorts: Vec<Cohort>) -> 
         budget_forms: [None, None, None],
         providers,
         cohorts,
+        draws: None,
     }
 }
 

@@ -9,6 +9,7 @@
 //! Schema for editors. [`parse_scenario`] is pure: reading a file is the caller's.
 
 mod checks;
+pub mod draws;
 pub mod file;
 pub mod params;
 mod parse;

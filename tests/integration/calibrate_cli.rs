@@ -173,4 +173,18 @@ fn the_posterior_is_byte_identical_for_one_and_two_threads() {
     for file in ["calibration.html", "manifest.json", "scenario.toml"] {
         assert!(one.join(file).is_file(), "{file}");
     }
+
+    // The fit runs: the scenario with `[draws] file` pointing at it is valid and runs.
+    let fitted = dir.path().join("fitted.toml");
+    let text =
+        std::fs::read_to_string(tiny()).unwrap() + "\n[draws]\nfile = \"one/posterior.csv\"\n";
+    std::fs::write(&fitted, text).unwrap();
+    phbsim().arg("validate").arg(&fitted).assert().success();
+    phbsim()
+        .arg("run")
+        .arg(&fitted)
+        .args(["-q", "-n", "50", "-o"])
+        .arg(dir.path().join("run"))
+        .assert()
+        .success();
 }

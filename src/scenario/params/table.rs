@@ -135,6 +135,13 @@ pub static TABLES: &[Table] = &[
                 "",
                 "The commissioner's spending envelope and the recovery of overspend from block contracts.",
             ),
+            key(
+                "draws",
+                Kind::Table("draws"),
+                OPTIONAL,
+                "",
+                "Joint draws of some parameters (a posterior from `phbsim calibrate`) that replace their distributions.",
+            ),
         ],
     },
     Table {
@@ -788,5 +795,18 @@ pub static TABLES: &[Table] = &[
                 "The values to try, at least one.",
             ),
         ],
+    },
+    Table {
+        name: "draws",
+        written: "[draws]",
+        named_by: None,
+        meaning: "Joint draws of some parameters, e.g. the posterior.csv of `phbsim calibrate`: iteration i takes draw i mod D of every parameter in the file, in place of its distribution.",
+        params: &[key(
+            "file",
+            Kind::Text,
+            required("\"posterior.csv\""),
+            "",
+            "A CSV `draw,path,value` (draws numbered 0..D−1, each with the same paths), relative to the scenario file.",
+        )],
     },
 ];

@@ -101,6 +101,9 @@ pub(super) fn read_document(
         None => Vec::new(),
     };
     let specs = variants::read_specs(&mut top, plain, problems);
+    let draws = top
+        .table(problems, "draws")
+        .and_then(|(table, span)| read_draws(table, span, problems));
     top.finish(problems);
     let header = header??;
     let scenario = Scenario {
@@ -116,6 +119,7 @@ pub(super) fn read_document(
         budget_forms,
         providers,
         cohorts,
+        draws,
     };
     Some((scenario, specs))
 }
@@ -321,4 +325,17 @@ fn read_budget_form(
         admin_cost,
         underspend,
     }
+}
+
+/// `[draws]`: the file's name and place; the file itself is read by `scenario::load`.
+fn read_draws(table: &DeTable<'_>, span: Range<usize>, problems: &mut Problems) -> Option<Draws> {
+    let mut r = TableReader::declared(table, span, "draws", "draws");
+    let file = r.text_param(problems, "file");
+    r.finish(problems);
+    let (file, span) = file?;
+    Some(Draws {
+        file,
+        span,
+        table: None,
+    })
 }
