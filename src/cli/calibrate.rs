@@ -113,6 +113,11 @@ pub fn calibrate_command(args: CalibrateArgs) -> Result<(), Failure> {
     let (source, validated) = load_scenario(Some(&args.scenario))?;
     crate::cli::sensitivity::note_variants(&validated);
     let scenario = &validated.scenario;
+    if scenario.draws.is_some() {
+        eprintln!(
+            "note: the scenario's [draws] file is not a prior here: each parameter's own distribution is"
+        );
+    }
     let observed_source = read_observed(&args.observed)?;
     let observed = parse_observed(&observed_source.text, scenario).map_err(|problems| {
         eprint!(

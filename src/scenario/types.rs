@@ -414,7 +414,11 @@ pub struct Scenario {
 
 /// `[draws]`: a file of joint draws of some uncertain parameters (the `posterior.csv`
 /// of `phbsim calibrate`). Iteration i takes draw `i mod D` of every parameter in it.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Two are equal when they name the same file and hold the same draws: where the name
+/// stands in the text is no part of the scenario (a scenario written back out and
+/// read again is equal to itself).
+#[derive(Debug, Clone)]
 pub struct Draws {
     /// `file` as written, relative to the scenario file.
     pub file: String,
@@ -423,6 +427,12 @@ pub struct Draws {
     /// The draws, once the file has been read and checked (`scenario::load` does it);
     /// `None` for a scenario parsed from text alone, which then runs without them.
     pub table: Option<DrawTable>,
+}
+
+impl PartialEq for Draws {
+    fn eq(&self, other: &Self) -> bool {
+        self.file == other.file && self.table == other.table
+    }
 }
 
 /// The checked contents of a `[draws]` file.
