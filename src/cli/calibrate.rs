@@ -185,9 +185,6 @@ pub fn calibrate_command(args: CalibrateArgs) -> Result<(), Failure> {
     .map_err(|e| Failure::other(e.to_string()))?;
     session.write(&output, &files)?;
 
-    for warning in calibration_warnings(&calibration) {
-        eprintln!("warning: {warning}");
-    }
     if !args.quiet {
         out!("{}", render_calibration(&calibration));
         outln!("outputs: {}", output.display());
@@ -197,6 +194,9 @@ pub fn calibrate_command(args: CalibrateArgs) -> Result<(), Failure> {
             settings.chains,
             session.threads()
         );
+    }
+    for warning in calibration_warnings(&calibration) {
+        eprintln!("warning: {warning}");
     }
     Ok(())
 }

@@ -123,9 +123,10 @@ recovery,2027-04,2027-04,new_holders,1
         .code(2);
 }
 
-/// Runs a small calibration of `crisis-users` on `threads` threads into `dir`.
-fn calibrate(observed: &Path, dir: &Path, threads: &str) {
-    phbsim()
+/// Runs a small calibration of `crisis-users` on `threads` threads into `dir`; its
+/// standard error.
+fn calibrate(observed: &Path, dir: &Path, threads: &str) -> String {
+    let output = phbsim()
         .arg("calibrate")
         .arg(tiny())
         .arg("--observed")
@@ -134,8 +135,10 @@ fn calibrate(observed: &Path, dir: &Path, threads: &str) {
         .arg(dir)
         .args(SMALL)
         .args(["-j", threads, "-q"])
-        .assert()
-        .success();
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stderr).unwrap()
 }
 
 fn counts(dir: &Path) -> PathBuf {
@@ -158,8 +161,13 @@ fn the_posterior_is_byte_identical_for_one_and_two_threads() {
     let dir = tempfile::tempdir().unwrap();
     let observed = counts(dir.path());
     let (one, two) = (dir.path().join("one"), dir.path().join("two"));
-    calibrate(&observed, &one, "1");
+    let warnings = calibrate(&observed, &one, "1");
     calibrate(&observed, &two, "2");
+    // Chains this short are flagged, even with -q.
+    assert!(
+        warnings.contains("warning: cohorts.crisis-users.uptake.ceiling: effective sample size"),
+        "{warnings}"
+    );
     for file in ["posterior.csv", "calibration.csv"] {
         let a = std::fs::read(one.join(file)).unwrap();
         let b = std::fs::read(two.join(file)).unwrap();

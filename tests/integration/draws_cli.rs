@@ -202,6 +202,22 @@ x,providers.p.other_income,1
         );
     }
 
+    // A file of another shape is refused at its header.
+    std::fs::write(
+        dir.path().join("fit/posterior.csv"),
+        "cohort,from,to,measure,value\nc,2027-01,2027-01,holders,1\n",
+    )
+    .unwrap();
+    let output = phbsim().arg("validate").arg(&scenario).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "{file}:1:1: the header is `cohort,from,to,measure,value`, not `draw,path,value`"
+        )),
+        "{stderr}"
+    );
+
     // A missing file is reported at the scenario's `file` line.
     std::fs::remove_file(dir.path().join("fit/posterior.csv")).unwrap();
     let output = phbsim().arg("validate").arg(&scenario).output().unwrap();
