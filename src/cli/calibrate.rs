@@ -84,8 +84,9 @@ fn dispersion(text: &str) -> Result<f64, String> {
     }
 }
 
-/// Reads the observed counts' text, or the failure to (exit 2: bad input).
-fn read_observed(path: &Path) -> Result<Source, Failure> {
+/// Reads the observed counts' text and the SHA-256 of the file's bytes, or the failure
+/// to (exit 2: bad input).
+fn read_observed(path: &Path) -> Result<(Source, String), Failure> {
     let bytes = std::fs::read(path).map_err(|e| {
         Failure::bad_input(match e.kind() {
             std::io::ErrorKind::NotFound => format!(
@@ -95,18 +96,20 @@ fn read_observed(path: &Path) -> Result<Source, Failure> {
             kind => format!("cannot read observed counts {}: {kind}", path.display()),
         })
     })?;
+    let sha256 = sha256_hex(&bytes);
     let text = String::from_utf8(bytes).map_err(|_| {
         Failure::bad_input(format!(
             "{}: the file is not UTF-8 text; save it as UTF-8 CSV",
             path.display()
         ))
     })?;
-    Ok(Source {
+    let source = Source {
         name: path.to_path_buf(),
         text: text
             .strip_prefix(BYTE_ORDER_MARK)
             .map_or(text.clone(), str::to_string),
-    })
+    };
+    Ok((source, sha256))
 }
 
 pub fn calibrate_command(args: CalibrateArgs) -> Result<(), Failure> {
@@ -118,7 +121,7 @@ pub fn calibrate_command(args: CalibrateArgs) -> Result<(), Failure> {
             "note: the scenario's [draws] file is not a prior here: each parameter's own distribution is"
         );
     }
-    let observed_source = read_observed(&args.observed)?;
+    let (observed_source, observed_sha256) = read_observed(&args.observed)?;
     let observed = parse_observed(&observed_source.text, scenario).map_err(|problems| {
         eprint!(
             "{}",
@@ -165,7 +168,7 @@ pub fn calibrate_command(args: CalibrateArgs) -> Result<(), Failure> {
         &manifest,
         &CalibrationRecord {
             observed_file: &observed_file,
-            observed_sha256: sha256_hex(observed_source.text.as_bytes()),
+            observed_sha256,
             draws: settings.draws,
             chains: settings.chains,
             particles: settings.particles,
