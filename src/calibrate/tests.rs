@@ -207,26 +207,87 @@ fn the_result_does_not_depend_on_the_number_of_threads() {
     assert_eq!(one.cohorts[0].parameters[0].draws.len(), 20);
 }
 
-/// Simulation-based calibration (Talts, Betancourt, Simpson, Vehtari and Gelman 2018):
-/// draw the parameters from the prior, simulate observed counts from the model with
-/// them, calibrate, and take the rank of the true value among the posterior draws. If
-/// the method samples the posterior, each rank is uniform on 0..=L.
-///
-/// Settings, small for a debug build: a constant-uptake cohort of 40 with `monthly`
-/// and `ceiling` fitted (return_rate fixed), 6 months observed monthly as new holders
-/// and once as holders, 200 replications, L = 15 draws from 2 chains of 40 particles
-/// (burn-in 200, at most 240 kept steps). Ranks of the normal scores (continuous, so
-/// no ties) are binned into 8 bins of 2 ranks, 25 expected in each; a chi-square test
+/// Simulation-based calibration (Talts, Betancourt, Simpson, Vehtari and Gelman 2018)
+/// of `scenario`'s cohort observed as `template` says (its values are replaced):
+/// `replications` times, draw the fitted parameters from the prior, simulate observed
+/// counts from the model with them (reporting noise included), calibrate with
+/// [`small`] settings and L = 15 draws, and take the rank of each true normal score
+/// among the draws' (continuous, so no ties). If the method samples the posterior, each
+/// rank is uniform on 0..=L. The ranks are binned into 8 bins of 2; a chi-square test
 /// with 7 degrees of freedom fails at the suite's tolerance (p below 6.3e-5, the
-/// two-sided tail of [`STANDARD_ERRORS`] normal errors).
+/// two-sided tail of [`STANDARD_ERRORS`] normal errors). A failure names the
+/// parameter, its binned ranks, chi-square and p.
+fn simulation_based_calibration(scenario: &Scenario, template: &Observed, replications: u64) {
+    let model = CohortModel::new(scenario, &template.cohorts[0]);
+    let d = model.free.len();
+    let draws = 15;
+    let settings = small(11, draws);
+    let observation = ObservationModel {
+        dispersion: settings.dispersion,
+    };
+    let ranks: Vec<Vec<usize>> = (0..replications)
+        .into_par_iter()
+        .map(|r| {
+            let mut rng = stream_rng(99, r, StreamKey::of("sbc.truth"));
+            let truth: Vec<f64> = (0..d)
+                .map(|_| rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng))
+                .collect();
+            let counts = model.simulate(&mut rng, &model.theta(&truth));
+            let mut data = template.clone();
+            for (o, x) in data.cohorts[0].rows.iter_mut().zip(counts) {
+                o.value = observation.sample(&mut rng, x);
+            }
+            let fit = calibrate(
+                scenario,
+                &data,
+                Settings {
+                    seed: r,
+                    ..settings
+                },
+                &|_| {},
+                &AtomicBool::new(false),
+            )
+            .expect("not cancelled");
+            let scores = &fit.cohorts[0].scores;
+            (0..d)
+                .map(|i| scores.iter().filter(|z| z[i] < truth[i]).count())
+                .collect()
+        })
+        .collect();
+    let bins = 8;
+    let threshold = 2.0 * statrs::distribution::Normal::standard().sf(STANDARD_ERRORS);
+    for (i, parameter) in model.free.iter().enumerate() {
+        let mut counts = vec![0u64; bins];
+        for rank in &ranks {
+            counts[rank[i] * bins / (draws + 1)] += 1;
+        }
+        let expected = replications as f64 / bins as f64;
+        let chi2: f64 = counts
+            .iter()
+            .map(|&c| (c as f64 - expected).powi(2) / expected)
+            .sum();
+        let p = ChiSquared::new((bins - 1) as f64).expect("df > 0").sf(chi2);
+        assert!(
+            p > threshold,
+            "{}: ranks binned {counts:?}, chi-square {chi2:.1}, p = {p:.2e}",
+            parameter.path
+        );
+    }
+}
+
+/// SBC of a constant-uptake cohort of 40 with `monthly` (uniform) and `ceiling`
+/// (PERT) fitted and `return_rate` fixed, observed monthly for 6 months as new
+/// holders and once as holders; 200 replications (25 ranks expected per bin).
 ///
-/// What it can detect: errors that move the ranks by much, such as a posterior
+/// What SBC can detect: errors that move the ranks by much, such as a posterior
 /// centred wrongly (a wrong likelihood, a prior that is not the scenario's, a missing
-/// prior term) or one far too narrow or wide (ignoring the binomial noise of the
-/// willing, a wrong dispersion), which pile the ranks at the ends or the middle. What
-/// it cannot: errors of a few per cent in the posterior's width, or errors that only
-/// show with many particles, long chains or large cohorts; and it tests the method
-/// under these settings, not the defaults' accuracy.
+/// prior term: leaving it out gives a chi-square of 185 here) or one far too narrow
+/// or wide, which pile the ranks at the ends or the middle. What it cannot: errors
+/// of a few per cent in the posterior's width, or errors that only show with many
+/// particles, long chains or large cohorts (at this size, fitting with a dispersion
+/// 6 times the data's, or a filter that sets the willing to `size × ceiling` without
+/// their binomial noise, pass); and it tests the method under these small settings,
+/// not the defaults' accuracy.
 #[test]
 fn simulation_based_calibration_gives_uniform_ranks() {
     let scenario = one_cohort(
@@ -241,56 +302,28 @@ fn simulation_based_calibration_gives_uniform_ranks() {
             .chain([row(5, 5, Measure::Holders, 0)])
             .collect(),
     );
-    let model = CohortModel::new(&scenario, &template.cohorts[0]);
-    let replications = 200u64;
-    let draws = 15;
-    let settings = small(11, draws);
-    let observation = ObservationModel {
-        dispersion: settings.dispersion,
-    };
-    let ranks: Vec<[usize; 2]> = (0..replications)
-        .into_par_iter()
-        .map(|r| {
-            let mut rng = stream_rng(99, r, StreamKey::of("sbc.truth"));
-            let truth: Vec<f64> = (0..2)
-                .map(|_| rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng))
-                .collect();
-            let counts = model.simulate(&mut rng, &model.theta(&truth));
-            let mut data = template.clone();
-            for (o, x) in data.cohorts[0].rows.iter_mut().zip(counts) {
-                o.value = observation.sample(&mut rng, x);
-            }
-            let fit = calibrate(
-                &scenario,
-                &data,
-                Settings {
-                    seed: r,
-                    ..settings
-                },
-                &|_| {},
-                &AtomicBool::new(false),
-            )
-            .expect("not cancelled");
-            let scores = &fit.cohorts[0].scores;
-            std::array::from_fn(|i| scores.iter().filter(|z| z[i] < truth[i]).count())
-        })
-        .collect();
-    let bins = 8;
-    for i in 0..2 {
-        let mut counts = vec![0u64; bins];
-        for rank in &ranks {
-            counts[rank[i] * bins / (draws + 1)] += 1;
-        }
-        let expected = replications as f64 / bins as f64;
-        let chi2: f64 = counts
-            .iter()
-            .map(|&c| (c as f64 - expected).powi(2) / expected)
-            .sum();
-        let p = ChiSquared::new((bins - 1) as f64).expect("df > 0").sf(chi2);
-        let threshold = 2.0 * statrs::distribution::Normal::standard().sf(STANDARD_ERRORS);
-        assert!(
-            p > threshold,
-            "parameter {i}: ranks binned {counts:?}, chi-square {chi2:.1}, p = {p:.2e}"
-        );
-    }
+    simulation_based_calibration(&scenario, &template, 200);
+}
+
+/// SBC of a Bass cohort of 60 with all four parameters fitted (`p` uniform, `q`
+/// gamma, `ceiling` beta, `return_rate` uniform), observed as new holders over
+/// two-month periods for 8 months and as holders twice; 200 replications.
+#[test]
+fn simulation_based_calibration_of_bass_uptake_with_returns() {
+    let scenario = one_cohort(
+        60,
+        r#"{ model = "bass", p = { dist = "uniform", min = 0.01, max = 0.1 }, q = { dist = "gamma", shape = 2, scale = 0.15 }, ceiling = { dist = "beta", alpha = 3, beta = 3 } }"#,
+        r#"{ dist = "uniform", min = 0.0, max = 0.1 }"#,
+        8,
+    );
+    let template = observed(
+        (0..4)
+            .map(|t| row(2 * t, 2 * t + 1, Measure::NewHolders, 0))
+            .chain([
+                row(3, 3, Measure::Holders, 0),
+                row(7, 7, Measure::Holders, 0),
+            ])
+            .collect(),
+    );
+    simulation_based_calibration(&scenario, &template, 200);
 }
