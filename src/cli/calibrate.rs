@@ -55,24 +55,28 @@ pub struct CalibrateArgs {
     pub quiet: bool,
 }
 
-/// A whole number, at least `least`, or a message saying so.
-fn whole_at_least(text: &str, least: u64) -> Result<u64, String> {
+/// The most a count option takes: every kept step of every chain is held in memory
+/// (8 bytes per fitted parameter), and so is every draw, so a mistyped count must not
+/// exhaust the machine.
+const MOST: u64 = 1_000_000;
+
+/// A whole number from `least` to [`MOST`], or a message saying so.
+fn whole_in_range(text: &str, least: u64) -> Result<u64, String> {
+    let usage = format!("use a whole number from {least} to {MOST}");
     match text.trim().parse::<u64>() {
-        Ok(n) if n >= least => Ok(n),
-        Ok(n) => Err(format!("{n} is too few; use at least {least}")),
-        Err(_) => Err(format!(
-            "`{text}` is not a whole number; use at least {least}"
-        )),
+        Ok(n) if (least..=MOST).contains(&n) => Ok(n),
+        Ok(n) => Err(format!("{n} is out of range; {usage}")),
+        Err(_) => Err(format!("`{text}` is not a whole number; {usage}")),
     }
 }
 
 fn at_least_one(text: &str) -> Result<u64, String> {
-    whole_at_least(text, 1)
+    whole_in_range(text, 1)
 }
 
 /// Chains: split R-hat compares at least two.
 fn at_least_two(text: &str) -> Result<u64, String> {
-    whole_at_least(text, 2)
+    whole_in_range(text, 2)
 }
 
 fn dispersion(text: &str) -> Result<f64, String> {

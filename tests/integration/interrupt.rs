@@ -163,7 +163,7 @@ fn sigint_stops_calibrate_and_keeps_the_previous_results() {
             "--observed",
             "docs/examples/example-icb-observed.csv",
             "--burn-in",
-            "100000000",
+            "1000000",
             "--force",
             "-j",
             "2",
