@@ -152,7 +152,8 @@ pub fn calibrate_command(args: CalibrateArgs) -> Result<(), Failure> {
     let session = Session::start(args.simulation.threads, args.quiet)?;
     let consequence = output.untouched();
     let total = planned_steps(&observed, &settings);
-    let calibration = session.compute(Some(total), &consequence, |progress, cancel| {
+    let unit = "chain steps";
+    let calibration = session.compute_counting(total, unit, &consequence, |progress, cancel| {
         calibrate(
             scenario,
             &observed,
