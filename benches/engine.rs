@@ -193,6 +193,7 @@ fn realistic() -> Scenario {
         providers,
         cohorts,
         correlations: Vec::new(),
+        draws: None,
     }
 }
 

@@ -8,7 +8,7 @@
 
 /// The top-level modules, lowest first. A module may use any module listed before it
 /// and none listed after it.
-pub const LAYERS: [&str; 16] = [
+pub const LAYERS: [&str; 17] = [
     // Foundations: no knowledge of scenarios.
     "rng",
     "hash",
@@ -24,6 +24,7 @@ pub const LAYERS: [&str; 16] = [
     "shard",
     "sensitivity",
     "estimate",
+    "calibrate",
     // What a run leaves behind: its record, its report, its files and tables.
     "manifest",
     "report",

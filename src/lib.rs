@@ -10,7 +10,8 @@
 //!   `compare` (which metrics a variant is compared on);
 //! - running it: `run` (the one run path: every iteration in parallel, accumulated
 //!   over blocks, then summarised), then `shard` (part files and merging),
-//!   `sensitivity` (tornado and stress searches) and `estimate` (a run's cost);
+//!   `sensitivity` (tornado and stress searches), `estimate` (a run's cost) and
+//!   `calibrate` (fitting cohorts' uptake to observed counts);
 //! - what a run leaves: `manifest`, `report` (HTML), `output` (the files of each
 //!   command, written atomically, and the terminal tables);
 //! - the edge: `cli`, the only module that prints.
@@ -20,6 +21,7 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod calibrate;
 pub mod cli;
 pub mod compare;
 pub mod distribution;

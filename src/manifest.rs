@@ -10,7 +10,7 @@ use crate::scenario::load::Source;
 
 /// The files phbsim writes into an output directory; anything else marks the directory
 /// as someone else's.
-pub const OWN_FILES: [&str; 10] = [
+pub const OWN_FILES: [&str; 13] = [
     "months.csv",
     "summary.csv",
     "years.csv",
@@ -21,6 +21,9 @@ pub const OWN_FILES: [&str; 10] = [
     "sensitivity.csv",
     "stress.csv",
     "stress.txt",
+    "posterior.csv",
+    "calibration.csv",
+    "calibration.html",
 ];
 
 /// The record of one run, written beside its outputs.

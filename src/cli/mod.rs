@@ -26,6 +26,7 @@ macro_rules! outln {
     }};
 }
 
+mod calibrate;
 mod diff;
 mod install;
 mod interrupt;
@@ -99,6 +100,10 @@ pub enum Command {
     },
     /// Print phbsim's man page (roff), e.g. `phbsim man > ~/.local/share/man/man1/phbsim.1`.
     Man,
+    /// Fit cohorts' uptake parameters (p, q or monthly, ceiling, return_rate) to
+    /// observed counts by particle MCMC; writes posterior.csv for `[draws] file`,
+    /// calibration.csv and calibration.html.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// How a command failed: the exit code and what to print (nothing when the details
@@ -140,6 +145,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Stress(args) => stress::stress_command(args),
         Command::Completions { shell } => install::completions(shell),
         Command::Man => install::man(),
+        Command::Calibrate(args) => calibrate::calibrate_command(args),
         Command::Schema => {
             outln!("{}", json_schema());
             Ok(())

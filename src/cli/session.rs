@@ -357,3 +357,32 @@ fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
         ),
     }
 }
+
+impl Session {
+    /// [`Self::compute`] with a bar that counts `unit` ("chain steps") rather than
+    /// iterations, over `total` of them.
+    pub fn compute_counting<R: Send>(
+        &self,
+        total: u64,
+        unit: &str,
+        consequence: &str,
+        work: impl FnOnce(&(dyn Fn(u64) + Sync), &AtomicBool) -> Result<R, Cancelled> + Send,
+    ) -> Result<R, Failure> {
+        let bar = if self.quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(total).with_style(
+                ProgressStyle::with_template(&format!(
+                    "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit}, {{eta}} left"
+                ))
+                .expect("a valid template")
+                .progress_chars("=> "),
+            )
+        };
+        let result = self
+            .pool
+            .install(|| work(&|done| bar.set_position(done), self.interrupt.flag()));
+        bar.finish_and_clear();
+        result.map_err(|Cancelled| self.interrupt.failure(consequence))
+    }
+}

@@ -206,11 +206,109 @@ impl CohortState {
     }
 }
 
+/// One cohort's counts alone: the willing `W`, everyone who ever took a budget `E` and
+/// the holders `H`, with the engine's steps 1 and 2 drawn as counts, without forms or
+/// budgets. What a calibration's particle filter simulates (`crate::calibrate`), where
+/// only the counts are observed.
+///
+/// It draws from the same distributions as [`CohortState`] ([`hazard`], the same
+/// binomials): returns are one `Binomial(H, return_rate)`, which is the sum of
+/// [`CohortState::returns`]' binomials per form, and uptake is the same binomial; the
+/// forms and budgets that follow in the engine change no count. It does not draw the
+/// same numbers (it skips those draws), so its paths are not the engine's paths of an
+/// iteration, only paths of the same process.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CohortCounts {
+    /// `W`.
+    pub willing: u64,
+    /// `E`.
+    pub ever: u64,
+    /// `H`, all forms together.
+    pub holders: u64,
+}
+
+impl CohortCounts {
+    /// A cohort of `size` before its offer: `W ~ Binomial(size, ceiling)`, no holders.
+    pub fn start<R: Rng + ?Sized>(rng: &mut R, size: u64, ceiling: f64) -> Self {
+        CohortCounts {
+            willing: binomial(rng, size, ceiling),
+            ..CohortCounts::default()
+        }
+    }
+
+    /// One month from the offer month on: returns, then uptake (SPEC section 4, steps 1
+    /// and 2). Returns the month's new holders.
+    pub fn month<R: Rng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        uptake: &UptakeDraw,
+        return_rate: f64,
+    ) -> u64 {
+        self.holders -= binomial(rng, self.holders, return_rate);
+        let h = hazard(uptake, self.ever, self.willing);
+        let new = binomial(rng, self.willing - self.ever, h);
+        self.ever += new;
+        self.holders += new;
+        new
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rng::{StreamKey, stream_rng};
     use crate::stats::tolerance::STANDARD_ERRORS;
+
+    /// [`CohortCounts`] is the engine's cohort process in distribution: after 9 months
+    /// of a Bass cohort with returns, the holders' and ever-holders' means and variances
+    /// from 20,000 paths of each agree within [`STANDARD_ERRORS`] standard errors of
+    /// their difference (the variance's standard error taken as σ²·sqrt(2/(n−1)), near
+    /// enough for counts of this size).
+    #[test]
+    fn counts_alone_follow_the_engines_cohort_process() {
+        let draw = CohortDraw {
+            uptake: UptakeDraw::Bass { p: 0.03, q: 0.4 },
+            ceiling: 0.6,
+            return_rate: 0.05,
+            per_month: vec![],
+            substitution: vec![],
+        };
+        let budget = BudgetDraws::new(&BudgetDistribution {
+            dist: Distribution::Fixed(1.0),
+            clamped_mean: 1.0,
+            clamped_variance: 0.0,
+        });
+        let forms = conditional_form_shares(&[0.15, 0.8, 0.05]);
+        let n = 20_000u64;
+        let (mut engine, mut counts) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            let mut rng = stream_rng(5, i, StreamKey::of("engine"));
+            let mut state = CohortState::new(binomial(&mut rng, 200, draw.ceiling));
+            let mut rng2 = stream_rng(5, i, StreamKey::of("counts"));
+            let mut alone = CohortCounts::start(&mut rng2, 200, draw.ceiling);
+            for _ in 0..9 {
+                state.month(&mut rng, &draw, &forms, &budget);
+                alone.month(&mut rng2, &draw.uptake, draw.return_rate);
+            }
+            engine.push([state.holders_total() as f64, state.ever as f64]);
+            counts.push([alone.holders as f64, alone.ever as f64]);
+        }
+        let moments = |xs: &[[f64; 2]], k: usize| {
+            let mean = xs.iter().map(|x| x[k]).sum::<f64>() / n as f64;
+            let var = xs.iter().map(|x| (x[k] - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            (mean, var)
+        };
+        for k in 0..2 {
+            let ((m1, v1), (m2, v2)) = (moments(&engine, k), moments(&counts, k));
+            let se_mean = ((v1 + v2) / n as f64).sqrt();
+            assert!(
+                (m1 - m2).abs() < STANDARD_ERRORS * se_mean,
+                "{k}: {m1} {m2}"
+            );
+            let se_var = (v1 * v1 + v2 * v2).sqrt() * (2.0 / (n - 1) as f64).sqrt();
+            assert!((v1 - v2).abs() < STANDARD_ERRORS * se_var, "{k}: {v1} {v2}");
+        }
+    }
 
     #[test]
     fn conditional_shares_reassemble_the_multinomial() {

@@ -36,6 +36,7 @@ mod test_scenarios;
 mod tests;
 
 pub use cohort::BUDGET_EXACT_DRAWS_BELOW;
+pub use cohort::CohortCounts;
 pub use floor::draw_cohorts;
 pub use layout::{Level, OutputLayout, SeriesName};
 pub use params::{DrawnParameters, Slot};

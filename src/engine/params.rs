@@ -336,13 +336,34 @@ impl DrawnParameters {
             growth: d(&e.growth),
             recover_overspend: d(&e.recover_overspend),
         });
-        DrawnParameters {
+        let mut drawn = DrawnParameters {
             providers,
             services,
             cohorts,
             forms,
             prices,
             envelope,
+        };
+        drawn.take_joint_draw(scenario, iteration);
+        drawn
+    }
+
+    /// With a `[draws]` file: the values of draw `iteration mod D` in place of their
+    /// parameters' own draws, all of one draw together (so jointly fitted parameters
+    /// keep their correlation). Each path was mapped to its place in [`Self::slots`]
+    /// once, when the file was read. A draw depends only on the iteration, so common
+    /// random numbers, shards and `-n` prefixes work as without it.
+    fn take_joint_draw(&mut self, scenario: &Scenario, iteration: u64) {
+        let Some(table) = scenario.draws.as_ref().and_then(|d| d.table.as_ref()) else {
+            return;
+        };
+        if table.is_empty() {
+            return;
+        }
+        let values = table.draw((iteration % table.len() as u64) as usize);
+        let slots = Self::slots(scenario);
+        for (&position, &value) in table.positions.iter().zip(values) {
+            *self.get_mut(slots[position].0) = value;
         }
     }
 
@@ -611,6 +632,47 @@ mod tests {
             .map(|u| u.path.as_str())
             .collect();
         assert_eq!(slots, listed);
+    }
+
+    /// With a draws table, iteration i takes draw i mod D of its parameters, all of one
+    /// draw together, and draws the others as usual.
+    #[test]
+    fn a_draws_table_replaces_its_parameters_by_draw_i_mod_d() {
+        let mut s = every_kind();
+        s.cohorts[1].uptake.ceiling.dist = Distribution::Uniform { min: 0.2, max: 0.6 };
+        let plain: Vec<_> = (0..4).map(|i| DrawnParameters::draw(&s, 3, i)).collect();
+        let paths = ["cohorts.a.uptake.q", "cohorts.a.uptake.ceiling"];
+        let positions = paths
+            .iter()
+            .map(|p| {
+                s.uncertain_parameters()
+                    .iter()
+                    .position(|u| u.path == *p)
+                    .expect("a parameter of every_kind")
+            })
+            .collect();
+        s.draws = Some(crate::scenario::Draws {
+            file: "posterior.csv".into(),
+            span: 0..0,
+            table: Some(crate::scenario::DrawTable {
+                paths: paths.map(String::from).to_vec(),
+                positions,
+                values: vec![0.1, 0.5, 0.2, 0.6, 0.3, 0.7],
+            }),
+        });
+        for i in 0..4u64 {
+            let drawn = DrawnParameters::draw(&s, 3, i);
+            let d = (i % 3) as f64;
+            let UptakeDraw::Bass { q, .. } = drawn.cohorts[0].uptake else {
+                panic!("cohort a is Bass")
+            };
+            assert!((q - (0.1 + 0.1 * d)).abs() < 1e-12);
+            assert!((drawn.cohorts[0].ceiling - (0.5 + 0.1 * d)).abs() < 1e-12);
+            // Everything else as drawn without the table.
+            let mut expected = plain[i as usize].clone();
+            expected.cohorts[0] = drawn.cohorts[0].clone();
+            assert_eq!(drawn, expected);
+        }
     }
 
     #[test]

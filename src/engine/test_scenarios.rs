@@ -234,6 +234,7 @@ pub fn scenario(months: u32, providers: Vec<Provider>, cohorts: Vec<Cohort>) -> 
         providers,
         cohorts,
         correlations: Vec::new(),
+        draws: None,
     }
 }
 

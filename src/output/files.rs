@@ -7,7 +7,9 @@
 //! - `sensitivity`: `sensitivity.csv`, `report.html`, `manifest.json`,
 //!   `scenario.toml` ([`sensitivity_files`]);
 //! - `stress`: `stress.csv`, `stress.txt`, `manifest.json`, `scenario.toml`
-//!   ([`stress_files`]).
+//!   ([`stress_files`]);
+//! - `calibrate`: `posterior.csv`, `calibration.csv`, `calibration.html`,
+//!   `manifest.json`, `scenario.toml` ([`calibration_files`]).
 
 use std::path::Path;
 
@@ -128,6 +130,32 @@ pub fn stress_files(
         ("stress.csv", table),
         ("stress.txt", answer.as_bytes().to_vec()),
         ("manifest.json", manifest.to_json().into_bytes()),
+        ("scenario.toml", scenario_text.as_bytes().to_vec()),
+    ])
+}
+
+/// The files of a calibration of `scenario` (read from `scenario_text`) to the counts
+/// in `observed_file`: `manifest_json` is the manifest with the calibration's settings
+/// ([`crate::output::calibration::calibration_manifest`]).
+pub fn calibration_files(
+    scenario: &Scenario,
+    scenario_text: &str,
+    manifest: &Manifest,
+    manifest_json: String,
+    calibration: &crate::calibrate::Calibration,
+    observed_file: &str,
+) -> Result<Files, BuildError> {
+    use crate::output::calibration::{write_calibration, write_posterior};
+    let mut posterior = Vec::new();
+    write_posterior(&mut posterior, calibration).map_err(csv_error("posterior.csv"))?;
+    let mut table = Vec::new();
+    write_calibration(&mut table, calibration).map_err(csv_error("calibration.csv"))?;
+    let page = report::calibration::build(scenario, manifest, calibration, observed_file);
+    Ok(vec![
+        ("posterior.csv", posterior),
+        ("calibration.csv", table),
+        ("calibration.html", page.into_bytes()),
+        ("manifest.json", manifest_json.into_bytes()),
         ("scenario.toml", scenario_text.as_bytes().to_vec()),
     ])
 }

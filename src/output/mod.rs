@@ -3,6 +3,7 @@
 //! the text of the tables it prints ([`terminal`], [`sensitivity`], [`stress`]) and
 //! of the scenario problems it reports ([`problems`]).
 
+pub mod calibration;
 pub mod directory;
 pub mod files;
 pub mod problems;

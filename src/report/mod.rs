@@ -22,6 +22,7 @@
 //! [`data::OutputData::runs`] holds one set of tables per value of the `scenario`
 //! column, the base first. Every section but `variants` draws the base's tables only.
 
+pub mod calibration;
 mod charts;
 pub mod data;
 mod heat_map;

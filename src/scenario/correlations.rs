@@ -22,7 +22,7 @@ use rand_distr::{Distribution as _, StandardNormal};
 
 use crate::distribution::copula::{GaussianCopula, NotPositiveDefinite};
 use crate::rng::{StreamKey, stream_rng};
-use crate::scenario::types::{Form, Payment, Scenario, Uncertain, UptakeModel};
+use crate::scenario::types::Uncertain;
 
 /// One `[[correlations]]` block, validated: at least one member, each an uncertain
 /// parameter of the scenario and in no other block, with a positive definite matrix.
@@ -146,67 +146,6 @@ impl Uncertain {
     /// plain number is its own value at every `p`.
     pub fn at_quantile(&self, p: f64) -> f64 {
         self.range.clamp(self.dist.quantile(p))
-    }
-}
-
-impl Scenario {
-    /// Every `(U)` parameter drawn once per iteration (plain numbers too), in the order
-    /// of `crate::engine::DrawnParameters::slots` (a test there keeps the two lists
-    /// the same): the parameters a `[[correlations]]` block may name.
-    pub fn uncertain_parameters(&self) -> Vec<&Uncertain> {
-        let mut out = Vec::new();
-        for provider in &self.providers {
-            out.extend([&provider.other_income, &provider.other_costs]);
-            for service in &provider.services {
-                out.push(&service.unit_price);
-                if let Payment::Block {
-                    contract_value,
-                    pass_through,
-                } = &service.payment
-                {
-                    out.extend([contract_value, pass_through]);
-                }
-                out.extend([
-                    &service.fixed_cost,
-                    &service.variable_cost,
-                    &service.other_activity,
-                    &service.cost_flex,
-                    &service.backfill,
-                    &service.cost_step,
-                    &service.transition_cost,
-                ]);
-            }
-        }
-        for cohort in &self.cohorts {
-            match &cohort.uptake.model {
-                UptakeModel::Bass { p, q } => out.extend([p, q]),
-                UptakeModel::Constant { monthly } => out.push(monthly),
-            }
-            out.extend([&cohort.uptake.ceiling, &cohort.return_rate]);
-            for service_use in &cohort.uses {
-                out.extend([&service_use.per_month, &service_use.substitution]);
-            }
-        }
-        for form in Form::ALL {
-            if let Some(table) = &self.budget_forms[form.index()] {
-                out.push(&table.existing);
-                out.extend(table.services.iter().map(|(_, share)| share));
-                out.extend([&table.admin_cost, &table.underspend]);
-            }
-        }
-        out.extend([
-            &self.prices.tariff_uplift,
-            &self.prices.cost_inflation,
-            &self.prices.budget_uplift,
-        ]);
-        if let Some(envelope) = &self.envelope {
-            out.extend([
-                &envelope.envelope,
-                &envelope.growth,
-                &envelope.recover_overspend,
-            ]);
-        }
-        out
     }
 }
 

@@ -28,6 +28,7 @@ pub struct ScenarioFile {
     pub variants: Vec<VariantTable>,
     #[serde(default)]
     pub sweeps: Vec<SweepTable>,
+    pub draws: Option<DrawsTable>,
     /// Left out when empty: the scenario then has no correlations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub correlations: Vec<CorrelationTable>,
@@ -357,4 +358,12 @@ pub enum DistributionTable {
         shape: f64,
         scale: f64,
     },
+}
+
+/// `[draws]`: joint draws of some parameters, replacing their distributions.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawsTable {
+    /// A CSV `draw,path,value`, relative to the scenario file.
+    pub file: String,
 }

@@ -8,7 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::scenario::{Problem, Validated, parse_scenario};
+use crate::scenario::draws::read_draws;
+use crate::scenario::{Problem, Scenario, Validated, parse_scenario};
 
 /// The built-in example (the same file as `scenarios/example-icb.toml`).
 pub const EXAMPLE: &str = include_str!("../../scenarios/example-icb.toml");
@@ -107,11 +108,79 @@ pub fn validate(source: Source) -> Result<(Source, Validated), LoadError> {
     }
 }
 
-/// Reads and validates a scenario file, or the built-in example when `path` is `None`.
+/// Reads and validates a scenario file, or the built-in example when `path` is `None`;
+/// then reads and checks the file of its `[draws]` table, if it has one (relative to
+/// the scenario file), for the base and each variant.
 pub fn load(path: Option<&Path>) -> Result<(Source, Validated), LoadError> {
     let source = match path {
         Some(path) => read_source(path)?,
         None => example_source(),
     };
-    validate(source)
+    let (source, mut validated) = validate(source)?;
+    if let Some(path) = path {
+        load_draws(path, &source, &mut validated)?;
+    }
+    Ok((source, validated))
+}
+
+/// Fills in the table of every `[draws]` of `validated` (read from `scenario`, the
+/// file at `path`). A variant's draws leave out the parameters it sets itself, so its
+/// `set` is what it runs with.
+fn load_draws(path: &Path, scenario: &Source, validated: &mut Validated) -> Result<(), LoadError> {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let mut targets: Vec<(&mut Scenario, Vec<String>)> = vec![(&mut validated.scenario, vec![])];
+    for variant in &mut validated.variants {
+        let set = variant.overrides.iter().map(|(p, _)| p.clone()).collect();
+        targets.push((&mut variant.scenario, set));
+    }
+    for (target, set) in targets {
+        let Some(draws) = &target.draws else {
+            continue;
+        };
+        let file = dir.join(&draws.file);
+        let at_file = |message: String| LoadError::Invalid {
+            scenario: scenario.clone(),
+            problems: vec![Problem::error(message, Some(draws.span.clone())).with_help(
+                "`file` is relative to the scenario file; write it with `phbsim calibrate`",
+            )],
+        };
+        let text = match read_source(&file) {
+            Ok(source) => source,
+            Err(LoadError::Missing { .. }) => {
+                return Err(at_file(format!("no such draws file: {}", file.display())));
+            }
+            Err(LoadError::NotUtf8 { line, column, .. }) => {
+                return Err(at_file(format!(
+                    "{}:{line}:{column}: the draws file is not UTF-8 text",
+                    file.display()
+                )));
+            }
+            Err(other) => return Err(at_file(other.to_string())),
+        };
+        let mut table = read_draws(&text.text, target).map_err(|problems| LoadError::Invalid {
+            scenario: text.clone(),
+            problems,
+        })?;
+        let covered = |p: &str| {
+            set.iter()
+                .any(|s| p == s || p.starts_with(&format!("{s}.")))
+        };
+        if table.paths.iter().any(|p| covered(p)) {
+            let keep: Vec<usize> = (0..table.paths.len())
+                .filter(|&j| !covered(&table.paths[j]))
+                .collect();
+            let n = table.paths.len();
+            table.values = (0..table.len())
+                .flat_map(|d| keep.iter().map(move |&j| d * n + j))
+                .map(|cell| table.values[cell])
+                .collect();
+            table.paths = keep.iter().map(|&j| table.paths[j].clone()).collect();
+            table.positions = keep.iter().map(|&j| table.positions[j]).collect();
+        }
+        if let Some(draws) = &mut target.draws {
+            // A variant that sets every parameter of the file runs without it.
+            draws.table = (!table.paths.is_empty()).then_some(table);
+        }
+    }
+    Ok(())
 }

@@ -10,6 +10,7 @@
 
 mod checks;
 mod correlations;
+pub mod draws;
 pub mod file;
 pub mod params;
 mod parse;

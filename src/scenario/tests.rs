@@ -898,6 +898,24 @@ fn defaults_and_mixed_shares_survive_writing_and_reading_back() {
     assert_eq!(again, scenario, "{}", scenario.to_toml());
 }
 
+/// `[draws]` is written back with its file, and reads back equal.
+#[test]
+fn a_draws_table_survives_writing_and_reading_back() {
+    let text = format!("{}\n[draws]\nfile = \"fit/posterior.csv\"\n", edit("", ""));
+    let scenario = parse_scenario(&text).expect("valid").scenario;
+    let draws = scenario.draws.as_ref().expect("read");
+    assert_eq!(draws.file, "fit/posterior.csv");
+    assert_eq!(&text[draws.span.clone()], "\"fit/posterior.csv\"");
+    assert!(draws.table.is_none(), "text alone reads no file");
+    let written = scenario.to_toml();
+    assert!(
+        written.contains("[draws]\nfile = \"fit/posterior.csv\""),
+        "{written}"
+    );
+    let again = parse_scenario(&written).expect("valid").scenario;
+    assert_eq!(again, scenario);
+}
+
 /// Regression: every cohort's warning used to be scanned again for each later value,
 /// so validating 10^5 cohorts took over 15 minutes. 10,000 warned cohorts must
 /// validate (a quadratic scan would do 10^8 comparisons here).

@@ -412,9 +412,122 @@ pub struct Scenario {
     /// `[[correlations]]`, file order: blocks of parameters drawn together through a
     /// Gaussian copula; every parameter outside them is drawn independently.
     pub correlations: Vec<Correlation>,
+    /// `[draws]`: joint draws that replace some parameters' distributions.
+    pub draws: Option<Draws>,
+}
+
+/// `[draws]`: a file of joint draws of some uncertain parameters (the `posterior.csv`
+/// of `phbsim calibrate`). Iteration i takes draw `i mod D` of every parameter in it.
+///
+/// Two are equal when they name the same file and hold the same draws: where the name
+/// stands in the text is no part of the scenario (a scenario written back out and
+/// read again is equal to itself).
+#[derive(Debug, Clone)]
+pub struct Draws {
+    /// `file` as written, relative to the scenario file.
+    pub file: String,
+    /// The bytes of the `file` value in the scenario's text.
+    pub span: std::ops::Range<usize>,
+    /// The draws, once the file has been read and checked (`scenario::load` does it);
+    /// `None` for a scenario parsed from text alone, which then runs without them.
+    pub table: Option<DrawTable>,
+}
+
+impl PartialEq for Draws {
+    fn eq(&self, other: &Self) -> bool {
+        self.file == other.file && self.table == other.table
+    }
+}
+
+/// The checked contents of a `[draws]` file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawTable {
+    /// The parameters' paths, in the order of draw 0's rows.
+    pub paths: Vec<String>,
+    /// Each path's position in [`Scenario::uncertain_parameters`] (which is the order
+    /// of the engine's `DrawnParameters::slots`), found once when the file is read.
+    pub positions: Vec<usize>,
+    /// Draw-major: draw d's value of path j is `values[d * paths.len() + j]`.
+    pub values: Vec<f64>,
+}
+
+impl DrawTable {
+    /// The number of draws, `D` (at least 1).
+    pub fn len(&self) -> usize {
+        self.values.len() / self.paths.len().max(1)
+    }
+
+    /// Whether it holds no draw (never, once checked).
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The values of draw `d`, one per path.
+    pub fn draw(&self, d: usize) -> &[f64] {
+        let n = self.paths.len();
+        &self.values[d * n..(d + 1) * n]
+    }
 }
 
 impl Scenario {
+    /// Every uncertain parameter, in a stable order: providers in file order (each
+    /// followed by its services), then cohorts, then budget forms, then prices, then
+    /// the envelope (the order of the engine's `DrawnParameters::slots`, which a test
+    /// there checks).
+    pub fn uncertain_parameters(&self) -> Vec<&Uncertain> {
+        let mut out = Vec::new();
+        for provider in &self.providers {
+            out.extend([&provider.other_income, &provider.other_costs]);
+            for service in &provider.services {
+                out.push(&service.unit_price);
+                if let Payment::Block {
+                    contract_value,
+                    pass_through,
+                } = &service.payment
+                {
+                    out.extend([contract_value, pass_through]);
+                }
+                out.extend([
+                    &service.fixed_cost,
+                    &service.variable_cost,
+                    &service.other_activity,
+                    &service.cost_flex,
+                    &service.backfill,
+                    &service.cost_step,
+                    &service.transition_cost,
+                ]);
+            }
+        }
+        for cohort in &self.cohorts {
+            match &cohort.uptake.model {
+                UptakeModel::Bass { p, q } => out.extend([p, q]),
+                UptakeModel::Constant { monthly } => out.push(monthly),
+            }
+            out.extend([&cohort.uptake.ceiling, &cohort.return_rate]);
+            for service_use in &cohort.uses {
+                out.extend([&service_use.per_month, &service_use.substitution]);
+            }
+        }
+        for form in self.budget_forms.iter().flatten() {
+            out.push(&form.existing);
+            out.extend(form.services.iter().map(|(_, share)| share));
+            out.extend([&form.admin_cost, &form.underspend]);
+        }
+        out.extend([
+            &self.prices.tariff_uplift,
+            &self.prices.cost_inflation,
+            &self.prices.budget_uplift,
+        ]);
+        if let Some(envelope) = &self.envelope {
+            out.extend([
+                &envelope.envelope,
+                &envelope.growth,
+                &envelope.recover_overspend,
+            ]);
+        }
+        out
+    }
+
     /// Every service with its provider's index, in [`ServiceIndex`] order.
     pub fn services(&self) -> impl Iterator<Item = (usize, &Service)> {
         self.providers

@@ -9,8 +9,9 @@
 use crate::distribution::Distribution;
 use crate::scenario::file::{
     BudgetFormTable, BudgetForms, CohortTable, CommissionerTable, ContractsTable, CorrelationTable,
-    DistributionTable, FormsTable, Header, Kind, PaymentKind, PricesTable, ProviderTable,
-    ScenarioFile, ServiceShares, ServiceTable, UncertainValue, UptakeTable, UseTable,
+    DistributionTable, DrawsTable, FormsTable, Header, Kind, PaymentKind, PricesTable,
+    ProviderTable, ScenarioFile, ServiceShares, ServiceTable, UncertainValue, UptakeTable,
+    UseTable,
 };
 use crate::scenario::types::*;
 
@@ -65,6 +66,9 @@ impl Scenario {
             // kept by the file that holds them (see `scenario::variants`).
             variants: Vec::new(),
             sweeps: Vec::new(),
+            draws: self.draws.as_ref().map(|d| DrawsTable {
+                file: d.file.clone(),
+            }),
             correlations: self
                 .correlations
                 .iter()

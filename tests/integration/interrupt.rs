@@ -153,6 +153,28 @@ fn sigint_stops_sensitivity_and_stress_and_keeps_the_previous_results() {
     );
 }
 
+/// `calibrate` shares the skeleton too: its chains stop at the next step.
+#[test]
+fn sigint_stops_calibrate_and_keeps_the_previous_results() {
+    interrupt_a_command(
+        &[
+            "calibrate",
+            "scenarios/example-icb.toml",
+            "--observed",
+            "docs/examples/example-icb-observed.csv",
+            "--burn-in",
+            "1000000",
+            "--force",
+            "-j",
+            "2",
+            "-q",
+            "-o",
+        ],
+        "-INT",
+        130,
+    );
+}
+
 #[test]
 fn sigint_stops_a_run_with_exit_130_and_keeps_the_previous_results() {
     interrupt_a_run("-INT", 130);

@@ -7,8 +7,10 @@
 
 mod support;
 
+mod calibrate_cli;
 mod cli;
 mod corpus;
+mod draws_cli;
 mod first_hour;
 #[cfg(unix)]
 mod interrupt;

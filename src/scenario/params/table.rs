@@ -142,6 +142,13 @@ pub static TABLES: &[Table] = &[
                 "",
                 "Blocks of uncertain parameters drawn together, with rank correlations; every other parameter is drawn independently.",
             ),
+            key(
+                "draws",
+                Kind::Table("draws"),
+                OPTIONAL,
+                "",
+                "Joint draws of some parameters (a posterior from `phbsim calibrate`) that replace their distributions.",
+            ),
         ],
     },
     Table {
@@ -819,5 +826,18 @@ pub static TABLES: &[Table] = &[
                 "Spearman rank correlations, one row and one column per path in the order of `paths`; symmetric, 1 on the diagonal, and consistent (positive definite once converted for the copula).",
             ),
         ],
+    },
+    Table {
+        name: "draws",
+        written: "[draws]",
+        named_by: None,
+        meaning: "Joint draws of some parameters, e.g. the posterior.csv of `phbsim calibrate`: iteration i takes draw i mod D of every parameter in the file, in place of its distribution.",
+        params: &[key(
+            "file",
+            Kind::Text,
+            required("\"posterior.csv\""),
+            "",
+            "A CSV `draw,path,value` (draws numbered 0..D−1, each with the same paths), relative to the scenario file.",
+        )],
     },
 ];

@@ -103,6 +103,9 @@ pub(super) fn read_document(
     };
     let specs = variants::read_specs(&mut top, plain, problems);
     let correlation_specs = correlations::read_specs(&mut top, problems);
+    let draws = top
+        .table(problems, "draws")
+        .and_then(|(table, span)| read_draws(table, span, problems));
     top.finish(problems);
     let header = header??;
     let scenario = Scenario {
@@ -119,6 +122,7 @@ pub(super) fn read_document(
         providers,
         cohorts,
         correlations: Vec::new(),
+        draws,
     };
     Some((scenario, specs, correlation_specs))
 }
@@ -324,4 +328,17 @@ fn read_budget_form(
         admin_cost,
         underspend,
     }
+}
+
+/// `[draws]`: the file's name and place; the file itself is read by `scenario::load`.
+fn read_draws(table: &DeTable<'_>, span: Range<usize>, problems: &mut Problems) -> Option<Draws> {
+    let mut r = TableReader::declared(table, span, "draws", "draws");
+    let file = r.text_param(problems, "file");
+    r.finish(problems);
+    let (file, span) = file?;
+    Some(Draws {
+        file,
+        span,
+        table: None,
+    })
 }
