@@ -15,8 +15,8 @@ use crate::format::short;
 use crate::manifest::Manifest;
 use crate::output::tables::format_number;
 
-/// The columns of `posterior.csv` (also what `[draws] file` requires).
-pub const POSTERIOR_COLUMNS: [&str; 3] = ["draw", "path", "value"];
+/// The columns of `posterior.csv`: the header a `[draws] file` requires.
+pub const POSTERIOR_COLUMNS: [&str; 3] = crate::scenario::draws::HEADER;
 
 /// The columns of `calibration.csv`.
 pub const CALIBRATION_COLUMNS: [&str; 12] = [

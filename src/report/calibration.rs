@@ -100,7 +100,8 @@ fn predictive_chart(scenario: &Scenario, fit: &CohortFit, measure: Measure) -> O
     ))
 }
 
-/// A histogram's densities over `edges.len() − 1` bins.
+/// The densities of `values` in [`BINS`] bins of `width` from `lo` (a value at the
+/// top edge counts in the last bin).
 fn density(values: &[f64], lo: f64, width: f64) -> Vec<f64> {
     let mut counts = vec![0.0; BINS];
     for &v in values {
