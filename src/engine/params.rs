@@ -5,10 +5,10 @@
 //! draw (common random numbers). A parameter in a `[[correlations]]` block is instead
 //! its own quantile at the block's correlated quantile for this iteration
 //! ([`crate::scenario::Correlation::quantiles`], from the members' own streams), so
-//! the draws of every parameter outside the blocks are unchanged. The values are kept in plain indexed fields so that a
-//! caller (variants, sensitivity sweeps) can replace one before simulating; [`Slot`]
-//! names a single value and [`DrawnParameters::slots`] lists them all, with their
-//! paths, in one stable order.
+//! the draws of every parameter outside the blocks are unchanged. The values are kept
+//! in plain indexed fields so that a caller (variants, sensitivity sweeps, a `[draws]`
+//! file) can replace one before simulating; [`Slot`] names a single value and
+//! [`DrawnParameters::slots`] lists them all, with their paths, in one stable order.
 
 use crate::rng::StreamKey;
 use crate::scenario::{Form, Payment, Scenario, ServiceIndex, Uncertain, UptakeModel};
