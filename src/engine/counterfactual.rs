@@ -12,6 +12,7 @@
 
 use super::params::DrawnParameters;
 use super::prices::Factors;
+use super::simulate::reset;
 use crate::scenario::Scenario;
 
 /// The counterfactual's state, reused from one iteration to the next.
@@ -32,12 +33,6 @@ pub(super) struct Counterfactual {
     pub provider_margin: Vec<f64>,
     reserves: Vec<f64>,
     pub distressed: Vec<bool>,
-}
-
-/// Empties `v` and fills it with `n` copies of `value`, keeping its allocation.
-fn reset<T: Clone>(v: &mut Vec<T>, n: usize, value: T) {
-    v.clear();
-    v.resize(n, value);
 }
 
 /// The net overspend `O` of the 12 months before a review in month `t` (SPEC section

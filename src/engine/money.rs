@@ -57,11 +57,16 @@ impl ServiceSlots {
 /// contract on (the values stay the scenario's).
 fn lost_share(activity: &[f64], t: usize, baseline: f64) -> f64 {
     let window = &activity[t.saturating_sub(YEAR)..t];
-    if window.is_empty() || baseline <= 0.0 {
+    lost_given(window.iter().sum(), window.len(), baseline)
+}
+
+/// `max(0, 1 − (total / months) / A0)`: the share lost when `total` units were seen
+/// over `months` months; 0 without months or without a baseline.
+fn lost_given(total: f64, months: usize, baseline: f64) -> f64 {
+    if months == 0 || baseline <= 0.0 {
         return 0.0;
     }
-    let run_rate = window.iter().sum::<f64>() / window.len() as f64;
-    (1.0 - run_rate / baseline).max(0.0)
+    (1.0 - (total / months as f64) / baseline).max(0.0)
 }
 
 /// The capacity's lost share `L' = max(0, 1 − Ā' / A0)`, where `Ā'` is the mean of
@@ -70,12 +75,8 @@ fn lost_share(activity: &[f64], t: usize, baseline: f64) -> f64 {
 /// `L` to the bit (each term adds 0).
 fn lost_capacity_share(activity: &[f64], phb_activity: &[f64], t: usize, baseline: f64) -> f64 {
     let from = t.saturating_sub(YEAR);
-    if from == t || baseline <= 0.0 {
-        return 0.0;
-    }
     let total: f64 = (from..t).map(|m| activity[m] + phb_activity[m]).sum();
-    let run_rate = total / (t - from) as f64;
-    (1.0 - run_rate / baseline).max(0.0)
+    lost_given(total, t - from, baseline)
 }
 
 /// Moves the latest decision `decided` towards `target` (SPEC section 4, step 6): in

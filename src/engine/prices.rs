@@ -34,12 +34,26 @@ impl Factors {
         self.cost.clear();
         self.budget.clear();
         self.envelope.clear();
+        // k(t) moves only at financial-year starts: the powers are taken there and
+        // repeated in between.
+        let mut last = None;
+        let mut month = [1.0; 4];
         for t in 0..scenario.months {
             let k = scenario.uplifts_by(t) as i32;
-            self.tariff.push(factor(prices.tariff_uplift, k));
-            self.cost.push(factor(prices.cost_inflation, k));
-            self.budget.push(factor(prices.budget_uplift, k));
-            self.envelope.push(factor(growth, k));
+            if last != Some(k) {
+                last = Some(k);
+                month = [
+                    prices.tariff_uplift,
+                    prices.cost_inflation,
+                    prices.budget_uplift,
+                    growth,
+                ]
+                .map(|rate| factor(rate, k));
+            }
+            self.tariff.push(month[0]);
+            self.cost.push(month[1]);
+            self.budget.push(month[2]);
+            self.envelope.push(month[3]);
         }
     }
 }

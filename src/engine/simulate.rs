@@ -85,7 +85,7 @@ pub struct Workspace {
 }
 
 /// Empties `v` and fills it with `n` copies of `value`, keeping its allocation.
-fn reset<T: Clone>(v: &mut Vec<T>, n: usize, value: T) {
+pub(super) fn reset<T: Clone>(v: &mut Vec<T>, n: usize, value: T) {
     v.clear();
     v.resize(n, value);
 }

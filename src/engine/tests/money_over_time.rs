@@ -357,6 +357,28 @@ fn spend_under_the_envelope_offsets_spend_over_it() {
         let values = series(&layout, &m, layout.commissioner_series(metric));
         assert!(values.iter().all(|&x| x == 0.0), "{metric:?}: {values:?}");
     }
+
+    // Months under the envelope offset months over it within a review's window:
+    // prices rise 10% in October (t = 6), so the first review (t = 12) sees six months
+    // at £150k and six at £165k against £157.5k a month. £45k was over the envelope,
+    // but the net overspend is 0, and nothing is recovered.
+    let mut s = with_envelope(two_contracts(), 1_890_000.0, 0.0, 1.0);
+    s.prices.year_start = 10;
+    s.prices.tariff_uplift = rate("prices.tariff_uplift", 0.1);
+    let (m, _) = run_one(&s, 0);
+    let layout = OutputLayout::new(&s);
+    let get = |metric| series(&layout, &m, layout.commissioner_series(metric)).to_vec();
+    let (over, recovered) = (
+        get(CommissionerSeries::OverEnvelope),
+        get(CommissionerSeries::Recovered),
+    );
+    assert!(over[..6].iter().all(|&x| x == 0.0), "{over:?}");
+    assert!(over[6..12].iter().all(|&x| near(x, 7_500.0)), "{over:?}");
+    // Counted month by month, over-only months would have recovered £45k a year.
+    assert!(
+        recovered[12..24].iter().all(|&x| x.abs() < 1e-6),
+        "{recovered:?}"
+    );
 }
 
 #[test]
