@@ -73,7 +73,7 @@ impl Cells {
         match self {
             Cells::Exact(cells) => cells
                 .into_par_iter()
-                .map(|mut values| summarise_exact(&mut values))
+                .map(|values| summarise_exact(&values))
                 .collect(),
             Cells::Streaming(cells) => cells.par_iter().map(StreamingSummary::summary).collect(),
         }

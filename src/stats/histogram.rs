@@ -425,7 +425,7 @@ mod tests {
         let counts: Vec<f64> = (0..999).map(|i| f64::from((i * 7919) % 251)).collect();
         for values in [flags, counts] {
             let approx = of(&values).percentiles(QUANTILES).unwrap();
-            let exact = summarise_exact(&mut values.clone()).unwrap();
+            let exact = summarise_exact(&values).unwrap();
             let exact = [exact.p5, exact.p25, exact.p50, exact.p75, exact.p95];
             assert_eq!(approx.map(f64::to_bits), exact.map(f64::to_bits));
         }
@@ -450,13 +450,13 @@ mod tests {
         let values: Vec<f64> = (0..50).map(|i| base + f64::from(i) * 2048.0).collect();
         let h = of(&values);
         let p50 = h.percentiles([0.5]).unwrap()[0];
-        let exact = summarise_exact(&mut values.clone()).unwrap().p50;
+        let exact = summarise_exact(&values).unwrap().p50;
         assert!((p50 - exact).abs() <= PERCENTILE_ERROR_BOUND * 49.0 * 2048.0);
     }
 
     fn check_bound(values: &[f64]) {
         let approx = of(values).percentiles(QUANTILES).unwrap();
-        let exact = summarise_exact(&mut values.to_vec()).unwrap();
+        let exact = summarise_exact(values).unwrap();
         let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
         let exact = [exact.p5, exact.p25, exact.p50, exact.p75, exact.p95];

@@ -79,18 +79,14 @@ fn mean_sd(values: &[f64]) -> (f64, f64) {
     (mean, (squares / (n - 1.0)).sqrt())
 }
 
-/// Exact statistics of `values` (sorted in place); NaNs are left out; `None` when
-/// nothing is left. The mean is summed in the order given, so callers pass values in
-/// iteration order to be reproducible.
-pub fn summarise_exact(values: &mut [f64]) -> Option<Summary> {
-    let mut filtered;
-    let defined: &mut [f64] = if values.iter().any(|v| v.is_nan()) {
-        filtered = values
-            .iter()
-            .copied()
-            .filter(|v| !v.is_nan())
-            .collect::<Vec<_>>();
-        &mut filtered
+/// Exact statistics of `values`; NaNs are left out; `None` when nothing is left. The
+/// mean is summed in the order given, so callers pass values in iteration order to be
+/// reproducible.
+pub fn summarise_exact(values: &[f64]) -> Option<Summary> {
+    let filtered: Vec<f64>;
+    let defined = if values.iter().any(|v| v.is_nan()) {
+        filtered = values.iter().copied().filter(|v| !v.is_nan()).collect();
+        &filtered
     } else {
         values
     };
@@ -98,12 +94,89 @@ pub fn summarise_exact(values: &mut [f64]) -> Option<Summary> {
         return None;
     }
     let (mean, sd) = mean_sd(defined);
-    defined.sort_by(f64::total_cmp);
     Some(Summary::new(
         mean,
         sd,
-        QUANTILES.map(|p| quantile_type7(defined, p)),
+        type7_by_selection(defined, QUANTILES),
     ))
+}
+
+/// Type-7 percentiles of non-empty `values`, the same bits as sorting them with
+/// `total_cmp` and calling [`quantile_type7`], found by selection: only the order
+/// statistics the percentiles need (two each at most) are placed, in O(n log k)
+/// instead of a sort's O(n log n), and on integer keys ([`order_key`]) whose
+/// comparisons are cheaper than `total_cmp`'s. Under a total order the value of each
+/// rank is unique, so how the values get there cannot change it.
+pub fn type7_by_selection<const K: usize>(values: &[f64], probabilities: [f64; K]) -> [f64; K] {
+    let last = values.len() - 1;
+    let bounds = probabilities.map(|p| {
+        let h = last as f64 * p;
+        let below = h.floor() as usize;
+        (h, below, (below + 1).min(last))
+    });
+    let mut ranks: Vec<usize> = bounds.iter().flat_map(|&(_, lo, hi)| [lo, hi]).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let mut found = vec![0; ranks.len()];
+    SELECTION_KEYS.with_borrow_mut(|keys| {
+        keys.clear();
+        keys.extend(values.iter().map(|&v| order_key(v)));
+        // A series that never moves (before an offer month, a flag never raised) is
+        // common and needs no selection.
+        let first = keys[0];
+        if keys.iter().all(|&k| k == first) {
+            found.fill(first);
+        } else {
+            order_statistics(keys, 0, &ranks, &mut found);
+        }
+    });
+    let value_of = |rank: usize| from_order_key(found[ranks.partition_point(|&r| r < rank)]);
+    bounds.map(|(h, below, above)| {
+        let (low, high) = (value_of(below), value_of(above));
+        low + (h - below as f64) * (high - low)
+    })
+}
+
+thread_local! {
+    /// Scratch for [`type7_by_selection`], kept per thread so that summarising many
+    /// cells allocates once.
+    static SELECTION_KEYS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An integer whose order is `f64::total_cmp`'s: negative numbers have every bit but
+/// the sign flipped (as `total_cmp` does), then the sign bit is flipped so that the
+/// comparison is unsigned.
+fn order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    let flipped = bits ^ ((((bits as i64) >> 63) as u64) >> 1);
+    flipped ^ (1 << 63)
+}
+
+/// The inverse of [`order_key`].
+fn from_order_key(key: u64) -> f64 {
+    let flipped = key ^ (1 << 63);
+    f64::from_bits(flipped ^ ((((flipped as i64) >> 63) as u64) >> 1))
+}
+
+/// Places the keys of ascending, distinct `ranks` (counted from `offset`, where `keys`
+/// starts in the whole) into `out`, by selecting the middle rank and working on each
+/// side of it.
+fn order_statistics(keys: &mut [u64], offset: usize, ranks: &[usize], out: &mut [u64]) {
+    if ranks.is_empty() {
+        return;
+    }
+    let middle = ranks.len() / 2;
+    let rank = ranks[middle];
+    let (below, &mut pivot, above) = keys.select_nth_unstable(rank - offset);
+    out[middle] = pivot;
+    order_statistics(below, offset, &ranks[..middle], &mut out[..middle]);
+    let (mut later, mut later_out) = (&ranks[middle + 1..], &mut out[middle + 1..]);
+    // The next rank up is the smallest key above: one scan, not a selection.
+    if later.first() == Some(&(rank + 1)) {
+        later_out[0] = above.iter().copied().min().unwrap_or(pivot);
+        (later, later_out) = (&later[1..], &mut later_out[1..]);
+    }
+    order_statistics(above, rank + 1, later, later_out);
 }
 
 /// A bounded-memory summary of one cell's stream of values: a [`Histogram`] for the
@@ -240,7 +313,7 @@ mod tests {
     #[test]
     fn type7_matches_numpy() {
         // numpy.percentile([1, 2, 3, 4], [5, 25, 50, 75, 95]) = 1.15, 1.75, 2.5, 3.25, 3.85
-        let s = summarise_exact(&mut [4.0, 1.0, 3.0, 2.0]).unwrap();
+        let s = summarise_exact(&[4.0, 1.0, 3.0, 2.0]).unwrap();
         for (got, want) in [
             (s.p5, 1.15),
             (s.p25, 1.75),
@@ -255,17 +328,45 @@ mod tests {
         assert!((s.sd - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
     }
 
+    proptest::proptest! {
+        /// Selection gives the bits a sort gives, ties, signed zeros and infinities
+        /// included.
+        #[test]
+        fn selection_equals_sorting(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![
+                    -1e6f64..1e6,
+                    proptest::strategy::Just(0.0),
+                    proptest::strategy::Just(-0.0),
+                    proptest::strategy::Just(1.0),
+                    proptest::strategy::Just(f64::INFINITY),
+                    proptest::strategy::Just(f64::NEG_INFINITY),
+                ],
+                1..700,
+            ),
+        ) {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let want = QUANTILES.map(|p| quantile_type7(&sorted, p));
+            let got = type7_by_selection(&values, QUANTILES);
+            proptest::prop_assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits));
+            let ends = type7_by_selection(&values, [0.0, 1.0, 0.999]);
+            let want = [0.0, 1.0, 0.999].map(|p| quantile_type7(&sorted, p));
+            proptest::prop_assert_eq!(ends.map(f64::to_bits), want.map(f64::to_bits));
+        }
+    }
+
     #[test]
     fn nan_is_left_out_and_all_nan_gives_none() {
-        let s = summarise_exact(&mut [f64::NAN, 2.0, 4.0]).unwrap();
+        let s = summarise_exact(&[f64::NAN, 2.0, 4.0]).unwrap();
         assert_eq!(s.mean.to_bits(), 3f64.to_bits());
-        assert!(summarise_exact(&mut [f64::NAN]).is_none());
-        assert!(summarise_exact(&mut []).is_none());
+        assert!(summarise_exact(&[f64::NAN]).is_none());
+        assert!(summarise_exact(&[]).is_none());
     }
 
     #[test]
     fn single_value_has_zero_sd() {
-        let s = summarise_exact(&mut [7.0]).unwrap();
+        let s = summarise_exact(&[7.0]).unwrap();
         assert_eq!((s.sd, s.p5, s.p95), (0.0, 7.0, 7.0));
     }
 
@@ -274,7 +375,7 @@ mod tests {
         let values: Vec<f64> = (0..1000)
             .map(|i| ((i * 7919) % 1013) as f64 * 1.5 - 300.0)
             .collect();
-        let exact = summarise_exact(&mut values.clone()).unwrap();
+        let exact = summarise_exact(&values).unwrap();
         for block in [1, 256, 1000] {
             let mut s = StreamingSummary::new(true);
             for chunk in values.chunks(block) {
