@@ -319,10 +319,10 @@ fn rho_cell(rho: Option<f64>, noise: f64) -> Markup {
 /// The strongest rank correlations of one provider, by `|ρ|` with income.
 fn rank_table(result: &Sensitivity, provider: &str, noise: f64) -> Markup {
     let rows = result.tornado(provider, Metric::RankCorrelationIncome);
+    let distress_rows = result.tornado(provider, Metric::RankCorrelationDistressed);
     let distress = |parameter: &str| {
-        result
-            .tornado(provider, Metric::RankCorrelationDistressed)
-            .into_iter()
+        distress_rows
+            .iter()
             .find(|r| r.parameter == parameter)
             .and_then(|r| r.effect)
     };

@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::blocks::block_count;
+use super::blocks::{BLOCK_ITERATIONS, block_count};
 use super::layout::{RunLayout, Shape};
 use super::results::{Comparison, RunResult, SetResult};
 use crate::stats::{StreamingSummary, Summary, summarise_exact};
@@ -180,4 +180,43 @@ impl Accumulated {
             .collect();
         SetResult { runs, comparisons }
     }
+
+    /// The statistics of a run that kept only the summary metrics at `only` (see
+    /// `Run::only_summary`), spread back to their places in the layout.
+    pub fn finish_only(self, layout: RunLayout, only: &[usize]) -> SetResult {
+        let (_, selected) = layout.selected(only);
+        let pairs = layout
+            .pairs
+            .iter()
+            .zip(&selected)
+            .map(|(metrics, kept)| kept.iter().map(|&k| metrics[k].clone()).collect())
+            .collect();
+        let mut set = self.finish(RunLayout {
+            layouts: layout.layouts,
+            pairs,
+        });
+        for run in &mut set.runs {
+            let kept = std::mem::take(&mut run.summary);
+            run.summary = vec![None; run.layout.summary_len()];
+            for (&index, summary) in only.iter().zip(kept) {
+                run.summary[index] = summary;
+            }
+        }
+        set
+    }
+}
+
+/// The statistics one cell of a run would give of `values` (one per iteration, in
+/// order): kept exactly or streamed (`exact`), blocks closed where a run closes them.
+/// For analyses that know a cell's values without running it (`crate::sensitivity`).
+pub fn summarise_as_run(values: &[f64], exact: bool) -> Option<Summary> {
+    let mut cells = Cells::new(1, exact, values.len() as u64, true);
+    for block in values.chunks(BLOCK_ITERATIONS as usize) {
+        match &mut cells {
+            Cells::Exact(cells) => cells[0].extend_from_slice(block),
+            Cells::Streaming(cells) => block.iter().for_each(|&v| cells[0].push(v)),
+        }
+        cells.end_block();
+    }
+    cells.finish().pop().flatten()
 }

@@ -91,6 +91,7 @@ pub(super) fn accumulate(
         observe,
         progress,
         cancel,
+        only,
     } = run;
     let never = AtomicBool::new(false);
     let cancel = cancel.unwrap_or(&never);
@@ -98,10 +99,22 @@ pub(super) fn accumulate(
     let observe = observe.unwrap_or(&mut ignore);
     let cancelled = || cancel.load(Ordering::Relaxed);
     let RunLayout { layouts, pairs } = layout;
-    let shape = layout.shape();
-    let per_iteration = shape.values_per_iteration();
+    let full_shape = layout.shape();
+    let per_iteration = full_shape.values_per_iteration();
+    // Decided by every cell even when only some are kept, so that those have the
+    // bits of a full run.
     let exact = keeps_every_value(per_iteration, &settings);
     let chunk_size = chunk_iterations(per_iteration);
+    // The cells kept: every one, or the selected summary metrics (see
+    // `Run::only_summary`) and, per variant, the positions of their paired metrics.
+    let (shape, kept_pairs) = match only {
+        None => (
+            full_shape,
+            pairs.iter().map(|m| (0..m.len()).collect()).collect(),
+        ),
+        Some(indices) => layout.selected(indices),
+    };
+    let kept_pairs: Vec<Vec<usize>> = kept_pairs;
     let range = iterations_of(&blocks, settings.iterations);
     let capacity = range.end - range.start;
 
@@ -110,18 +123,27 @@ pub(super) fn accumulate(
 
     // Output buffers of one chunk, reused: rows of scenario s, iteration at + k, at
     // `k * len .. (k + 1) * len` (every layout has commissioner cells, so len > 0).
+    // A run that keeps no monthly cell simulates each iteration's months into a
+    // scratch buffer per thread instead (see `simulate_chunk`).
     let mut monthly_rows: Vec<Vec<f64>> = layouts
         .iter()
-        .map(|l| vec![0.0; chunk_size as usize * l.monthly_len()])
+        .map(|l| match only {
+            None => vec![0.0; chunk_size as usize * l.monthly_len()],
+            Some(_) => Vec::new(),
+        })
         .collect();
     let mut summary_rows: Vec<Vec<f64>> = layouts
         .iter()
         .map(|l| vec![0.0; chunk_size as usize * l.summary_len()])
         .collect();
-    let mut difference_rows: Vec<Vec<f64>> = pairs
+    let mut difference_rows: Vec<Vec<f64>> = kept_pairs
         .iter()
         .map(|p| vec![0.0; chunk_size as usize * p.len()])
         .collect();
+    let mut selected_rows: Vec<f64> = match only {
+        None => Vec::new(),
+        Some(indices) => vec![0.0; chunk_size as usize * indices.len()],
+    };
     for block in blocks.clone() {
         let block_range = iterations_of(&(block..block + 1), settings.iterations);
         let mut at = block_range.start;
@@ -142,25 +164,43 @@ pub(super) fn accumulate(
                 return Err(Cancelled);
             }
             let chunk_rows = chunk as usize;
-            for (run, (m_rows, y_rows)) in partial
+            for (s, (run, (m_rows, y_rows))) in partial
                 .runs
                 .iter_mut()
                 .zip(monthly_rows.iter().zip(&summary_rows))
+                .enumerate()
             {
-                push_rows(&mut run.monthly, m_rows, chunk_rows);
-                push_rows(&mut run.summary, y_rows, chunk_rows);
+                match only {
+                    None => {
+                        push_rows(&mut run.monthly, m_rows, chunk_rows);
+                        push_rows(&mut run.summary, y_rows, chunk_rows);
+                    }
+                    Some(indices) => {
+                        let y_len = layouts[s].summary_len();
+                        for (row, selected) in selected_rows
+                            .chunks_mut(indices.len().max(1))
+                            .take(chunk_rows)
+                            .enumerate()
+                        {
+                            for (value, &index) in selected.iter_mut().zip(indices) {
+                                *value = y_rows[row * y_len + index];
+                            }
+                        }
+                        push_rows(&mut run.summary, &selected_rows, chunk_rows);
+                    }
+                }
             }
-            for (v, metrics) in pairs.iter().enumerate() {
+            for (v, (metrics, kept)) in pairs.iter().zip(&kept_pairs).enumerate() {
                 let (base_len, variant_len) =
                     (layouts[0].summary_len(), layouts[v + 1].summary_len());
                 let (base_rows, variant_rows) = (&summary_rows[0], &summary_rows[v + 1]);
                 let comparison = &mut partial.comparisons[v];
                 let rows = &mut difference_rows[v];
                 for row in 0..chunk_rows {
-                    for (k, metric) in metrics.iter().enumerate() {
+                    for (k, metric) in kept.iter().map(|&k| &metrics[k]).enumerate() {
                         let difference = variant_rows[row * variant_len + metric.variant_index]
                             - base_rows[row * base_len + metric.base_index];
-                        rows[row * metrics.len() + k] = difference;
+                        rows[row * kept.len() + k] = difference;
                         if !difference.is_nan() {
                             let worse = &mut comparison.worse[k];
                             worse.1 += 1;
@@ -212,18 +252,28 @@ fn simulate_chunk(
         .enumerate()
     {
         let (m_len, y_len) = (layouts[s].monthly_len(), layouts[s].summary_len());
-        let rows = m.chunks_mut(m_len).zip(y.chunks_mut(y_len));
-        for (k, (m_row, y_row)) in rows.take(chunk as usize).enumerate() {
-            tasks.push((s, at + k as u64, m_row, y_row));
+        // Without monthly rows to keep (an empty buffer), each task's months go to
+        // its thread's scratch: memory already in cache, instead of a chunk's worth.
+        let mut m_rows = m.chunks_mut(m_len);
+        for (k, y_row) in y.chunks_mut(y_len).take(chunk as usize).enumerate() {
+            tasks.push((s, at + k as u64, m_rows.next(), y_row));
         }
     }
+    let init = || (Workspace::default(), Vec::new());
     tasks
         .into_par_iter()
-        .for_each_init(Workspace::default, |ws, (s, iteration, m, y)| {
+        .for_each_init(init, |(ws, scratch), (s, iteration, m, y)| {
             if cancelled() {
                 return;
             }
             let (scenario, layout) = (scenarios[s], &layouts[s]);
+            let m = match m {
+                Some(m) => m,
+                None => {
+                    scratch.resize(layout.monthly_len(), 0.0);
+                    &mut scratch[..]
+                }
+            };
             let mut params = DrawnParameters::draw(scenario, settings.seed, iteration);
             adjust(s, &mut params);
             // No clearing: every cell is written (`engine::Simulator`'s tests).

@@ -47,6 +47,26 @@ impl RunLayout {
         }
     }
 
+    /// The cells of a run that keeps only the summary metrics at `only` (see
+    /// `Run::only_summary`): no monthly cells, those metrics, and the paired metrics
+    /// among them, by their position in each variant's list.
+    pub fn selected(&self, only: &[usize]) -> (Shape, Vec<Vec<usize>>) {
+        let pairs: Vec<Vec<usize>> = self
+            .pairs
+            .iter()
+            .map(|metrics| {
+                (0..metrics.len())
+                    .filter(|&k| only.contains(&metrics[k].base_index))
+                    .collect()
+            })
+            .collect();
+        let shape = Shape {
+            runs: vec![(0, only.len()); self.layouts.len()],
+            comparisons: pairs.iter().map(Vec::len).collect(),
+        };
+        (shape, pairs)
+    }
+
     /// SHA-256 of every output cell's name, in order: two runs with the same
     /// fingerprint store the same cells in the same places (checked before shards are
     /// merged).

@@ -35,7 +35,7 @@ pub mod results;
 use std::ops::Range;
 use std::sync::atomic::AtomicBool;
 
-pub use accumulate::{Accumulated, Cells, ComparisonCells, ScenarioCells};
+pub use accumulate::{Accumulated, Cells, ComparisonCells, ScenarioCells, summarise_as_run};
 pub use blocks::{BLOCK_ITERATIONS, block_count, iterations_of};
 pub use execute::{CHUNK_ITERATIONS, CHUNK_VALUE_BUDGET, chunk_iterations};
 pub use layout::{RunLayout, Shape};
@@ -102,6 +102,7 @@ pub struct Run<'a> {
     observe: Option<Observe<'a>>,
     progress: Progress<'a>,
     cancel: Option<&'a AtomicBool>,
+    only: Option<&'a [usize]>,
 }
 
 impl<'a> Run<'a> {
@@ -115,7 +116,21 @@ impl<'a> Run<'a> {
             observe: None,
             progress: &no_progress,
             cancel: None,
+            only: None,
         }
+    }
+
+    /// Summarises only the summary metrics at `indices` (in the layout's order, the
+    /// same for every scenario of the run) and their paired differences, for analyses
+    /// that read a few outcomes of many runs (`crate::sensitivity`): no monthly cell
+    /// is kept, which is most of a large run's work. The statistics of those metrics
+    /// are the bits a full run gives: whether values are kept exactly is still decided
+    /// by every cell of the run. The result's `monthly` is empty, its `summary` is
+    /// `None` outside `indices`, and each comparison lists only their metrics. Only
+    /// for [`Self::all`].
+    pub fn only_summary(mut self, indices: &'a [usize]) -> Self {
+        self.only = Some(indices);
+        self
     }
 
     /// Calls `progress` after each chunk with the iterations done so far (within the
@@ -155,13 +170,18 @@ impl<'a> Run<'a> {
     pub fn all(self) -> Result<SetResult, Cancelled> {
         let layout = RunLayout::of(self.scenarios);
         let blocks = 0..block_count(self.settings.iterations);
+        let only = self.only;
         let accumulated = execute::accumulate(self, &layout, blocks)?;
-        Ok(accumulated.finish(layout))
+        Ok(match only {
+            None => accumulated.finish(layout),
+            Some(indices) => accumulated.finish_only(layout, indices),
+        })
     }
 
     /// Runs `blocks` only (a shard of the run, or all of it) and returns their
     /// accumulated cells; `progress` counts the iterations done within these blocks.
     pub fn blocks(self, blocks: Range<u64>) -> Result<Accumulated, Cancelled> {
+        assert!(self.only.is_none(), "a shard keeps every cell");
         let layout = RunLayout::of(self.scenarios);
         execute::accumulate(self, &layout, blocks)
     }

@@ -222,3 +222,45 @@ fn correlated_runs_do_not_depend_on_the_thread_count() {
     let plain = run_on(1, settings);
     assert_ne!(bits(&one.summary), bits(&plain.summary));
 }
+
+/// A run that keeps only a few summary metrics gives them, and their paired
+/// differences, with the bits of the full run, whether values are kept or streamed.
+#[test]
+fn keeping_only_some_summary_metrics_gives_their_full_run_bits() {
+    let base = example();
+    let mut variant = base.clone();
+    variant.name = "cheaper".into();
+    variant.cohorts[0].return_rate.dist = crate::distribution::Distribution::Fixed(0.05);
+    let scenarios = [&base, &variant];
+    let only = [0, 3, 7];
+    for limit in [EXACT_VALUE_LIMIT, 1_000] {
+        let settings = RunSettings {
+            exact_value_limit: limit,
+            ..RunSettings::new(ITERATIONS, 5)
+        };
+        let full = Run::new(&scenarios, settings).all().unwrap();
+        let some = Run::new(&scenarios, settings)
+            .only_summary(&only)
+            .all()
+            .unwrap();
+        for (f, s) in full.runs.iter().zip(&some.runs) {
+            assert_eq!(f.exact_percentiles, s.exact_percentiles);
+            assert!(s.monthly.is_empty());
+            for index in 0..f.summary.len() {
+                let want = if only.contains(&index) {
+                    bits(&f.summary[index..=index])
+                } else {
+                    bits(&[None])
+                };
+                assert_eq!(bits(&s.summary[index..=index]), want, "metric {index}");
+            }
+        }
+        let (f, s) = (&full.comparisons[0], &some.comparisons[0]);
+        assert_eq!(s.metrics.len(), only.len());
+        for (k, metric) in s.metrics.iter().enumerate() {
+            let at = f.metrics.iter().position(|m| m == metric).unwrap();
+            assert_eq!(bits(&s.difference[k..=k]), bits(&f.difference[at..=at]));
+            assert_eq!(s.p_worse[k].to_bits(), f.p_worse[at].to_bits());
+        }
+    }
+}

@@ -19,6 +19,7 @@
 
 pub mod label;
 pub mod one_way;
+pub mod parts;
 pub mod stress;
 
 pub use label::parameter_label;

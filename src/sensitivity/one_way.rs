@@ -26,8 +26,11 @@
 use std::sync::atomic::AtomicBool;
 
 use crate::engine::{DrawnParameters, OutputLayout};
-use crate::run::{Cancelled, Run, RunSettings, SetResult};
+use crate::run::{
+    Cancelled, Run, RunLayout, RunSettings, SetResult, keeps_every_value, summarise_as_run,
+};
 use crate::scenario::Scenario;
+use crate::sensitivity::parts;
 use crate::sensitivity::{
     HIGH_PERCENTILE, LOW_PERCENTILE, ProviderOutcomes, conditioned_on, percentile_value,
     uncertain_parameters,
@@ -132,26 +135,56 @@ impl Sensitivity {
 
     /// The tornado of one provider and metric: its rows, largest swing first, ready
     /// for a chart (each bar from `low_result` to `high_result` around the base).
+    ///
+    /// Found by bisection on the order of [`Self::rows`] (by provider, then metric):
+    /// a national analysis has over a million rows, and the report asks for four
+    /// tornadoes per provider.
     pub fn tornado(&self, provider: &str, metric: Metric) -> Vec<&Row> {
-        self.rows
+        let position = |id: &str| self.base.iter().position(|b| b.provider == id);
+        let key = |r: &Row| (position(&r.provider), r.metric);
+        let wanted = (position(provider), metric);
+        let start = self.rows.partition_point(|r| key(r) < wanted);
+        let end = start + self.rows[start..].partition_point(|r| key(r) <= wanted);
+        self.rows[start..end]
             .iter()
-            .filter(|r| r.provider == provider && r.metric == metric)
+            .filter(|r| r.provider == provider)
             .collect()
     }
 }
 
-/// How many runs of `n` iterations [`analyse`] makes: the plain run and two per
-/// parameter.
+/// How many runs of `n` iterations [`analyse`] makes: the plain run and two per round
+/// of [`parts::schedule`].
 pub fn run_count(scenario: &Scenario) -> u64 {
-    1 + 2 * uncertain_parameters(scenario).len() as u64
+    let parameters = uncertain_parameters(scenario);
+    let rounds = parts::schedule(&parts::independent_parts(scenario, &parameters));
+    1 + 2 * rounds.len() as u64
 }
 
 /// Runs the one-way analysis and the rank correlations. `progress` is told how many
 /// iterations have been simulated, out of [`run_count`] × `settings.iterations`.
 /// Stops early, with [`Cancelled`], once `cancel` is set.
+///
+/// Parameters of independent parts of the scenario are pinned in the same runs
+/// ([`parts`]); the results are the bits of pinning one parameter per run.
 pub fn analyse(
     scenario: &Scenario,
     settings: RunSettings,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Sensitivity, Cancelled> {
+    let parameters = uncertain_parameters(scenario);
+    let parts = parts::independent_parts(scenario, &parameters);
+    let rounds = parts::schedule(&parts);
+    analyse_in_rounds(scenario, settings, &parts, &rounds, progress, cancel)
+}
+
+/// [`analyse`] with the parameters pinned in `rounds` (each parameter in exactly one;
+/// no two parameters of a round able to move the same provider).
+pub(crate) fn analyse_in_rounds(
+    scenario: &Scenario,
+    settings: RunSettings,
+    parts: &parts::Parts,
+    rounds: &[Vec<usize>],
     progress: &(dyn Fn(u64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Sensitivity, Cancelled> {
@@ -192,26 +225,66 @@ pub fn analyse(
         .collect();
     let mut exact_percentiles = plain.runs[0].exact_percentiles;
 
-    let mut rows = Vec::new();
-    for (j, &(slot, u)) in parameters.iter().enumerate() {
-        let (low, high) = (
-            percentile_value(u, LOW_PERCENTILE),
-            percentile_value(u, HIGH_PERCENTILE),
-        );
-        let done_before = n * (1 + 2 * j as u64);
+    // Only the providers' outcomes are read from the pinned runs.
+    let read: Vec<usize> = (0..providers)
+        .flat_map(|p| [outcomes.income[p], outcomes.distressed[p]])
+        .collect();
+    // A provider that a parameter cannot move shows its plain draws at both ends: its
+    // statistics as a pinned run (two scenarios) keeps them, computed once.
+    let pair_keeps_values = {
+        let pair = RunLayout::of(&[scenario, scenario]);
+        keeps_every_value(pair.shape().values_per_iteration(), &settings)
+    };
+    let unmoved = |values: &[f64]| {
+        let zeros = vec![0.0; values.len()];
+        (
+            summarise_as_run(values, pair_keeps_values),
+            summarise_as_run(&zeros, pair_keeps_values),
+        )
+    };
+    let unmoved: Vec<[_; 2]> = (0..providers)
+        .map(|p| [unmoved(&income[p]), unmoved(&distressed[p])])
+        .collect();
+
+    let mut one_way: Vec<Vec<Row>> = vec![Vec::new(); parameters.len()];
+    for (r, round) in rounds.iter().enumerate() {
+        let ends: Vec<(usize, f64, f64)> = round
+            .iter()
+            .map(|&j| {
+                let u = parameters[j].1;
+                (
+                    j,
+                    percentile_value(u, LOW_PERCENTILE),
+                    percentile_value(u, HIGH_PERCENTILE),
+                )
+            })
+            .collect();
+        let done_before = n * (1 + 2 * r as u64);
         let pin = |run: usize, params: &mut DrawnParameters| {
-            *params.get_mut(slot) = if run == 0 { low } else { high };
+            for &(j, low, high) in &ends {
+                *params.get_mut(parameters[j].0) = if run == 0 { low } else { high };
+            }
         };
         // A correlated parameter's block is conditioned on it (its own draw is then
         // already the pinned value); any other runs the scenario as it is.
-        let at_low = conditioned_on(scenario, &u.path, LOW_PERCENTILE);
-        let at_high = conditioned_on(scenario, &u.path, HIGH_PERCENTILE);
+        let condition = |p: f64| {
+            let mut conditioned: Option<Scenario> = None;
+            for &(j, ..) in &ends {
+                let from = conditioned.as_ref().unwrap_or(scenario);
+                if let Some(next) = conditioned_on(from, &parameters[j].1.path, p) {
+                    conditioned = Some(next);
+                }
+            }
+            conditioned
+        };
+        let (at_low, at_high) = (condition(LOW_PERCENTILE), condition(HIGH_PERCENTILE));
         let pair = [
             at_low.as_ref().unwrap_or(scenario),
             at_high.as_ref().unwrap_or(scenario),
         ];
         let set = Run::new(&pair, settings)
             .adjust(&pin)
+            .only_summary(&read)
             .progress(&|done| progress(done_before + 2 * done))
             .cancel_on(cancel)
             .all()?;
@@ -229,28 +302,43 @@ pub fn analyse(
                 .and_then(|k| comparison.difference[k])
                 .map(|d| d.sd / (n as f64).sqrt())
         };
-        for p in 0..providers {
-            for (metric, index) in [
-                (Metric::Income, outcomes.income[p]),
-                (Metric::Distressed, outcomes.distressed[p]),
-            ] {
-                let (at_low, at_high) = (mean(&set, 0, index), mean(&set, 1, index));
-                let effect = at_high - at_low;
-                rows.push(Row {
-                    provider: outcomes.ids[p].clone(),
-                    parameter: u.path.clone(),
-                    metric,
-                    low_value: Some(low),
-                    high_value: Some(high),
-                    low_result: Some(at_low),
-                    high_result: Some(at_high),
-                    effect: Some(effect),
-                    effect_se: paired_se(index),
-                    swing: Some(effect.abs()),
-                });
+        for &(j, low, high) in &ends {
+            for (p, unmoved) in unmoved.iter().enumerate() {
+                for (m, (metric, index)) in [
+                    (Metric::Income, outcomes.income[p]),
+                    (Metric::Distressed, outcomes.distressed[p]),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    let (at_low, at_high, effect_se) = if parts.moves(j, p) {
+                        (mean(&set, 0, index), mean(&set, 1, index), paired_se(index))
+                    } else {
+                        let (values, differences) = unmoved[m];
+                        let at = values.map_or(f64::NAN, |s| s.mean);
+                        let se = differences
+                            .filter(|_| n >= 2)
+                            .map(|d| d.sd / (n as f64).sqrt());
+                        (at, at, se)
+                    };
+                    let effect = at_high - at_low;
+                    one_way[j].push(Row {
+                        provider: outcomes.ids[p].clone(),
+                        parameter: parameters[j].1.path.clone(),
+                        metric,
+                        low_value: Some(low),
+                        high_value: Some(high),
+                        low_result: Some(at_low),
+                        high_result: Some(at_high),
+                        effect: Some(effect),
+                        effect_se,
+                        swing: Some(effect.abs()),
+                    });
+                }
             }
         }
     }
+    let mut rows: Vec<Row> = one_way.into_iter().flatten().collect();
 
     let null_se = (n > 1).then(|| 1.0 / ((n - 1) as f64).sqrt());
     for p in 0..providers {
@@ -276,11 +364,22 @@ pub fn analyse(
         }
     }
 
-    // Stable: ties keep parameter order.
-    let order = |r: &Row| outcomes.ids.iter().position(|id| *id == r.provider);
-    rows.sort_by(|a, b| {
-        (order(a), a.metric)
-            .cmp(&(order(b), b.metric))
+    // Stable: ties keep parameter order. Providers are ranked through a map, once
+    // per row: looking each up by name in every comparison was most of a national
+    // analysis's time.
+    let order: std::collections::HashMap<&str, usize> = outcomes
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(p, id)| (id.as_str(), p))
+        .collect();
+    let mut ranked: Vec<(usize, Row)> = rows
+        .into_iter()
+        .map(|r| (order[r.provider.as_str()], r))
+        .collect();
+    ranked.sort_by(|(pa, a), (pb, b)| {
+        (pa, a.metric)
+            .cmp(&(pb, b.metric))
             .then_with(|| match (a.swing, b.swing) {
                 (Some(x), Some(y)) => y.total_cmp(&x),
                 (Some(_), None) => std::cmp::Ordering::Less,
@@ -288,6 +387,7 @@ pub fn analyse(
                 (None, None) => std::cmp::Ordering::Equal,
             })
     });
+    let rows = ranked.into_iter().map(|(_, r)| r).collect();
 
     Ok(Sensitivity {
         iterations: n,
