@@ -457,9 +457,11 @@ pub fn distressed_count(
         }
     };
     let mut observe = |_: usize, _: u64, summary: &[f64]| count += u64::from(summary[index] > 0.5);
+    // Only the observed flag is read: the run keeps no statistics.
     Run::new(&[scenario], settings)
         .adjust(&pin)
         .observe(&mut observe)
+        .only_summary(&[])
         .progress(progress)
         .cancel_on(cancel)
         .all()?;
