@@ -42,7 +42,13 @@ fn serve_benches(c: &mut Criterion) {
     });
     let prepared = served.prepare(what_if()).expect("valid");
     group.bench_function("run beside the kept base", |b| {
-        b.iter(|| black_box(served.answer(prepared.clone(), &never).expect("not cancelled")))
+        b.iter(|| {
+            black_box(
+                served
+                    .answer(prepared.clone(), &never)
+                    .expect("not cancelled"),
+            )
+        })
     });
     let answer = served.answer(prepared, &never).expect("not cancelled");
     group.bench_function("draw the page's parts", |b| {
