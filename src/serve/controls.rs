@@ -80,7 +80,7 @@ fn uncertain(
         label: label.to_string(),
         input: Input::Number,
         current,
-        start: value.mean().clamp(min, max).into(),
+        start: readable(value.mean()).clamp(min, max).into(),
         min: min.into(),
         max: max.into(),
         step,
@@ -191,9 +191,9 @@ pub fn controls(scenario: &Scenario, yearly_spend: f64) -> Vec<Group> {
             &cohort.uptake.ceiling,
         ));
         for service_use in &cohort.uses {
-            let service = scenario.service_name(service_use.service);
+            let id = scenario.service_name(service_use.service);
+            let service = service_title(scenario, service_use.service.0);
             let label = format!("Substitution of {service}");
-            let id = service_ref(scenario, service_use.service.0);
             controls.push(share(
                 at(&format!("uses.{id}.substitution")),
                 &label,
@@ -245,13 +245,23 @@ pub fn controls(scenario: &Scenario, yearly_spend: f64) -> Vec<Group> {
     groups
 }
 
-/// `provider/service` of the service at `index`.
-fn service_ref(scenario: &Scenario, index: usize) -> String {
+/// The name of the service at `index` as its file gives it.
+fn service_title(scenario: &Scenario, index: usize) -> String {
     scenario
         .services()
         .nth(index)
-        .map(|(p, s)| format!("{}/{}", scenario.providers[p].id, s.id))
+        .map(|(_, s)| s.name.clone())
         .unwrap_or_default()
+}
+
+/// `value` to four significant figures: where a control starts (a mean such as
+/// 0.31666… reads as 0.3167 in its box).
+fn readable(value: f64) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    let scale = 10f64.powi(3 - value.abs().log10().floor() as i32);
+    (value * scale).round() / scale
 }
 
 /// The commissioner's envelope and recovery, and when contracts are reviewed.

@@ -37,13 +37,11 @@ pub fn html(token: &str, served: &Served) -> String {
                             (served.base.settings.iterations) " simulated futures, seed " (served.base.settings.seed)
                             ". Each change re-runs the what-if beside the base on the same futures."
                         }
-                        p #status role="status" aria-live="polite" { "Loading…" }
                         div .actions {
                             button #reset type="button" { "Back to the base" }
                             a #download .button href=(format!("/report.html?token={token}")) download { "Download report" }
                         }
                         div #changes {}
-                        pre #problems hidden {}
                         div #keep-box {
                             label for="keep-name" { "Name of the variant to keep" }
                             input #keep-name type="text" maxlength="200" placeholder="e.g. pass-through 20%";
@@ -60,6 +58,8 @@ pub fn html(token: &str, served: &Served) -> String {
                         div #controls {}
                     }
                     main {
+                        p #status role="status" aria-live="polite" { "Loading…" }
+                        pre #problems hidden {}
                         div #banner {}
                         div #headline {}
                         div #variants {}

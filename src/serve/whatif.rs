@@ -261,4 +261,12 @@ mod tests {
         let plain: toml::Table = toml::from_str(&text).unwrap();
         assert_eq!(plain["variants"].as_array().unwrap().len(), 2, "{text}");
     }
+
+    #[test]
+    fn a_kept_variant_follows_the_last_variant_even_with_tables_after_it() {
+        let file = "[scenario]\nname = \"x\"\n\n[[variants]]\nname = \"a\"\nset = { \"p.q\" = 1 }\n\n[[sweeps]]\npath = \"p.q\"\nvalues = [1]\n";
+        let text = with_variant(file, "b", None, &what_if(r#"{"p.q": 2}"#)).unwrap();
+        let new = text.find("name = \"b\"").unwrap();
+        assert!(new < text.find("[[sweeps]]").unwrap(), "{text}");
+    }
 }
