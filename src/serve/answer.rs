@@ -20,7 +20,7 @@ use crate::report::data::OutputFiles;
 use crate::report::live::{self, LiveParts};
 use crate::report::parse_outputs;
 use crate::run::{Cancelled, SetResult};
-use crate::scenario::load::Source;
+use crate::scenario::load::{LoadError, Source};
 use crate::scenario::{Validated, parse_scenario};
 use crate::serve::Served;
 use crate::serve::whatif::{WHAT_IF_NAME, WhatIf, served_text, with_variant};
@@ -69,7 +69,12 @@ impl Served {
             Err(problems) => return Err(self.explain(&what_if, &source, &problems)),
         };
         self.attach_draws(&source, &mut validated)
-            .map_err(|e| Invalid(e.to_string()))?;
+            .map_err(|e| match e {
+                LoadError::Invalid { scenario, problems } => {
+                    Invalid(render_problems(&scenario, &problems, false))
+                }
+                other => Invalid(other.to_string()),
+            })?;
         Ok(Prepared {
             what_if,
             source,
@@ -89,8 +94,13 @@ impl Served {
             let errors: Vec<_> = problems.iter().filter(|p| p.is_error()).cloned().collect();
             Invalid(render_problems(source, &errors, false))
         };
-        let name = unused_name(&self.validated, WHAT_IF_NAME);
-        let kept = with_variant(&self.source.text, &name, None, what_if).map(|text| Source {
+        // The file as it is now: a variant kept since the start is part of it.
+        let now = self.file_text();
+        let name = match parse_scenario(&now) {
+            Ok(validated) => unused_name(&validated, WHAT_IF_NAME),
+            Err(_) => unused_name(&self.validated, WHAT_IF_NAME),
+        };
+        let kept = with_variant(&now, &name, None, what_if).map(|text| Source {
             name: self.source.name.clone(),
             text,
         });

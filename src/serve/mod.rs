@@ -110,6 +110,14 @@ impl Served {
         attach_draws(file, served, validated, &read)
     }
 
+    /// The scenario file's text as this server last read or wrote it.
+    fn file_text(&self) -> String {
+        self.file_text
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// The controls of the page.
     pub fn controls(&self) -> Vec<controls::Group> {
         let yearly = controls::yearly_spend(&self.base.result, self.base.scenario.months);

@@ -162,3 +162,53 @@ fn an_invalid_what_if_gets_the_message_validate_gives() {
     ));
     assert!(fine.is_ok());
 }
+
+/// A scenario whose only income is `other_income`, taken from a `[draws]` file:
+/// 1,200, 2,400 and 3,600 a year, so income over its two months is 200, 400 or 600.
+const DRAWN: &str = "schema_version = 1\n[scenario]\nname = \"draws\"\nstart = \"2027-01\"\nmonths = 2\niterations = 6\nseed = 5\n\n[[providers]]\nid = \"p\"\nother_income = { dist = \"uniform\", min = 1000, max = 2000 }\n\n[draws]\nfile = \"fit/posterior.csv\"\n";
+
+/// The mean of provider `p`'s income in an answer's `summary.csv`, for `scenario`.
+fn mean_income(summary: &str, scenario: &str) -> f64 {
+    let row = summary
+        .lines()
+        .find(|l| l.starts_with(&format!("{scenario},")) && l.contains(",provider,p,income,"))
+        .expect("p's income");
+    row.split(',').nth(4).unwrap().parse().unwrap()
+}
+
+#[test]
+fn what_ifs_run_with_the_draws_file_read_once_and_never_another() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("fit")).unwrap();
+    let posterior = "draw,path,value\n0,providers.p.other_income,1200\n1,providers.p.other_income,2400\n2,providers.p.other_income,3600\n";
+    std::fs::write(dir.path().join("fit/posterior.csv"), posterior).unwrap();
+    let path = dir.path().join("draws.toml");
+    std::fs::write(&path, DRAWN).unwrap();
+    let (source, validated) = load::load(Some(&path)).unwrap();
+    let settings = RunSettings::new(6, validated.scenario.seed);
+    let served = Served::new(source, Some(path.clone()), validated, settings, false, 1).unwrap();
+    // The draws file is gone: what-ifs use the text read at the start.
+    std::fs::remove_file(dir.path().join("fit/posterior.csv")).unwrap();
+    let answer = |json: &str| {
+        let prepared = served.prepare(what_if(json)).unwrap();
+        let answer = served.answer(prepared, &AtomicBool::new(false)).unwrap();
+        answer.live().unwrap().summary_csv
+    };
+    let summary = answer(r#"{"providers.p.reserves": 5}"#);
+    // Draws 0, 1, 2, 0, 1, 2: a mean of 400 (to rounding in the mean's sum).
+    let near = |x: f64, y: f64| (x - y).abs() < 1e-9;
+    assert!(near(mean_income(&summary, "draws"), 400.0), "{summary}");
+    assert!(near(mean_income(&summary, "what-if"), 400.0), "{summary}");
+    // A parameter the what-if sets leaves the draws, as in a [[variants]] entry.
+    let summary = answer(r#"{"providers.p.other_income": 6000}"#);
+    assert!(near(mean_income(&summary, "what-if"), 1000.0), "{summary}");
+    // Another draws file is refused, not read.
+    let refused = served
+        .prepare(what_if(r#"{"draws.file": "../../elsewhere.csv"}"#))
+        .unwrap_err();
+    assert!(
+        refused.0.contains("reads only the draws file"),
+        "{}",
+        refused.0
+    );
+}
