@@ -8,7 +8,7 @@
 
 /// The top-level modules, lowest first. A module may use any module listed before it
 /// and none listed after it.
-pub const LAYERS: [&str; 17] = [
+pub const LAYERS: [&str; 18] = [
     // Foundations: no knowledge of scenarios.
     "rng",
     "hash",
@@ -29,6 +29,8 @@ pub const LAYERS: [&str; 17] = [
     "manifest",
     "report",
     "output",
+    // Answering what-ifs live, on the run, report and output paths.
+    "serve",
     // The edge: arguments, commands, printing, exit codes.
     "cli",
 ];

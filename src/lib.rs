@@ -14,6 +14,7 @@
 //!   `calibrate` (fitting cohorts' uptake to observed counts);
 //! - what a run leaves: `manifest`, `report` (HTML), `output` (the files of each
 //!   command, written atomically, and the terminal tables);
+//! - answering what-ifs live: `serve` (`phbsim serve`'s server and page);
 //! - the edge: `cli`, the only module that prints.
 //!
 //! The core does no I/O and no printing; scenario files are read in
@@ -37,5 +38,6 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod sensitivity;
+pub mod serve;
 pub mod shard;
 pub mod stats;

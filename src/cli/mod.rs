@@ -36,6 +36,7 @@ mod parts;
 mod report;
 mod run;
 mod sensitivity;
+mod serve;
 mod session;
 mod shard;
 mod stress;
@@ -104,6 +105,10 @@ pub enum Command {
     /// observed counts by particle MCMC; writes posterior.csv for `[draws] file`,
     /// calibration.csv and calibration.html.
     Calibrate(calibrate::CalibrateArgs),
+    /// Serve a page of the scenario's headlines and charts beside its assumptions on
+    /// 127.0.0.1: each change re-runs a what-if beside the base, live; "keep as
+    /// variant" appends it to the scenario file.
+    Serve(serve::ServeArgs),
 }
 
 /// How a command failed: the exit code and what to print (nothing when the details
@@ -146,6 +151,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Completions { shell } => install::completions(shell),
         Command::Man => install::man(),
         Command::Calibrate(args) => calibrate::calibrate_command(args),
+        Command::Serve(args) => serve::serve_command(args),
         Command::Schema => {
             outln!("{}", json_schema());
             Ok(())

@@ -16,6 +16,7 @@
 //!   overlaid medians); nothing without;
 //! - `charts`: fan and line charts, `heat_map`: the heat map, as SVG;
 //! - `svg`: scales, ticks and path data;
+//! - `live`: the sections `phbsim serve` redraws after each what-if;
 //! - `tornado`: the page `phbsim sensitivity` writes (tornado charts per provider),
 //!   sharing this page's shell, stylesheet, chart frame and scales.
 //!
@@ -26,6 +27,7 @@ pub mod calibration;
 mod charts;
 pub mod data;
 mod heat_map;
+pub mod live;
 pub mod money_follows;
 mod parse;
 mod sections;

@@ -127,6 +127,18 @@ pub fn load(path: Option<&Path>) -> Result<(Source, Validated), LoadError> {
 /// file at `path`). A variant's draws leave out the parameters it sets itself, so its
 /// `set` is what it runs with.
 fn load_draws(path: &Path, scenario: &Source, validated: &mut Validated) -> Result<(), LoadError> {
+    attach_draws(path, scenario, validated, &read_source)
+}
+
+/// [`load_draws`] with the draws files' text given by `read` (a path relative to the
+/// scenario file's folder, as the file names it): `phbsim serve` reads the draws
+/// file once and answers every what-if from that text, never from the disk again.
+pub fn attach_draws(
+    path: &Path,
+    scenario: &Source,
+    validated: &mut Validated,
+    read: &dyn Fn(&Path) -> Result<Source, LoadError>,
+) -> Result<(), LoadError> {
     let dir = path.parent().unwrap_or(Path::new(""));
     let mut targets: Vec<(&mut Scenario, Vec<String>)> = vec![(&mut validated.scenario, vec![])];
     for variant in &mut validated.variants {
@@ -144,7 +156,7 @@ fn load_draws(path: &Path, scenario: &Source, validated: &mut Validated) -> Resu
                 "`file` is relative to the scenario file; write it with `phbsim calibrate`",
             )],
         };
-        let text = match read_source(&file) {
+        let text = match read(&file) {
             Ok(source) => source,
             Err(LoadError::Missing { .. }) => {
                 return Err(at_file(format!("no such draws file: {}", file.display())));

@@ -20,5 +20,6 @@ mod properties;
 mod readme;
 mod report;
 mod sensitivity_cli;
+mod serve;
 mod shard_cli;
 mod snapshots;
