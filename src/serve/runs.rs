@@ -93,7 +93,7 @@ impl Base {
         let mut difference = Vec::with_capacity(metrics.len());
         let mut p_worse = Vec::with_capacity(metrics.len());
         for metric in &metrics {
-            let mut values: Vec<f64> = (0..iterations)
+            let values: Vec<f64> = (0..iterations)
                 .map(|i| {
                     rows[i * variant_len + metric.variant_index]
                         - self.rows[i * base_len + metric.base_index]
@@ -110,7 +110,7 @@ impl Base {
             } else {
                 worse as f64 / defined as f64
             });
-            difference.push(summarise_exact(&mut values));
+            difference.push(summarise_exact(&values));
         }
         Comparison {
             variant: 1,
