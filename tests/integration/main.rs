@@ -22,3 +22,4 @@ mod report;
 mod sensitivity_cli;
 mod shard_cli;
 mod snapshots;
+mod workbook;
