@@ -210,31 +210,38 @@ fn every_number_from_a_csv_is_the_csvs_number_bit_for_bit() {
         "riskiest first: {ranked:?}"
     );
 
-    // Financial years: each year's median, P5, P95 and mean.
-    let sheet = &sheets["Financial years"];
-    let last_col = sheet.end().unwrap().1;
-    // A year's label (`2027-28`, `2026-27 (2 months)`) heads its first column.
-    let year_of = |first: u32| {
-        let label = text(sheet, 2, first);
-        label.split(' ').next().unwrap().to_string()
-    };
-    for r in data_rows(sheet, 3) {
-        let id = text(sheet, r, 1);
-        let metric = text(sheet, r, last_col);
-        for col in 3..last_col {
-            let stat = match text(sheet, 3, col).as_str() {
-                "Median" => "p50",
-                "P5" => "p5",
-                "P95" => "p95",
-                "Mean" => "mean",
-                other => panic!("a statistic {other}"),
+    // Financial years and services: each year's median, P5, P95 and mean.
+    for name in ["Financial years", "Services"] {
+        let sheet = &sheets[name];
+        let last_col = sheet.end().unwrap().1;
+        // A year's label (`2027-28`, `2026-27 (2 months)`) heads its first column.
+        let year_of = |first: u32| {
+            let label = text(sheet, 2, first);
+            label.split(' ').next().unwrap().to_string()
+        };
+        for r in data_rows(sheet, 3) {
+            let id = text(sheet, r, 1);
+            let level = if name == "Services" {
+                "service"
+            } else {
+                level_of(&id)
             };
-            let year = year_of(col - (col - 3) % 4);
-            checked.same(
-                &format!("Financial years {id} {metric} {year} {stat}"),
-                number(sheet, r, col),
-                years.value(&[base, level_of(&id), &id, &year, &metric], stat),
-            );
+            let metric = text(sheet, r, last_col);
+            for col in 3..last_col {
+                let stat = match text(sheet, 3, col).as_str() {
+                    "Median" => "p50",
+                    "P5" => "p5",
+                    "P95" => "p95",
+                    "Mean" => "mean",
+                    other => panic!("a statistic {other}"),
+                };
+                let year = year_of(col - (col - 3) % 4);
+                checked.same(
+                    &format!("{name} {id} {metric} {year} {stat}"),
+                    number(sheet, r, col),
+                    years.value(&[base, level, &id, &year, &metric], stat),
+                );
+            }
         }
     }
 
@@ -244,7 +251,7 @@ fn every_number_from_a_csv_is_the_csvs_number_bit_for_bit() {
     for r in data_rows(sheet, 2) {
         let id = text(sheet, r, 1);
         let month = text(sheet, r, 3);
-        let metric = text(sheet, r, 12);
+        let metric = text(sheet, r, 11);
         blocks.insert((id.clone(), metric.clone()));
         for (col, stat) in [
             (4, "p5"),
@@ -267,8 +274,9 @@ fn every_number_from_a_csv_is_the_csvs_number_bit_for_bit() {
         "income and reserves per provider, spend"
     );
 
-    // Services and cohorts: months across.
-    for (name, level) in [("Services", "service"), ("Cohorts", "cohort")] {
+    // Cohorts: months across.
+    {
+        let (name, level) = ("Cohorts", "cohort");
         let sheet = &sheets[name];
         let last_col = sheet.end().unwrap().1;
         for r in data_rows(sheet, 2) {
@@ -278,7 +286,6 @@ fn every_number_from_a_csv_is_the_csvs_number_bit_for_bit() {
                 "Median" => "p50",
                 "P5" => "p5",
                 "P95" => "p95",
-                "Chance" => "mean",
                 other => panic!("a statistic {other}"),
             };
             for col in 4..last_col {
@@ -318,7 +325,7 @@ fn every_number_from_a_csv_is_the_csvs_number_bit_for_bit() {
         rows += 1;
     }
     assert_eq!(rows, compare.rows.len(), "every row of compare.csv");
-    assert!(checked.0 > 10_000, "only {} cells checked", checked.0);
+    assert!(checked.0 > 5_000, "only {} cells checked", checked.0);
 }
 
 /// The tiny scenario's workbook as text: each sheet's cells, row by row (numbers as

@@ -16,12 +16,17 @@ use rust_xlsxwriter::{Worksheet, XlsxError};
 use super::style::{
     Shown, Styles, heading, number, page_setup, pages_across, table_header, text_width, total_width,
 };
+use crate::distribution::Distribution;
 use crate::scenario::paths::{flatten, scenario_paths};
 use crate::scenario::{Scenario, Uncertain, params};
 use crate::sensitivity::parameter_label;
 
 /// The percentiles shown for a distribution.
 const PERCENTILES: [f64; 3] = [0.10, 0.50, 0.90];
+
+/// A distribution as described, with its valid range's bounds (as bits): the
+/// parameters that share it share their percentiles.
+type QuantileKey = (String, Option<(u64, u64)>);
 
 /// One parameter's row.
 struct Row {
@@ -215,7 +220,7 @@ pub(super) fn sheet(
         .into_iter()
         .map(|u| (u.path.as_str(), u))
         .collect();
-    let budgets: BTreeMap<String, &crate::distribution::Distribution> = scenario
+    let budgets: BTreeMap<String, &Distribution> = scenario
         .cohorts
         .iter()
         .map(|c| (format!("cohorts.{}.budget", c.id), &c.budget.dist))
@@ -269,6 +274,7 @@ pub(super) fn sheet(
     let header = 2;
     let last = header + rows.len() as u32;
     table_header(&mut sheet, styles, header, &columns, 4..7, 2, last)?;
+    let mut quantiles: BTreeMap<QuantileKey, [f64; 3]> = BTreeMap::new();
     for (i, row) in rows.iter().enumerate() {
         let r = header + 1 + i as u32;
         let declared = params::lookup(&row.path);
@@ -282,18 +288,28 @@ pub(super) fn sheet(
             .map(|u| (&u.dist, Some(*u)))
             .or_else(|| budgets.get(&row.path).map(|d| (*d, None)));
         match dist {
-            Some((dist, u)) if !matches!(dist, crate::distribution::Distribution::Fixed(_)) => {
-                sheet.write_string(r, 3, dist.describe())?;
-                for (k, p) in PERCENTILES.into_iter().enumerate() {
-                    let value = match u {
+            Some((dist, u)) if !matches!(dist, Distribution::Fixed(_)) => {
+                let described = dist.describe();
+                // Many parameters share a distribution (a national scenario repeats
+                // its ICBs'), and some quantiles are slow (a beta's is a search).
+                let bounds = u.map(|u| u.range.bounds());
+                let key = (
+                    described.clone(),
+                    bounds.map(|(lo, hi)| (lo.to_bits(), hi.to_bits())),
+                );
+                let values = *quantiles.entry(key).or_insert_with(|| {
+                    PERCENTILES.map(|p| match u {
                         Some(u) => u.at_quantile(p),
                         // A budget is clamped at zero, as each holder's draw is.
                         None => dist.quantile(p).max(0.0),
-                    };
+                    })
+                });
+                sheet.write_string(r, 3, described)?;
+                for (k, value) in values.into_iter().enumerate() {
                     number(&mut sheet, r, 4 + k as u16, Some(value), format)?;
                 }
             }
-            Some((crate::distribution::Distribution::Fixed(value), _)) => {
+            Some((Distribution::Fixed(value), _)) => {
                 number(&mut sheet, r, 3, Some(*value), format)?;
             }
             _ => match row.written.parse::<f64>() {

@@ -16,9 +16,7 @@ use rust_xlsxwriter::{
 };
 
 use super::labels;
-use super::style::{
-    Styles, heading, number, page_setup, pages_across, table_header, text_width, total_width,
-};
+use super::style::{Styles, heading, number, page_setup, table_header, text_width};
 use crate::engine::Level;
 use crate::engine::layout::COMMISSIONER;
 use crate::report::ProviderRow;
@@ -31,7 +29,7 @@ const CHART_DATA: &str = "Chart data";
 /// The rows of the header; data from the next row on.
 const HEADER: u32 = 2;
 /// The first column of the charts.
-const CHART_COLUMN: u16 = 14;
+const CHART_COLUMN: u16 = 13;
 /// A chart's size in pixels; rows are 20 pixels high, so a chart spans 18 rows.
 const CHART_SIZE: (u32, u32) = (760, 360);
 /// A block of rows is at least this long, so its chart never covers the next one's.
@@ -157,14 +155,14 @@ fn fan_chart(block: &Block<'_>, first: u32, last: u32, months: usize) -> Chart {
         .set_values((MONTHLY, first, 4, last, 4))
         .set_format(ChartFormat::new().set_no_fill().set_no_line());
     for (col, name, colour) in [
-        (3, "middle 90% of futures (P5 to P95)", WIDE_BAND),
-        (4, "middle half (P25 to P75)", NARROW_BAND),
-        (5, "P75 to P95", WIDE_BAND),
+        (0, "middle 90% of futures (P5 to P95)", WIDE_BAND),
+        (1, "middle half (P25 to P75)", NARROW_BAND),
+        (2, "P75 to P95", WIDE_BAND),
     ] {
+        // The categories (months) are the first series': every series shares them.
         chart
             .add_series()
             .set_name(name)
-            .set_categories(categories)
             .set_values((CHART_DATA, first, col, last, col))
             .set_format(&mut fill(colour));
     }
@@ -172,7 +170,6 @@ fn fan_chart(block: &Block<'_>, first: u32, last: u32, months: usize) -> Chart {
     lines
         .add_series()
         .set_name("median")
-        .set_categories(categories)
         .set_values((MONTHLY, first, 6, last, 6))
         .set_format(
             ChartLine::new()
@@ -182,7 +179,6 @@ fn fan_chart(block: &Block<'_>, first: u32, last: u32, months: usize) -> Chart {
     lines
         .add_series()
         .set_name(chart_text(&block.reference_is).as_str())
-        .set_categories(categories)
         .set_values((MONTHLY, first, 10, last, 10))
         .set_format(
             ChartLine::new()
@@ -240,7 +236,9 @@ pub(super) fn sheets(
         styles,
         "Month by month: each provider's income and reserves, and the commissioner's spend",
         "P5 to P95 hold the middle 90% of the futures, P25 to P75 the middle half; the charts \
-         draw them as bands and the median as a line. Money in cash.",
+         draw them as bands and the median as a line. Reference line: for income, the \
+         average month without PHBs; for reserves, the reserve floor; for spend, the mean \
+         spend without PHBs. Money in cash.",
     )?;
     let names = text_width(blocks.iter().map(|b| b.name), 14.0, 48.0);
     let ids = text_width(blocks.iter().map(|b| b.id), 8.0, 30.0);
@@ -256,13 +254,12 @@ pub(super) fn sheets(
         ("P95", 13.0),
         ("Mean", 13.0),
         ("Reference line (worked out)", 14.0),
-        ("Reference is", 26.0),
         ("In months.csv", 12.0),
     ];
     let last_row = HEADER + block_rows * blocks.len() as u32;
     table_header(&mut sheet, styles, HEADER, &columns, 4..11, 4, last_row)?;
     sheet.set_row_height(HEADER, 30)?;
-    sheet.set_column_width(13, 3)?;
+    sheet.set_column_width(CHART_COLUMN - 1, 3)?;
 
     let mut chart_data = Worksheet::new();
     chart_data.set_name(CHART_DATA)?;
@@ -270,17 +267,11 @@ pub(super) fn sheets(
         &mut chart_data,
         styles,
         "Band widths for the Monthly charts (worked out)",
-        "Row by row beside Monthly: each chart stacks these widths on its P5 to draw the bands.",
+        "Row by row beside Monthly (the same row holds the same month): each chart stacks \
+         these widths on its P5 to draw the bands.",
     )?;
-    let widths = [
-        ("Organisation", names),
-        ("Measure", 22.0),
-        ("Month", 9.0),
-        ("P25 − P5", 13.0),
-        ("P75 − P25", 13.0),
-        ("P95 − P75", 13.0),
-    ];
-    table_header(&mut chart_data, styles, HEADER, &widths, 3..6, 3, last_row)?;
+    let widths = [("P25 − P5", 13.0), ("P75 − P25", 13.0), ("P95 − P75", 13.0)];
+    table_header(&mut chart_data, styles, HEADER, &widths, 0..3, 0, last_row)?;
 
     for (b, block) in blocks.iter().enumerate() {
         let first = HEADER + 1 + block_rows * b as u32;
@@ -299,16 +290,11 @@ pub(super) fn sheets(
             }
             let reference = block.reference.get(t).copied().flatten();
             number(&mut sheet, r, 10, reference, format)?;
-            sheet.write_string(r, 11, &block.reference_is)?;
-            sheet.write_string_with_format(r, 12, block.metric, &styles.code)?;
-
-            chart_data.write_string(r, 0, block.name)?;
-            chart_data.write_string(r, 1, &measure)?;
-            chart_data.write_string(r, 2, month)?;
+            sheet.write_string_with_format(r, 11, block.metric, &styles.code)?;
             if let Some(s) = stat {
                 let bands = [s.p25 - s.p5, s.p75 - s.p25, s.p95 - s.p75];
                 for (k, width) in bands.into_iter().enumerate() {
-                    number(&mut chart_data, r, 3 + k as u16, Some(width), format)?;
+                    chart_data.write_number(r, k as u16, width)?;
                 }
             }
         }
@@ -319,12 +305,7 @@ pub(super) fn sheets(
     }
     // Printed one page wide, so that each chart stays beside its months.
     page_setup(&mut sheet, HEADER, 4, 1)?;
-    page_setup(
-        &mut chart_data,
-        HEADER,
-        3,
-        pages_across(total_width(&widths)),
-    )?;
+    page_setup(&mut chart_data, HEADER, 0, 1)?;
     Ok((sheet, chart_data))
 }
 

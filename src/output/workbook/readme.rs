@@ -5,7 +5,7 @@
 
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
-use super::detail::Detail;
+use super::LeftOut;
 use super::style::{Styles, page_setup};
 use crate::format::thousands;
 use crate::report::data::OutputData;
@@ -52,7 +52,7 @@ impl Lines {
 pub(super) fn sheet(
     data: &OutputData,
     build: &str,
-    left_out: &[&Detail],
+    left_out: &[LeftOut],
     styles: &Styles,
 ) -> Result<Worksheet, XlsxError> {
     let m = &data.manifest;
@@ -181,15 +181,22 @@ pub(super) fn sheet(
              chance the variant is worse",
         );
     }
-    let mut detail_sheets = vec!["Services", "Cohorts"];
-    detail_sheets.retain(|name| left_out.iter().all(|d| d.name() != *name));
-    for name in &detail_sheets {
-        let text = if *name == "Services" {
-            "each service's activity, income and costs by month (months across)"
-        } else {
-            "each cohort's budget holders and spending by month (months across)"
-        };
-        lines.pair(name, text);
+    for (name, text) in [
+        (
+            "Services",
+            "each service's income and activity by financial year, laid out as \"Financial \
+             years\"",
+        ),
+        (
+            "Cohorts",
+            "each cohort's budget holders, new holders and budget spending by month (months \
+             across)",
+        ),
+    ] {
+        let written = name != "Services" || data.base().years.is_some();
+        if written && left_out.iter().all(|l| l.name != name) {
+            lines.pair(name, text);
+        }
     }
     lines.pair(
         "Chart data",
@@ -213,18 +220,24 @@ pub(super) fn sheet(
         files.join(", ")
     ));
     lines.point(
-        "Left to the CSV files: providers' monthly costs, margin and deficit by month, the \
-         commissioner's spending by kind, services' financial years, standard deviations, \
-         and every series of the variants but their comparison.",
+        "Left to the CSV files: providers' costs, margin and deficit by month, services' \
+         monthly series, cohorts' people without a budget and returns, the commissioner's \
+         spending by kind, standard deviations, and every series of the variants but their \
+         comparison.",
     );
-    for detail in left_out {
+    for sheet in left_out {
+        let file = if sheet.level == crate::engine::Level::Service {
+            "years.csv"
+        } else {
+            "months.csv"
+        };
         lines.point(format!(
             "\"{}\" is left out: it would need {} rows, more than Excel's {}. Its numbers are \
-             in months.csv (level \"{}\").",
-            detail.name(),
-            thousands(detail.rows()),
+             in {file} (level \"{}\").",
+            sheet.name,
+            thousands(sheet.rows),
             thousands(super::MAX_ROWS),
-            detail.level().as_str(),
+            sheet.level.as_str(),
         ));
     }
 
