@@ -129,6 +129,8 @@ fn shown(unit: &str) -> Shown {
         "£/year" | "£" => Shown::Money,
         "£ per unit" | "£ per £1/year removed" => Shown::Pennies,
         "per month" => Shown::Rate,
+        "units/month" | "units per person per month" => Shown::Units,
+        "people" => Shown::Count,
         u if u.starts_with("share") => Shown::Share,
         _ => Shown::Plain,
     }
@@ -252,13 +254,13 @@ pub(super) fn sheet(
             text_width(rows.iter().map(|r| r.group.as_str()), 16.0, 44.0),
         ),
         ("Parameter", 24.0),
-        ("Path, as the scenario file and its variants name it", 44.0),
-        ("Value or distribution", 32.0),
-        ("P10", 11.0),
-        ("P50", 11.0),
-        ("P90", 11.0),
-        ("Unit", 12.0),
+        ("Value or distribution", 34.0),
+        ("P10", 14.0),
+        ("P50", 14.0),
+        ("P90", 14.0),
+        ("Unit", 16.0),
         ("Given", 8.0),
+        ("Path, as the scenario file and its variants name it", 52.0),
         ("Meaning", 80.0),
     ];
     let mut sheet = Worksheet::new();
@@ -273,7 +275,7 @@ pub(super) fn sheet(
     )?;
     let header = 2;
     let last = header + rows.len() as u32;
-    table_header(&mut sheet, styles, header, &columns, 4..7, 2, last)?;
+    table_header(&mut sheet, styles, header, &columns, 3..6, 2, last)?;
     let mut quantiles: BTreeMap<QuantileKey, [f64; 3]> = BTreeMap::new();
     for (i, row) in rows.iter().enumerate() {
         let r = header + 1 + i as u32;
@@ -282,7 +284,7 @@ pub(super) fn sheet(
         let format = styles.number(shown(unit), false);
         sheet.write_string_with_format(r, 0, &row.group, &styles.text)?;
         sheet.write_string(r, 1, key_words(scenario, &row.path))?;
-        sheet.write_string_with_format(r, 2, &row.path, &styles.code)?;
+        sheet.write_string_with_format(r, 8, &row.path, &styles.code)?;
         let dist = uncertain
             .get(row.path.as_str())
             .map(|u| (&u.dist, Some(*u)))
@@ -304,28 +306,28 @@ pub(super) fn sheet(
                         None => dist.quantile(p).max(0.0),
                     })
                 });
-                sheet.write_string(r, 3, described)?;
+                sheet.write_string(r, 2, described)?;
                 for (k, value) in values.into_iter().enumerate() {
-                    number(&mut sheet, r, 4 + k as u16, Some(value), format)?;
+                    number(&mut sheet, r, 3 + k as u16, Some(value), format)?;
                 }
             }
             Some((Distribution::Fixed(value), _)) => {
-                number(&mut sheet, r, 3, Some(*value), format)?;
+                number(&mut sheet, r, 2, Some(*value), format)?;
             }
             _ => match row.written.parse::<f64>() {
-                Ok(value) => number(&mut sheet, r, 3, Some(value), format)?,
+                Ok(value) => number(&mut sheet, r, 2, Some(value), format)?,
                 Err(_) => {
-                    sheet.write_string(r, 3, readable(&row.written))?;
+                    sheet.write_string(r, 2, readable(&row.written))?;
                 }
             },
         }
-        sheet.write_string(r, 7, unit)?;
+        sheet.write_string_with_format(r, 6, unit, &styles.unit)?;
         let given = if in_file.contains_key(&row.path) {
             "file"
         } else {
             "default"
         };
-        sheet.write_string(r, 8, given)?;
+        sheet.write_string(r, 7, given)?;
         let meaning = declared.map_or("", |p| p.meaning);
         let text = match note(scenario, &row.path) {
             Some(note) if meaning.is_empty() => note,

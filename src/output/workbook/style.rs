@@ -21,6 +21,8 @@ pub(super) enum Shown {
     Share,
     /// A monthly rate: `0.35%`.
     Rate,
+    /// Units of activity given as an assumption: `1,500.0`, `0.85`.
+    Units,
     /// As it is.
     Plain,
 }
@@ -36,8 +38,11 @@ pub(super) struct Styles {
     pub label: Format,
     pub text: Format,
     pub wrap: Format,
-    /// Names for machines (ids, CSV metric names): grey.
+    /// Names for machines (ids, CSV metric names): grey, set off from a number
+    /// before them.
     pub code: Format,
+    /// A unit after a number: set off from it.
+    pub unit: Format,
     money: Format,
     pennies: Format,
     chance: Format,
@@ -45,6 +50,7 @@ pub(super) struct Styles {
     count: Format,
     share: Format,
     rate: Format,
+    units: Format,
     plain: Format,
     signed_money: Format,
     signed_chance: Format,
@@ -75,7 +81,8 @@ impl Styles {
             label: Format::new().set_bold().set_align(FormatAlign::Top),
             text: Format::new().set_align(FormatAlign::Top),
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
-            code: Format::new().set_font_color(Color::RGB(GREY)),
+            code: Format::new().set_font_color(Color::RGB(GREY)).set_indent(1),
+            unit: Format::new().set_indent(1),
             money: number("\"£\"#,##0;-\"£\"#,##0"),
             pennies: number("\"£\"#,##0.00;-\"£\"#,##0.00"),
             chance: number("0.0%"),
@@ -83,6 +90,7 @@ impl Styles {
             count: number("#,##0"),
             share: number("0.0#%"),
             rate: number("0.0##%"),
+            units: number("#,##0.0##"),
             plain: number("General"),
             signed_money: number("+\"£\"#,##0;-\"£\"#,##0;\"£\"0"),
             signed_chance: number("+0.0%;-0.0%;0.0%"),
@@ -97,7 +105,7 @@ impl Styles {
             (Shown::Money | Shown::Pennies, true) => &self.signed_money,
             (Shown::Chance | Shown::Share | Shown::Rate, true) => &self.signed_chance,
             (Shown::PerCent, true) => &self.signed_per_cent,
-            (Shown::Count, true) => &self.signed_count,
+            (Shown::Count | Shown::Units, true) => &self.signed_count,
             (Shown::Money, false) => &self.money,
             (Shown::Pennies, false) => &self.pennies,
             (Shown::Chance, false) => &self.chance,
@@ -105,6 +113,7 @@ impl Styles {
             (Shown::Count, false) => &self.count,
             (Shown::Share, false) => &self.share,
             (Shown::Rate, false) => &self.rate,
+            (Shown::Units, false) => &self.units,
             (Shown::Plain, _) => &self.plain,
         }
     }

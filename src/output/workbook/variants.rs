@@ -6,9 +6,7 @@
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use super::labels;
-use super::style::{
-    Shown, Styles, heading, number, page_setup, pages_across, table_header, text_width, total_width,
-};
+use super::style::{Shown, Styles, heading, number, page_setup, table_header, text_width};
 use crate::engine::Level;
 use crate::engine::layout::{COMMISSIONER, CommissionerSummary, ProviderSummary};
 use crate::report::ProviderRow;
@@ -55,7 +53,7 @@ pub(super) fn sheet(
             text_width(rows.iter().map(|r| r.2), 14.0, 48.0),
         ),
         ("Id", text_width(rows.iter().map(|r| r.3), 8.0, 30.0)),
-        ("Measure over the horizon", 36.0),
+        ("Measure over the horizon", 44.0),
         ("Difference, variant − base: mean", 15.0),
         ("P5", 13.0),
         ("P25", 13.0),
@@ -96,6 +94,7 @@ pub(super) fn sheet(
         number(&mut sheet, r, 10, Some(compared.p_worse), chance)?;
         sheet.write_string_with_format(r, 11, *metric, &styles.code)?;
     }
-    page_setup(&mut sheet, header, 2, pages_across(total_width(&columns)))?;
+    // One page across, as the report's variant table.
+    page_setup(&mut sheet, header, 2, 1)?;
     Ok(sheet)
 }
