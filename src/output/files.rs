@@ -83,14 +83,20 @@ pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildErr
     };
     let data =
         report::parse_outputs(output, outputs).map_err(|e| BuildError::Report(e.to_string()))?;
-    let report = report::build(&data);
-    // The workbook too: its numbers are then the CSVs' numbers, bit for bit.
-    let workbook = workbook::build(workbook::Inputs {
-        data: &data,
-        scenario: scenarios[0],
-        scenario_text: run.scenario_text,
-        build: env!("PHBSIM_BUILD"),
-    })?;
+    // The workbook too, so its numbers are the CSVs' numbers bit for bit; the two are
+    // independent and built side by side.
+    let (report, workbook) = rayon::join(
+        || report::build(&data),
+        || {
+            workbook::build(workbook::Inputs {
+                data: &data,
+                scenario: scenarios[0],
+                scenario_text: run.scenario_text,
+                build: env!("PHBSIM_BUILD"),
+            })
+        },
+    );
+    let workbook = workbook?;
     let mut files = vec![
         ("months.csv", months),
         ("summary.csv", summary),

@@ -336,14 +336,10 @@ pub(super) fn sheet(
         };
         sheet.write_string(r, 9, text)?;
     }
-    // The meaning is read on screen; the printed pages stop before it.
-    page_setup(
-        &mut sheet,
-        header,
-        2,
-        pages_across(total_width(&columns[..9])),
-    )?;
-    sheet.set_print_area(0, 0, last, 8)?;
+    // The path and the meaning are read on screen; printed pages stop before them.
+    let printed = &columns[..8];
+    page_setup(&mut sheet, header, 2, pages_across(total_width(printed)))?;
+    sheet.set_print_area(0, 0, last, printed.len() as u16 - 1)?;
     Ok(sheet)
 }
 

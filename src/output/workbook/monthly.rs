@@ -34,6 +34,10 @@ const CHART_COLUMN: u16 = 13;
 const CHART_SIZE: (u32, u32) = (760, 360);
 /// A block of rows is at least this long, so its chart never covers the next one's.
 const MIN_BLOCK_ROWS: u32 = 19;
+/// The providers, riskiest first, whose blocks have charts. A national scenario has
+/// over a hundred; 250 charts would take a tenth of its run to write and more than
+/// anyone reads, and the others' months are in the table all the same.
+pub(super) const CHARTED_PROVIDERS: usize = 40;
 
 /// The report's colours: the bands as the report's translucent blue looks on white.
 const WIDE_BAND: u32 = 0xD1E6F1;
@@ -55,6 +59,8 @@ struct Block<'a> {
     reference_colour: u32,
     title: String,
     y_title: &'static str,
+    /// Whether it gets a chart ([`CHARTED_PROVIDERS`]).
+    charted: bool,
 }
 
 /// The blocks of the sheet, in order: each provider's income and reserves, then the
@@ -63,8 +69,9 @@ fn blocks<'a>(data: &'a OutputData, ranked: &[ProviderRow<'a>]) -> Vec<Block<'a>
     let run = data.base();
     let n = data.months.len();
     let mut blocks = Vec::new();
-    for row in ranked {
+    for (i, row) in ranked.iter().enumerate() {
         let p = row.provider;
+        let charted = i < CHARTED_PROVIDERS;
         // The monthly baseline is not among the outputs; its average month over the
         // horizon is, as the report draws it.
         let average = run
@@ -81,6 +88,7 @@ fn blocks<'a>(data: &'a OutputData, ranked: &[ProviderRow<'a>]) -> Vec<Block<'a>
             reference_colour: BLACK,
             title: format!("{}: income each month", p.name),
             y_title: "£ a month, cash",
+            charted,
         });
         blocks.push(Block {
             name: &p.name,
@@ -93,6 +101,7 @@ fn blocks<'a>(data: &'a OutputData, ranked: &[ProviderRow<'a>]) -> Vec<Block<'a>
             reference_colour: VERMILLION,
             title: format!("{}: reserves at month end", p.name),
             y_title: "£, cash",
+            charted,
         });
     }
     let spend = run.series(Level::Commissioner, COMMISSIONER, "spend");
@@ -116,6 +125,7 @@ fn blocks<'a>(data: &'a OutputData, ranked: &[ProviderRow<'a>]) -> Vec<Block<'a>
         reference_colour: BLACK,
         title: "Commissioner: spend each month".to_string(),
         y_title: "£ a month, cash",
+        charted: true,
     });
     blocks
 }
@@ -229,16 +239,23 @@ pub(super) fn sheets(
     let n = months.len() as u32;
     let block_rows = n.max(MIN_BLOCK_ROWS);
     let blocks = blocks(data, ranked);
+    let mut note = "P5 to P95 hold the middle 90% of the futures, P25 to P75 the middle half; \
+                    the charts draw them as bands and the median as a line. Reference line: \
+                    for income, the average month without PHBs; for reserves, the reserve \
+                    floor; for spend, the mean spend without PHBs. Money in cash."
+        .to_string();
+    if ranked.len() > CHARTED_PROVIDERS {
+        note.push_str(&format!(
+            " Charts for the {CHARTED_PROVIDERS} riskiest providers and the commissioner."
+        ));
+    }
     let mut sheet = Worksheet::new();
     sheet.set_name(MONTHLY)?;
     heading(
         &mut sheet,
         styles,
         "Month by month: each provider's income and reserves, and the commissioner's spend",
-        "P5 to P95 hold the middle 90% of the futures, P25 to P75 the middle half; the charts \
-         draw them as bands and the median as a line. Reference line: for income, the \
-         average month without PHBs; for reserves, the reserve floor; for spend, the mean \
-         spend without PHBs. Money in cash.",
+        &note,
     )?;
     let names = text_width(blocks.iter().map(|b| b.name), 14.0, 48.0);
     let ids = text_width(blocks.iter().map(|b| b.id), 8.0, 30.0);
@@ -298,7 +315,7 @@ pub(super) fn sheets(
                 }
             }
         }
-        if n > 0 {
+        if n > 0 && block.charted {
             let chart = fan_chart(block, first, first + n - 1, months.len());
             sheet.insert_chart_with_offset(first, CHART_COLUMN, &chart, 4, 4)?;
         }

@@ -112,7 +112,7 @@ pub(super) fn sheet(
         .into_iter()
         .enumerate()
         {
-            sheet.write_string_with_format(r + 1, 2 + k as u16, what, &styles.header)?;
+            sheet.write_string_with_format(r + 1, 2 + k as u16, what, &styles.header_number)?;
             number(&mut sheet, r + 2, 2 + k as u16, Some(value), money)?;
         }
         r += 4;

@@ -6,6 +6,7 @@
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use super::LeftOut;
+use super::monthly::CHARTED_PROVIDERS;
 use super::style::{Styles, page_setup};
 use crate::format::thousands;
 use crate::report::data::OutputData;
@@ -169,10 +170,17 @@ pub(super) fn sheet(
              P5 and P95 beside it, and the mean (for a yes/no measure, its chance)",
         );
     }
+    let charts = if data.scenario.providers.len() > CHARTED_PROVIDERS {
+        format!("a fan chart each for the {CHARTED_PROVIDERS} riskiest")
+    } else {
+        "a fan chart each".to_string()
+    };
     lines.pair(
         "Monthly",
-        "per provider, income and reserves by month (P5 to P95) with a fan chart each; the \
-         commissioner's spend against its spend without PHBs",
+        format!(
+            "per provider, income and reserves by month (P5 to P95) with {charts}; the \
+             commissioner's spend against its spend without PHBs"
+        ),
     );
     if !data.variants.is_empty() {
         lines.pair(
