@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use super::style::{
-    Shown, Styles, heading, number, page_setup, pages_across, table_header, text_width, total_width,
+    Shown, Styles, cell_text, cut_note, fitting, heading, number, page_setup, pages_across,
+    table_header, text_width, total_width,
 };
 use crate::distribution::Distribution;
 use crate::scenario::paths::{flatten, scenario_paths};
@@ -263,17 +264,22 @@ pub(super) fn sheet(
         ("Path, as the scenario file and its variants name it", 52.0),
         ("Meaning", 80.0),
     ];
+    let header = 2;
+    let all = rows.len();
+    rows.truncate(fitting(all, header));
     let mut sheet = Worksheet::new();
     sheet.set_name("Assumptions")?;
     heading(
         &mut sheet,
         styles,
         &format!("Assumptions of {}", scenario.name),
-        "Every parameter by path; a distribution with its 10th, 50th and 90th percentiles \
-         (each future draws one value). Given: \"file\" where the scenario file sets it, \
-         \"default\" where phbsim's default holds.",
+        &format!(
+            "Every parameter by path; a distribution with its 10th, 50th and 90th percentiles \
+             (each future draws one value). Given: \"file\" where the scenario file sets it, \
+             \"default\" where phbsim's default holds.{}",
+            cut_note(rows.len(), all, "parameters", "scenario.toml")
+        ),
     )?;
-    let header = 2;
     let last = header + rows.len() as u32;
     table_header(&mut sheet, styles, header, &columns, 3..6, 2, last)?;
     let mut quantiles: BTreeMap<QuantileKey, [f64; 3]> = BTreeMap::new();
@@ -282,9 +288,9 @@ pub(super) fn sheet(
         let declared = params::lookup(&row.path);
         let unit = declared.map_or("", |p| p.unit);
         let format = styles.number(shown(unit), false);
-        sheet.write_string_with_format(r, 0, &row.group, &styles.text)?;
-        sheet.write_string(r, 1, key_words(scenario, &row.path))?;
-        sheet.write_string_with_format(r, 8, &row.path, &styles.code)?;
+        sheet.write_string_with_format(r, 0, cell_text(&row.group), &styles.text)?;
+        sheet.write_string(r, 1, cell_text(&key_words(scenario, &row.path)))?;
+        sheet.write_string_with_format(r, 8, cell_text(&row.path), &styles.code)?;
         let dist = uncertain
             .get(row.path.as_str())
             .map(|u| (&u.dist, Some(*u)))
@@ -317,7 +323,7 @@ pub(super) fn sheet(
             _ => match row.written.parse::<f64>() {
                 Ok(value) => number(&mut sheet, r, 2, Some(value), format)?,
                 Err(_) => {
-                    sheet.write_string(r, 2, readable(&row.written))?;
+                    sheet.write_string(r, 2, cell_text(&readable(&row.written)))?;
                 }
             },
         }
@@ -334,7 +340,7 @@ pub(super) fn sheet(
             Some(note) => format!("{meaning} ({note})"),
             None => meaning.to_string(),
         };
-        sheet.write_string(r, 9, text)?;
+        sheet.write_string(r, 9, cell_text(&text))?;
     }
     // The path and the meaning are read on screen; printed pages stop before them.
     let printed = &columns[..8];

@@ -24,7 +24,10 @@
 //!
 //! and `style` (formats, headers, page set-up) and `labels` (a metric's words and
 //! number format) for all of them. "Services" and "Cohorts" are written only while
-//! they fit Excel's rows ([`MAX_ROWS`]); "Read me" says what is left to the CSVs.
+//! they fit Excel's rows ([`MAX_ROWS`]); "Read me" says what is left to the CSVs. Any
+//! other table longer than that keeps the rows that fit and says so in its note, and
+//! a text longer than a cell holds is cut: a scenario too large for Excel never
+//! fails the run that writes its CSVs.
 
 mod assumptions;
 mod cohorts;
@@ -35,6 +38,9 @@ mod readme;
 mod style;
 mod variants;
 mod years;
+
+#[cfg(test)]
+mod tests;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
 

@@ -16,7 +16,9 @@ use rust_xlsxwriter::{
 };
 
 use super::labels;
-use super::style::{Styles, heading, number, page_setup, table_header, text_width};
+use super::style::{
+    Styles, cut_note, fitting, heading, number, page_setup, table_header, text_width,
+};
 use crate::engine::Level;
 use crate::engine::layout::COMMISSIONER;
 use crate::report::ProviderRow;
@@ -130,6 +132,14 @@ fn blocks<'a>(data: &'a OutputData, ranked: &[ProviderRow<'a>]) -> Vec<Block<'a>
     blocks
 }
 
+/// How many of the `providers` blocks (two a provider, riskiest first) fit in Excel's
+/// rows beside the commissioner's, each `block_rows` long: whole providers only.
+fn provider_blocks_that_fit(providers: usize, block_rows: u32) -> usize {
+    let rows = (providers + 1) * block_rows as usize;
+    let blocks = fitting(rows, HEADER) / block_rows as usize;
+    (blocks.saturating_sub(1) / 2 * 2).min(providers)
+}
+
 /// Text safe as a chart's title or series name: one with `!` would be read as a
 /// reference to cells.
 fn chart_text(text: &str) -> String {
@@ -238,7 +248,10 @@ pub(super) fn sheets(
     let months = &data.months;
     let n = months.len() as u32;
     let block_rows = n.max(MIN_BLOCK_ROWS);
-    let blocks = blocks(data, ranked);
+    let mut blocks = blocks(data, ranked);
+    let all = blocks.len();
+    let kept = provider_blocks_that_fit(all - 1, block_rows);
+    blocks.drain(kept..all - 1);
     let mut note = "P5 to P95 hold the middle 90% of the futures, P25 to P75 the middle half; \
                     the charts draw them as bands and the median as a line. Reference line: \
                     for income, the average month without PHBs; for reserves, the reserve \
@@ -249,6 +262,12 @@ pub(super) fn sheets(
             " Charts for the {CHARTED_PROVIDERS} riskiest providers and the commissioner."
         ));
     }
+    note.push_str(&cut_note(
+        kept / 2,
+        (all - 1) / 2,
+        "providers",
+        "months.csv",
+    ));
     let mut sheet = Worksheet::new();
     sheet.set_name(MONTHLY)?;
     heading(
@@ -329,6 +348,17 @@ pub(super) fn sheets(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks_beyond_excels_rows_are_left_to_the_csv_whole_providers_at_a_time() {
+        // 126 providers of 60 months fit; 10,000 do not.
+        assert_eq!(provider_blocks_that_fit(252, 60), 252);
+        let kept = provider_blocks_that_fit(20_000, 60);
+        assert_eq!(kept % 2, 0, "a provider's two blocks together");
+        let rows = u64::from(HEADER) + 1 + (kept as u64 + 1) * 60;
+        assert!(rows <= super::super::MAX_ROWS, "{rows}");
+        assert!(rows + 2 * 60 > super::super::MAX_ROWS, "as many as fit");
+    }
 
     #[test]
     fn axes_are_labelled_in_millions_thousands_or_pounds() {

@@ -6,7 +6,9 @@
 
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
-use super::style::{Shown, Styles, heading, number, page_setup, table_header, text_width};
+use super::style::{
+    Shown, Styles, cut_note, fitting, heading, number, page_setup, table_header, text_width,
+};
 use crate::engine::Level;
 use crate::engine::layout::COMMISSIONER;
 use crate::format::thousands;
@@ -40,6 +42,9 @@ pub(super) fn sheet(
         ("Income lost to budgets: mean (worked out)", 15.0),
         ("… share of it that comes back as budget spending", 15.0),
     ];
+    let header = 2;
+    let all = ranked.len();
+    let ranked = &ranked[..fitting(all, header)];
     let mut sheet = Worksheet::new();
     sheet.set_name("Providers")?;
     heading(
@@ -49,11 +54,13 @@ pub(super) fn sheet(
             "Providers by chance of distress by {end}, riskiest first, over {} simulated futures",
             thousands(data.manifest.iterations)
         ),
-        "Distress: reserves below the reserve floor in any month up to the horizon. Without \
-         PHBs: the same futures with no budgets offered. Lowest reserves, P5: in 1 future in \
-         20 reserves sink this low at some point.",
+        &format!(
+            "Distress: reserves below the reserve floor in any month up to the horizon. \
+             Without PHBs: the same futures with no budgets offered. Lowest reserves, P5: in 1 \
+             future in 20 reserves sink this low at some point.{}",
+            cut_note(ranked.len(), all, "providers", "summary.csv")
+        ),
     )?;
-    let header = 2;
     let last = header + ranked.len() as u32;
     table_header(&mut sheet, styles, header, &columns, 2..15, 1, last)?;
     sheet.set_row_height(header, 60)?;

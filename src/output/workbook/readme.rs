@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use super::LeftOut;
 use super::monthly::CHARTED_PROVIDERS;
-use super::style::{Styles, page_setup};
+use super::style::{Styles, cell_text, page_setup};
 use crate::format::thousands;
 use crate::report::data::OutputData;
 
@@ -251,7 +251,8 @@ pub(super) fn sheet(
 
     let mut sheet = Worksheet::new();
     sheet.set_name("Read me")?;
-    sheet.write_string_with_format(0, 0, format!("phbsim results: {}", s.name), &styles.title)?;
+    let title = format!("phbsim results: {}", s.name);
+    sheet.write_string_with_format(0, 0, cell_text(&title), &styles.title)?;
     sheet.set_row_height(0, 21)?;
     sheet.set_column_width(0, LABEL_WIDTH)?;
     sheet.set_column_width(1, TEXT_WIDTH)?;
@@ -261,7 +262,7 @@ pub(super) fn sheet(
             sheet.write_string_with_format(row, 0, label, &styles.label)?;
         }
         if !text.is_empty() {
-            sheet.write_string_with_format(row, 1, text, &styles.wrap)?;
+            sheet.write_string_with_format(row, 1, cell_text(text), &styles.wrap)?;
             // Spreadsheets do not all grow a row to its wrapped text: say how high (a
             // column holds about 1.15 characters of text per unit of width).
             let lines = (text.chars().count() as f64 / (TEXT_WIDTH * 1.15))

@@ -134,6 +134,47 @@ pub(super) fn number(
     Ok(())
 }
 
+/// What a cell holds in Excel, in UTF-16 code units.
+const MAX_CELL_UNITS: usize = 32_767;
+
+/// `text` as a cell holds it: cut, with an ellipsis, where it would not fit (a very
+/// long description, a large correlation matrix written out).
+pub(super) fn cell_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.encode_utf16().count() <= MAX_CELL_UNITS {
+        return text.into();
+    }
+    let mut units = 0;
+    let mut kept: String = text
+        .chars()
+        .take_while(|c| {
+            units += c.len_utf16();
+            units < MAX_CELL_UNITS
+        })
+        .collect();
+    kept.push('…');
+    kept.into()
+}
+
+/// How many of `rows` data rows fit in Excel's rows under a header at row `header`.
+pub(super) fn fitting(rows: usize, header: u32) -> usize {
+    let room = super::MAX_ROWS - u64::from(header) - 1;
+    rows.min(usize::try_from(room).unwrap_or(usize::MAX))
+}
+
+/// What a sheet's note adds when it holds only `kept` of its `all` rows of `what`
+/// (empty when it holds them all).
+pub(super) fn cut_note(kept: usize, all: usize, what: &str, file: &str) -> String {
+    if kept < all {
+        format!(
+            " Only the first {} of {} {what} fit Excel's rows; {file} holds them all.",
+            crate::format::thousands(kept as u64),
+            crate::format::thousands(all as u64)
+        )
+    } else {
+        String::new()
+    }
+}
+
 /// A sheet's title (row 0) and one line saying how to read it (row 1).
 pub(super) fn heading(
     sheet: &mut Worksheet,
@@ -229,4 +270,25 @@ pub(super) fn text_width<'a>(texts: impl Iterator<Item = &'a str>, min: f64, max
 /// The total width of `columns`.
 pub(super) fn total_width(columns: &Columns<'_>) -> f64 {
     columns.iter().map(|(_, w)| w).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sheet_holds_what_fits_in_excels_rows_and_says_what_it_left_out() {
+        assert_eq!(cell_text("short"), "short");
+        let long = "x".repeat(40_000);
+        assert_eq!(cell_text(&long).chars().count(), 32_767);
+        assert!(cell_text(&long).ends_with('…'));
+        assert_eq!(fitting(100, 2), 100);
+        assert_eq!(fitting(2_000_000, 2), 1_048_573);
+        assert_eq!(cut_note(10, 10, "rows", "x.csv"), "");
+        assert_eq!(
+            cut_note(1_048_573, 2_000_000, "parameters", "scenario.toml"),
+            " Only the first 1,048,573 of 2,000,000 parameters fit Excel's rows; scenario.toml \
+             holds them all."
+        );
+    }
 }

@@ -6,7 +6,9 @@
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use super::labels;
-use super::style::{Shown, Styles, heading, number, page_setup, table_header, text_width};
+use super::style::{
+    Shown, Styles, cut_note, fitting, heading, number, page_setup, table_header, text_width,
+};
 use crate::engine::Level;
 use crate::engine::layout::{COMMISSIONER, CommissionerSummary, ProviderSummary};
 use crate::report::ProviderRow;
@@ -63,17 +65,23 @@ pub(super) fn sheet(
         ("Chance the variant is worse", 13.0),
         ("In compare.csv", 20.0),
     ];
+    let header = 2;
+    let all = rows.len();
+    rows.truncate(fitting(all, header));
     let mut sheet = Worksheet::new();
     sheet.set_name("Variants")?;
     heading(
         &mut sheet,
         styles,
         "Each variant against the base, paired future by future",
-        "Both run the same futures (common random numbers), so a difference is the effect \
-         of the variant alone. Worse: less income, margin or reserves, more distress or \
-         spend. For a chance of distress the mean difference is the change in the chance.",
+        &format!(
+            "Both run the same futures (common random numbers), so a difference is the \
+             effect of the variant alone. Worse: less income, margin or reserves, more \
+             distress or spend. For a chance of distress the mean difference is the change in \
+             the chance.{}",
+            cut_note(rows.len(), all, "rows", "compare.csv")
+        ),
     )?;
-    let header = 2;
     let last = header + rows.len() as u32;
     table_header(&mut sheet, styles, header, &columns, 4..11, 1, last)?;
     sheet.set_row_height(header, 45)?;

@@ -11,7 +11,8 @@ use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use super::labels;
 use super::style::{
-    Styles, freeze_and_filter, heading, number, page_setup, pages_across, text_width, total_width,
+    Styles, fitting, freeze_and_filter, heading, number, page_setup, pages_across, text_width,
+    total_width,
 };
 use crate::engine::Level;
 use crate::engine::layout::{COMMISSIONER, CommissionerYear, ProviderYear, ServiceYear};
@@ -130,10 +131,11 @@ fn table(
     rows: &[Row<'_>],
     styles: &Styles,
 ) -> Result<Worksheet, XlsxError> {
+    let (group, header) = (2, 3);
+    let rows = &rows[..fitting(rows.len(), header)];
     let mut sheet = Worksheet::new();
     sheet.set_name(about.name)?;
     heading(&mut sheet, styles, about.title, about.note)?;
-    let (group, header) = (2, 3);
     let years = &tables.years;
     let width = STATISTICS.len() as u16;
     let metric_col = 3 + width * years.len() as u16;
