@@ -15,7 +15,7 @@
 #      built-in example (--shard auto/8) and scripts/slurm/phbsim-merge.sbatch
 #      with --dependency=afterok on it, as docs/cluster.md tells users to;
 #   4. runs the same scenario on one machine and compares months.csv,
-#      summary.csv, years.csv and compare.csv byte for byte.
+#      summary.csv, years.csv, compare.csv and results.xlsx byte for byte.
 # Every daemon it started is stopped and the temporary directory removed on the
 # way out, whether the test passed, failed or was interrupted.
 #
@@ -401,7 +401,7 @@ say "the same run on one machine"
 
 say "comparing outputs byte for byte"
 compared=()
-for f in months.csv summary.csv years.csv compare.csv; do
+for f in months.csv summary.csv years.csv compare.csv results.xlsx; do
     if [ ! -e "$work/single/$f" ] && [ ! -e "$work/merged/$f" ]; then
         continue
     fi

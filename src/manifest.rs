@@ -10,7 +10,7 @@ use crate::scenario::load::Source;
 
 /// The files phbsim writes into an output directory; anything else marks the directory
 /// as someone else's.
-pub const OWN_FILES: [&str; 13] = [
+pub const OWN_FILES: [&str; 14] = [
     "months.csv",
     "summary.csv",
     "years.csv",
@@ -24,6 +24,7 @@ pub const OWN_FILES: [&str; 13] = [
     "posterior.csv",
     "calibration.csv",
     "calibration.html",
+    "results.xlsx",
 ];
 
 /// The record of one run, written beside its outputs.

@@ -2,8 +2,8 @@
 //! and handed to [`crate::output::directory`] to be written all at once:
 //!
 //! - `run` and `merge`: `months.csv`, `summary.csv`, `years.csv`, `compare.csv` (with
-//!   variants), `manifest.json`, `scenario.toml`, `report.html` ([`run_files`]; one
-//!   function, so a merged run's files are the single run's files);
+//!   variants), `manifest.json`, `scenario.toml`, `report.html`, `results.xlsx`
+//!   ([`run_files`]; one function, so a merged run's files are the single run's files);
 //! - `sensitivity`: `sensitivity.csv`, `report.html`, `manifest.json`,
 //!   `scenario.toml` ([`sensitivity_files`]);
 //! - `stress`: `stress.csv`, `stress.txt`, `manifest.json`, `scenario.toml`
@@ -15,7 +15,7 @@ use std::path::Path;
 
 use crate::manifest::Manifest;
 use crate::output::stress::{Question, write_stress};
-use crate::output::{sensitivity, tables};
+use crate::output::{sensitivity, tables, workbook};
 use crate::report::{self, data::OutputFiles};
 use crate::run::SetResult;
 use crate::scenario::Scenario;
@@ -35,6 +35,8 @@ pub enum BuildError {
     },
     #[error("cannot build report.html: {0}")]
     Report(String),
+    #[error(transparent)]
+    Workbook(#[from] crate::output::workbook::WorkbookError),
 }
 
 fn csv_error(file: &'static str) -> impl FnOnce(csv::Error) -> BuildError {
@@ -79,9 +81,22 @@ pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildErr
         years: Some(&years),
         compare: compare.as_deref(),
     };
-    let report = report::parse_outputs(output, outputs)
-        .map(|data| report::build(&data))
-        .map_err(|e| BuildError::Report(e.to_string()))?;
+    let data =
+        report::parse_outputs(output, outputs).map_err(|e| BuildError::Report(e.to_string()))?;
+    // The workbook too, so its numbers are the CSVs' numbers bit for bit; the two are
+    // independent and built side by side.
+    let (report, workbook) = rayon::join(
+        || report::build(&data),
+        || {
+            workbook::build(workbook::Inputs {
+                data: &data,
+                scenario: scenarios[0],
+                scenario_text: run.scenario_text,
+                build: env!("PHBSIM_BUILD"),
+            })
+        },
+    );
+    let workbook = workbook?;
     let mut files = vec![
         ("months.csv", months),
         ("summary.csv", summary),
@@ -89,6 +104,7 @@ pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildErr
         ("manifest.json", manifest.into_bytes()),
         ("scenario.toml", run.scenario_text.as_bytes().to_vec()),
         ("report.html", report.into_bytes()),
+        ("results.xlsx", workbook),
     ];
     if let Some(compare) = compare {
         files.push(("compare.csv", compare));

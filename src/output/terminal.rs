@@ -163,6 +163,10 @@ pub fn render_guide(output_dir: &str, with_comparisons: bool) -> String {
             "open this first, in a browser: the run's charts and tables",
         ),
         (
+            "results.xlsx",
+            "the same for Excel: providers, financial years, monthly fan charts, assumptions",
+        ),
+        (
             "months.csv",
             "monthly series: each provider, service, cohort and the commissioner",
         ),
@@ -417,7 +421,8 @@ uses = [{ service = "a/x", per_month = 1 }]
         assert_eq!(lines[0], "");
         assert_eq!(lines[1], "outputs: out/icb");
         assert!(lines[2].starts_with("  report.html    open this first, in a browser"));
-        assert_eq!(lines.len(), 7, "{plain}");
+        assert!(lines[3].starts_with("  results.xlsx   the same for Excel"));
+        assert_eq!(lines.len(), 8, "{plain}");
         assert!(!plain.contains("compare.csv"));
         let with = render_guide("out/icb", true);
         assert!(with.contains("  compare.csv    each variant against the base"));

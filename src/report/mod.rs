@@ -46,6 +46,7 @@ use data::OutputData;
 
 use crate::format::thousands;
 pub use parse::parse_outputs;
+pub use summary::{ProviderRow, ranked_providers};
 pub use tornado::build as build_sensitivity;
 
 const STYLE: &str = include_str!("style.css");

@@ -194,7 +194,13 @@ fn run_is_byte_identical_for_one_and_two_threads() {
     let (one, two) = (root.path().join("one"), root.path().join("two"));
     run_example(&one, &["-n", "300", "-j", "1", "-q"]);
     run_example(&two, &["-n", "300", "-j", "2", "-q"]);
-    for file in ["months.csv", "summary.csv", "years.csv", "compare.csv"] {
+    for file in [
+        "months.csv",
+        "summary.csv",
+        "years.csv",
+        "compare.csv",
+        "results.xlsx",
+    ] {
         let a = std::fs::read(one.join(file)).unwrap();
         let b = std::fs::read(two.join(file)).unwrap();
         assert!(a == b, "{file} differs between -j 1 and -j 2");

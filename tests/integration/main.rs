@@ -23,3 +23,4 @@ mod sensitivity_cli;
 mod serve;
 mod shard_cli;
 mod snapshots;
+mod workbook;

@@ -49,6 +49,7 @@ fn run_writes_a_report_that_report_rebuilds_byte_for_byte() {
             "manifest.json",
             "months.csv",
             "report.html",
+            "results.xlsx",
             "scenario.toml",
             "summary.csv",
             "years.csv"

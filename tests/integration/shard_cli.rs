@@ -91,6 +91,7 @@ fn merged_shards_are_byte_identical_to_a_single_run() {
             "years.csv",
             "compare.csv",
             "scenario.toml",
+            "results.xlsx",
         ] {
             assert!(
                 read(&single.join(file)) == read(&merged.join(file)),

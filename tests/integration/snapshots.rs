@@ -73,7 +73,7 @@ fn outputs_of(scenario: &Path, threads: &str) -> Outputs {
 }
 
 /// Compares `actual` with the pinned file `name`, or rewrites it when asked to.
-fn compare(name: &str, actual: &str) {
+pub fn compare(name: &str, actual: &str) {
     let path = Path::new(DIR).join(name);
     if std::env::var_os("PHBSIM_UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, actual).unwrap();
