@@ -107,14 +107,13 @@ pub(super) fn accumulate(
     let chunk_size = chunk_iterations(per_iteration);
     // The cells kept: every one, or the selected summary metrics (see
     // `Run::only_summary`) and, per variant, the positions of their paired metrics.
-    let (shape, kept_pairs) = match only {
+    let (shape, kept_pairs): (_, Vec<Vec<usize>>) = match only {
         None => (
             full_shape,
             pairs.iter().map(|m| (0..m.len()).collect()).collect(),
         ),
         Some(indices) => layout.selected(indices),
     };
-    let kept_pairs: Vec<Vec<usize>> = kept_pairs;
     let range = iterations_of(&blocks, settings.iterations);
     let capacity = range.end - range.start;
 

@@ -35,7 +35,7 @@ use crate::sensitivity::{
     HIGH_PERCENTILE, LOW_PERCENTILE, ProviderOutcomes, conditioned_on, percentile_value,
     uncertain_parameters,
 };
-use crate::stats::spearman;
+use crate::stats::{Summary, spearman};
 
 /// What a row of `sensitivity.csv` measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -172,10 +172,17 @@ pub fn analyse(
     progress: &(dyn Fn(u64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Sensitivity, Cancelled> {
-    let parameters = uncertain_parameters(scenario);
-    let parts = parts::independent_parts(scenario, &parameters);
+    let parts = parts::independent_parts(scenario, &uncertain_parameters(scenario));
     let rounds = parts::schedule(&parts);
     analyse_in_rounds(scenario, settings, &parts, &rounds, progress, cancel)
+}
+
+/// The Monte Carlo standard error of a mean paired difference: its sd over `√n`;
+/// `None` with one iteration, which has no spread to estimate it from.
+fn paired_standard_error(difference: Option<Summary>, n: u64) -> Option<f64> {
+    difference
+        .filter(|_| n >= 2)
+        .map(|d| d.sd / (n as f64).sqrt())
 }
 
 /// [`analyse`] with the parameters pinned in `rounds` (each parameter in exactly one;
@@ -235,15 +242,12 @@ pub(crate) fn analyse_in_rounds(
         let pair = RunLayout::of(&[scenario, scenario]);
         keeps_every_value(pair.shape().values_per_iteration(), &settings)
     };
-    let unmoved = |values: &[f64]| {
-        let zeros = vec![0.0; values.len()];
-        (
-            summarise_as_run(values, pair_keeps_values),
-            summarise_as_run(&zeros, pair_keeps_values),
-        )
-    };
-    let unmoved: Vec<[_; 2]> = (0..providers)
-        .map(|p| [unmoved(&income[p]), unmoved(&distressed[p])])
+    // Its paired differences are all 0, so their sd is 0.
+    let unmoved_se = (n >= 2).then_some(0.0);
+    let unmoved_mean =
+        |values: &[f64]| summarise_as_run(values, pair_keeps_values).map_or(f64::NAN, |s| s.mean);
+    let unmoved: Vec<[f64; 2]> = (0..providers)
+        .map(|p| [unmoved_mean(&income[p]), unmoved_mean(&distressed[p])])
         .collect();
 
     let mut one_way: Vec<Vec<Row>> = vec![Vec::new(); parameters.len()];
@@ -291,16 +295,11 @@ pub(crate) fn analyse_in_rounds(
         exact_percentiles &= set.runs.iter().all(|r| r.exact_percentiles);
         let comparison = &set.comparisons[0];
         let paired_se = |index: usize| {
-            // One iteration has no spread to estimate an error from.
-            if n < 2 {
-                return None;
-            }
-            comparison
+            let k = comparison
                 .metrics
                 .iter()
-                .position(|m| m.base_index == index)
-                .and_then(|k| comparison.difference[k])
-                .map(|d| d.sd / (n as f64).sqrt())
+                .position(|m| m.base_index == index);
+            paired_standard_error(k.and_then(|k| comparison.difference[k]), n)
         };
         for &(j, low, high) in &ends {
             for (p, unmoved) in unmoved.iter().enumerate() {
@@ -314,12 +313,7 @@ pub(crate) fn analyse_in_rounds(
                     let (at_low, at_high, effect_se) = if parts.moves(j, p) {
                         (mean(&set, 0, index), mean(&set, 1, index), paired_se(index))
                     } else {
-                        let (values, differences) = unmoved[m];
-                        let at = values.map_or(f64::NAN, |s| s.mean);
-                        let se = differences
-                            .filter(|_| n >= 2)
-                            .map(|d| d.sd / (n as f64).sqrt());
-                        (at, at, se)
+                        (unmoved[m], unmoved[m], unmoved_se)
                     };
                     let effect = at_high - at_low;
                     one_way[j].push(Row {

@@ -198,12 +198,6 @@ pub fn schedule(parts: &Parts) -> Vec<Vec<usize>> {
     rounds
 }
 
-/// One parameter per round: the schedule of a scenario taken as one part (the plain
-/// one-way analysis, which [`schedule`] must agree with).
-pub fn one_at_a_time(parameters: usize) -> Vec<Vec<usize>> {
-    (0..parameters).map(|j| vec![j]).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +207,12 @@ mod tests {
     /// Two ICBs side by side, each a trust with one service and one cohort, and a
     /// budget form with no named services.
     pub(crate) const TWO_ICBS: &str = include_str!("two_icbs.toml");
+
+    /// One parameter per round: the plain one-way analysis, which [`schedule`] must
+    /// agree with.
+    fn one_at_a_time(parameters: usize) -> Vec<Vec<usize>> {
+        (0..parameters).map(|j| vec![j]).collect()
+    }
 
     fn parts_of(text: &str) -> (Parts, Vec<String>) {
         let scenario = parse_scenario(text).unwrap().scenario;

@@ -276,21 +276,11 @@ impl Histogram {
         if self.count == 0 {
             return None;
         }
-        let last = self.count - 1;
-        let bounds = probabilities.map(|p| {
-            let h = last as f64 * p;
-            let below = h.floor() as u64;
-            (h, below, (below + 1).min(last))
-        });
-        let ranks: Vec<u64> = bounds.iter().flat_map(|&(_, lo, hi)| [lo, hi]).collect();
-        let mut sorted = ranks.clone();
-        sorted.sort_unstable();
-        let found = self.order_statistics(&sorted);
-        let value_of = |rank: u64| found[sorted.partition_point(|&s| s < rank)];
-        Some(bounds.map(|(h, below, above)| {
-            let (low, high) = (value_of(below), value_of(above));
-            low + (h - below as f64) * (high - low)
-        }))
+        Some(super::type7_percentiles(
+            self.count,
+            probabilities,
+            |ranks| self.order_statistics(ranks),
+        ))
     }
 
     /// The values at ascending 0-based `ranks`, each placed within the bucket that

@@ -61,11 +61,37 @@ pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 /// Type-7 quantile of sorted, non-empty values: `h = (n − 1) p`, then linear
 /// interpolation between the order statistics around `h`.
 pub fn quantile_type7(sorted: &[f64], p: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * p;
-    let below = h.floor() as usize;
-    let above = (below + 1).min(sorted.len() - 1);
-    let fraction = h - below as f64;
-    sorted[below] + fraction * (sorted[above] - sorted[below])
+    let [q] = type7_percentiles(sorted.len() as u64, [p], |ranks| {
+        ranks.iter().map(|&r| sorted[r as usize]).collect()
+    });
+    q
+}
+
+/// Type-7 percentiles of `count > 0` values at `probabilities`: for each, `h = (n − 1)
+/// p` and linear interpolation between the order statistics at `⌊h⌋` and `⌊h⌋ + 1`.
+/// `order_statistics` gives the values at ascending, distinct 0-based ranks; this is
+/// the one place the rule is written, whether the values are sorted, selected
+/// ([`type7_by_selection`]) or binned ([`Histogram::percentiles`]).
+pub(crate) fn type7_percentiles<const K: usize>(
+    count: u64,
+    probabilities: [f64; K],
+    order_statistics: impl FnOnce(&[u64]) -> Vec<f64>,
+) -> [f64; K] {
+    let last = count - 1;
+    let bounds = probabilities.map(|p| {
+        let h = last as f64 * p;
+        let below = h.floor() as u64;
+        (h, below, (below + 1).min(last))
+    });
+    let mut ranks: Vec<u64> = bounds.iter().flat_map(|&(_, lo, hi)| [lo, hi]).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let found = order_statistics(&ranks);
+    let value_of = |rank: u64| found[ranks.partition_point(|&r| r < rank)];
+    bounds.map(|(h, below, above)| {
+        let (low, high) = (value_of(below), value_of(above));
+        low + (h - below as f64) * (high - low)
+    })
 }
 
 /// Mean and sample sd (n − 1; 0 for a single value), by two passes in slice order.
@@ -108,32 +134,22 @@ pub fn summarise_exact(values: &[f64]) -> Option<Summary> {
 /// comparisons are cheaper than `total_cmp`'s. Under a total order the value of each
 /// rank is unique, so how the values get there cannot change it.
 pub fn type7_by_selection<const K: usize>(values: &[f64], probabilities: [f64; K]) -> [f64; K] {
-    let last = values.len() - 1;
-    let bounds = probabilities.map(|p| {
-        let h = last as f64 * p;
-        let below = h.floor() as usize;
-        (h, below, (below + 1).min(last))
-    });
-    let mut ranks: Vec<usize> = bounds.iter().flat_map(|&(_, lo, hi)| [lo, hi]).collect();
-    ranks.sort_unstable();
-    ranks.dedup();
-    let mut found = vec![0; ranks.len()];
-    SELECTION_KEYS.with_borrow_mut(|keys| {
-        keys.clear();
-        keys.extend(values.iter().map(|&v| order_key(v)));
-        // A series that never moves (before an offer month, a flag never raised) is
-        // common and needs no selection.
-        let first = keys[0];
-        if keys.iter().all(|&k| k == first) {
-            found.fill(first);
-        } else {
-            order_statistics(keys, 0, &ranks, &mut found);
-        }
-    });
-    let value_of = |rank: usize| from_order_key(found[ranks.partition_point(|&r| r < rank)]);
-    bounds.map(|(h, below, above)| {
-        let (low, high) = (value_of(below), value_of(above));
-        low + (h - below as f64) * (high - low)
+    type7_percentiles(values.len() as u64, probabilities, |ranks| {
+        let ranks: Vec<usize> = ranks.iter().map(|&r| r as usize).collect();
+        let mut found = vec![0; ranks.len()];
+        SELECTION_KEYS.with_borrow_mut(|keys| {
+            keys.clear();
+            keys.extend(values.iter().map(|&v| order_key(v)));
+            // A series that never moves (before an offer month, a flag never raised)
+            // is common and needs no selection.
+            let first = keys[0];
+            if keys.iter().all(|&k| k == first) {
+                found.fill(first);
+            } else {
+                order_statistics(keys, 0, &ranks, &mut found);
+            }
+        });
+        found.into_iter().map(from_order_key).collect()
     })
 }
 
