@@ -129,8 +129,12 @@ impl Filter<'_> {
         let mut i = 0;
         for k in 0..n {
             let point = (start + k as f64) / n as f64;
-            while i + 1 < n && cumulative + scratch.log_weights[i].exp() < point {
-                cumulative += scratch.log_weights[i].exp();
+            while i + 1 < n {
+                let weight = scratch.log_weights[i].exp();
+                if cumulative + weight >= point {
+                    break;
+                }
+                cumulative += weight;
                 i += 1;
             }
             scratch.spare.push(scratch.particles[i]);

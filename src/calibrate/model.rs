@@ -13,11 +13,11 @@
 
 use rand::{Rng, RngExt as _};
 use rand_distr::{Distribution as _, Gamma, Poisson};
-use statrs::function::erf::erfc;
 use statrs::function::gamma::ln_gamma;
 
 use super::observed::{CohortObservations, Measure, Observation};
 use crate::distribution::Distribution;
+use crate::distribution::copula::normal_cdf;
 use crate::engine::CohortCounts;
 use crate::engine::params::UptakeDraw;
 use crate::scenario::{Scenario, Uncertain, UptakeModel, ValueRange};
@@ -48,11 +48,6 @@ pub struct Parameter {
     pub path: String,
     pub prior: Distribution,
     pub range: ValueRange,
-}
-
-/// `Φ(z)`, the standard normal cdf.
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * erfc(-z / std::f64::consts::SQRT_2)
 }
 
 impl Parameter {

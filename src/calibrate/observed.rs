@@ -14,7 +14,7 @@
 
 use std::ops::Range;
 
-use crate::scenario::{Problem, Scenario, UptakeModel, YearMonth, nearest};
+use crate::scenario::{Problem, Scenario, UptakeModel, nearest, parse_year_month};
 
 /// The header the file must start with.
 pub const HEADER: [&str; 5] = ["cohort", "from", "to", "measure", "value"];
@@ -95,17 +95,6 @@ fn fields(line: &str, start: usize) -> Vec<Field<'_>> {
     out
 }
 
-/// `YYYY-MM`, as the scenario reads months.
-fn month(text: &str) -> Option<YearMonth> {
-    let (year, month) = text.split_once('-')?;
-    let ok = year.len() == 4
-        && month.len() == 2
-        && year.bytes().all(|b| b.is_ascii_digit())
-        && month.bytes().all(|b| b.is_ascii_digit());
-    let (year, month): (i32, u8) = (year.parse().ok()?, month.parse().ok()?);
-    (ok && (1..=12).contains(&month)).then_some(YearMonth { year, month })
-}
-
 /// Whether any of a cohort's uptake parameters is uncertain, i.e. there is something
 /// to fit.
 pub fn has_free_parameters(scenario: &Scenario, cohort: usize) -> bool {
@@ -166,7 +155,7 @@ pub fn parse_observed(text: &str, scenario: &Scenario) -> Result<Observed, Vec<P
                 }
                 // Five columns with a mistyped header (or no header): the rows below
                 // are read in the usual order.
-                if month(names[1]).is_some() {
+                if parse_year_month(names[1]).is_some() {
                     // That "header" was a row.
                     read_row(
                         &cells,
@@ -316,7 +305,7 @@ fn read_row(
         );
     }
     let read_month = |field: &Field<'_>, problems: &mut Vec<Problem>| -> Option<i64> {
-        let Some(m) = month(field.text) else {
+        let Some(m) = parse_year_month(field.text) else {
             problems.push(
                 Problem::error(
                     format!("`{}` is not a month", field.text),

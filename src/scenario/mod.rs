@@ -26,6 +26,7 @@ pub use correlations::{Correlation, MatrixFault, matrix_faults};
 pub use parse::{Validated, parse_scenario};
 pub use problem::nearest;
 pub use problem::{Problem, Severity, line_column};
+pub use reader::parse_year_month;
 pub use types::*;
 pub mod load;
 pub mod schema;
