@@ -46,7 +46,7 @@ profile="$(mktemp -d)"
 trap 'rm -rf "$run_dir" "$profile"' EXIT
 "$PHBSIM" run -o "$run_dir/example" -q
 cp "$run_dir/example/results.xlsx" "$out/results.xlsx"
-rm -f "$out"/results.pdf "$out"/page-*.png "$out"/page-*.pgm
+rm -f "$out"/results.pdf "$out"/results.txt "$out"/page-*.png "$out"/page-*.ppm
 
 echo "== printing results.xlsx to PDF with LibreOffice Calc"
 # A profile of its own: no first-run dialogs, no clash with a LibreOffice in use.
@@ -72,7 +72,8 @@ pages=$(pdfinfo "$out/results.pdf" | awk '/^Pages:/ {print $2}')
 echo "printed: $pages page(s)"
 
 # Every sheet is printed: each page's footer names its sheet.
-text="$(pdftotext -layout "$out/results.pdf" -)"
+pdftotext -layout "$out/results.pdf" "$out/results.txt"
+text="$(cat "$out/results.txt")"
 for sheet in "Read me" Assumptions Providers "Financial years" Monthly Variants Services \
     Cohorts "Chart data"; do
     grep -q "^ *$sheet  .*Page [0-9]* of" <<<"$text" || fail "sheet \"$sheet\" is not in the print"
@@ -87,7 +88,6 @@ done
 # blues has lost its charts.
 pdftoppm -r 40 "$out/results.pdf" "$out/page"
 pdftoppm -r 60 -png "$out/results.pdf" "$out/page"
-pdftotext -layout "$out/results.pdf" "$out/results.txt"
 python3 - "$out" <<'PY' || fail "see the pages above"
 import pathlib, sys
 

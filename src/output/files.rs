@@ -16,7 +16,10 @@ use std::path::Path;
 use crate::manifest::Manifest;
 use crate::output::stress::{Question, write_stress};
 use crate::output::{sensitivity, tables, workbook};
-use crate::report::{self, data::OutputFiles};
+use crate::report::{
+    self,
+    data::{OutputData, OutputFiles},
+};
 use crate::run::SetResult;
 use crate::scenario::Scenario;
 use crate::sensitivity::one_way::Sensitivity;
@@ -51,38 +54,73 @@ pub struct FinishedRun<'a> {
     pub manifest: &'a Manifest,
 }
 
+/// The tables of a finished run as their files hold them, from which the report,
+/// the workbook and `phbsim serve`'s page are all built.
+pub struct RunTables {
+    pub months: Vec<u8>,
+    pub summary: Vec<u8>,
+    /// `None` when not asked for (the live page draws no year).
+    pub years: Option<Vec<u8>>,
+    /// `None` without variants.
+    pub compare: Option<Vec<u8>>,
+    pub manifest: String,
+}
+
+impl RunTables {
+    /// Writes the tables of `run`, `years.csv` only `with_years`.
+    pub fn of(run: &FinishedRun<'_>, with_years: bool) -> Result<RunTables, BuildError> {
+        let (scenarios, set) = (run.scenarios, run.set);
+        let named = tables::Named::all(scenarios, set);
+        let mut months = Vec::new();
+        tables::write_months(&mut months, &named).map_err(csv_error("months.csv"))?;
+        let mut summary = Vec::new();
+        tables::write_summary(&mut summary, &named).map_err(csv_error("summary.csv"))?;
+        let years = if with_years {
+            let mut years = Vec::new();
+            tables::write_years(&mut years, &named).map_err(csv_error("years.csv"))?;
+            Some(years)
+        } else {
+            None
+        };
+        let compare = if set.comparisons.is_empty() {
+            None
+        } else {
+            let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+            let mut compare = Vec::new();
+            tables::write_compare(&mut compare, &scenarios[0].name, set, &names)
+                .map_err(csv_error("compare.csv"))?;
+            Some(compare)
+        };
+        Ok(RunTables {
+            months,
+            summary,
+            years,
+            compare,
+            manifest: run.manifest.to_json(),
+        })
+    }
+
+    /// The tables parsed as `phbsim report` parses the files (`output` names their
+    /// directory in messages), so that what is built from them is identical.
+    pub fn parse(&self, output: &Path, scenario_text: &str) -> Result<OutputData, BuildError> {
+        let outputs = OutputFiles {
+            manifest: &self.manifest,
+            scenario: scenario_text,
+            summary: &self.summary,
+            months: &self.months,
+            years: self.years.as_deref(),
+            compare: self.compare.as_deref(),
+        };
+        report::parse_outputs(output, outputs).map_err(|e| BuildError::Report(e.to_string()))
+    }
+}
+
 /// The files of a run (or a merged run) to be written into `output`.
 pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildError> {
-    let (scenarios, set) = (run.scenarios, run.set);
-    let named = tables::Named::all(scenarios, set);
-    let mut months = Vec::new();
-    tables::write_months(&mut months, &named).map_err(csv_error("months.csv"))?;
-    let mut summary = Vec::new();
-    tables::write_summary(&mut summary, &named).map_err(csv_error("summary.csv"))?;
-    let mut years = Vec::new();
-    tables::write_years(&mut years, &named).map_err(csv_error("years.csv"))?;
-    let compare = if set.comparisons.is_empty() {
-        None
-    } else {
-        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-        let mut compare = Vec::new();
-        tables::write_compare(&mut compare, &scenarios[0].name, set, &names)
-            .map_err(csv_error("compare.csv"))?;
-        Some(compare)
-    };
-    let manifest = run.manifest.to_json();
+    let tables = RunTables::of(run, true)?;
     // The report is built from the very bytes written beside it, as `phbsim report`
     // builds it from the files, so the two are identical.
-    let outputs = OutputFiles {
-        manifest: &manifest,
-        scenario: run.scenario_text,
-        summary: &summary,
-        months: &months,
-        years: Some(&years),
-        compare: compare.as_deref(),
-    };
-    let data =
-        report::parse_outputs(output, outputs).map_err(|e| BuildError::Report(e.to_string()))?;
+    let data = tables.parse(output, run.scenario_text)?;
     // The workbook too, so its numbers are the CSVs' numbers bit for bit; the two are
     // independent and built side by side.
     let (report, workbook) = rayon::join(
@@ -90,17 +128,24 @@ pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildErr
         || {
             workbook::build(workbook::Inputs {
                 data: &data,
-                scenario: scenarios[0],
+                scenario: run.scenarios[0],
                 scenario_text: run.scenario_text,
                 build: env!("PHBSIM_BUILD"),
             })
         },
     );
     let workbook = workbook?;
+    let RunTables {
+        months,
+        summary,
+        years,
+        compare,
+        manifest,
+    } = tables;
     let mut files = vec![
         ("months.csv", months),
         ("summary.csv", summary),
-        ("years.csv", years),
+        ("years.csv", years.unwrap_or_default()),
         ("manifest.json", manifest.into_bytes()),
         ("scenario.toml", run.scenario_text.as_bytes().to_vec()),
         ("report.html", report.into_bytes()),

@@ -13,15 +13,15 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Instant, SystemTime};
 
 use crate::manifest::{Manifest, RunRecord, Timing};
-use crate::output::files::{BuildError, FinishedRun, run_files};
+use crate::output::files::{BuildError, FinishedRun, RunTables};
 use crate::output::problems::render_problems;
-use crate::output::tables;
-use crate::report::data::OutputFiles;
-use crate::report::live::{self, LiveParts};
-use crate::report::parse_outputs;
+use crate::report::{
+    self,
+    live::{self, LiveParts},
+};
 use crate::run::{Cancelled, SetResult};
 use crate::scenario::load::{LoadError, Source};
-use crate::scenario::{Validated, parse_scenario};
+use crate::scenario::{Scenario, Validated, parse_scenario};
 use crate::serve::Served;
 use crate::serve::whatif::{WHAT_IF_NAME, WhatIf, served_text, with_variant};
 
@@ -165,66 +165,45 @@ pub struct Live {
     /// `phbsim run` write it (the browser test compares them).
     pub summary_csv: String,
     pub compare_csv: String,
-    pub exact_percentiles: bool,
 }
 
 impl Answer {
     /// The page's parts.
     pub fn live(&self) -> Result<Live, BuildError> {
         let scenarios = self.prepared.validated.all();
-        let named = tables::Named::all(&scenarios, &self.set);
-        let csv = |file| move |source| BuildError::Csv { file, source };
-        let mut months = Vec::new();
-        tables::write_months(&mut months, &named).map_err(csv("months.csv"))?;
-        let mut summary = Vec::new();
-        tables::write_summary(&mut summary, &named).map_err(csv("summary.csv"))?;
-        let mut compare = Vec::new();
-        if !self.set.comparisons.is_empty() {
-            let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-            tables::write_compare(&mut compare, &scenarios[0].name, &self.set, &names)
-                .map_err(csv("compare.csv"))?;
-        }
-        let manifest = self.manifest.to_json();
-        let files = OutputFiles {
-            manifest: &manifest,
-            scenario: &self.prepared.source.text,
-            summary: &summary,
-            months: &months,
-            years: None,
-            compare: (!self.set.comparisons.is_empty()).then_some(compare.as_slice()),
-        };
-        let data =
-            parse_outputs(Path::new(""), files).map_err(|e| BuildError::Report(e.to_string()))?;
+        let run = self.finished(&scenarios);
+        let tables = RunTables::of(&run, false)?;
         let LiveParts {
             headline,
             variants,
             providers,
-        } = live::parts(data);
+        } = live::parts(tables.parse(Path::new(""), run.scenario_text)?);
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         Ok(Live {
             headline,
             variants,
             providers,
-            summary_csv: String::from_utf8_lossy(&summary).into_owned(),
-            compare_csv: String::from_utf8_lossy(&compare).into_owned(),
-            exact_percentiles: self.set.runs[0].exact_percentiles,
+            summary_csv: text(&tables.summary),
+            compare_csv: text(tables.compare.as_deref().unwrap_or_default()),
         })
     }
 
     /// The self-contained `report.html` of this answer, as `phbsim run` would write
-    /// it for the served scenario.
+    /// it for the served scenario (and nothing else of its files).
     pub fn report(&self) -> Result<Vec<u8>, BuildError> {
         let scenarios = self.prepared.validated.all();
-        let finished = FinishedRun {
+        let run = self.finished(&scenarios);
+        let data = RunTables::of(&run, true)?.parse(Path::new(""), run.scenario_text)?;
+        Ok(report::build(&data).into_bytes())
+    }
+
+    /// This answer as a finished run of `scenarios` (the served scenario's).
+    fn finished<'a>(&'a self, scenarios: &'a [&'a Scenario]) -> FinishedRun<'a> {
+        FinishedRun {
             scenario_text: &self.prepared.source.text,
-            scenarios: &scenarios,
+            scenarios,
             set: &self.set,
             manifest: &self.manifest,
-        };
-        let files = run_files(Path::new(""), &finished)?;
-        Ok(files
-            .into_iter()
-            .find(|(name, _)| *name == "report.html")
-            .map(|(_, bytes)| bytes)
-            .unwrap_or_default())
+        }
     }
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::engine::Level;
 use crate::format::short;
-use crate::scenario::params::{self, Kind};
+use crate::scenario::params;
 use crate::scenario::{Payment, Scenario, Uncertain, UptakeModel, ValueRange, YearMonth};
 
 /// A titled group of controls (a cohort, a service, the commissioner).
@@ -352,14 +352,14 @@ pub fn yearly_spend(result: &crate::run::RunResult, months: u32) -> f64 {
         .map_or(0.0, |s| s.mean * 12.0 / f64::from(months.max(1)))
 }
 
-/// Whether a declared key at `path` is a month (for tests and the page's inputs).
-pub fn is_month(path: &str) -> bool {
-    params::lookup(path).is_some_and(|p| matches!(p.kind, Kind::Month))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether a declared key at `path` is a month.
+    fn is_month(path: &str) -> bool {
+        params::lookup(path).is_some_and(|p| matches!(p.kind, crate::scenario::params::Kind::Month))
+    }
     use crate::scenario::load::EXAMPLE;
     use crate::scenario::parse_scenario;
     use crate::scenario::paths::set_path;

@@ -11,8 +11,8 @@ use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use super::labels;
 use super::style::{
-    Styles, fitting, freeze_and_filter, heading, number, page_setup, pages_across, text_width,
-    total_width,
+    Styles, cut_note, fitting, freeze_and_filter, heading, number, page_setup, pages_across,
+    text_width, total_width,
 };
 use crate::engine::Level;
 use crate::engine::layout::{COMMISSIONER, CommissionerYear, ProviderYear, ServiceYear};
@@ -106,7 +106,7 @@ fn service_rows(data: &OutputData) -> Vec<Row<'_>> {
 
 /// The rows the "Services" sheet needs, its title and header included.
 pub(super) fn service_sheet_rows(data: &OutputData) -> u64 {
-    4 + service_rows(data).len() as u64
+    4 + (data.scenario.service_count() * ServiceYear::ALL.len()) as u64
 }
 
 /// The "Services" sheet, or `None` without `years.csv`.
@@ -132,10 +132,16 @@ fn table(
     styles: &Styles,
 ) -> Result<Worksheet, XlsxError> {
     let (group, header) = (2, 3);
-    let rows = &rows[..fitting(rows.len(), header)];
+    let all = rows.len();
+    let rows = &rows[..fitting(all, header)];
+    let note = format!(
+        "{}{}",
+        about.note,
+        cut_note(rows.len(), all, "rows", "years.csv")
+    );
     let mut sheet = Worksheet::new();
     sheet.set_name(about.name)?;
-    heading(&mut sheet, styles, about.title, about.note)?;
+    heading(&mut sheet, styles, about.title, &note)?;
     let years = &tables.years;
     let width = STATISTICS.len() as u16;
     let metric_col = 3 + width * years.len() as u16;
