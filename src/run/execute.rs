@@ -39,20 +39,27 @@ const CELL_TILE: usize = 16;
 
 /// Pushes a chunk of rows (`chunk` rows of `cells.len()` values, row-major) into
 /// every cell, tiles of cells in parallel, each cell in row (iteration) order.
+///
+/// Within a tile, cell by cell: a cell takes the whole chunk's values in one call,
+/// so its state stays in registers (or its kept values grow once) instead of being
+/// reloaded for every value; the tile's rows stay in cache across its cells.
 fn push_rows(cells: &mut Cells, rows: &[f64], chunk: usize) {
     let len = cells.len();
-    let row_tile = |k: usize, t: usize, width: usize| {
-        let start = k * len + t * CELL_TILE;
-        &rows[start..start + width]
+    // Cell `t * CELL_TILE + j`'s values of the chunk, in row order.
+    let column = move |t: usize, j: usize| {
+        rows[t * CELL_TILE + j..]
+            .iter()
+            .step_by(len)
+            .take(chunk)
+            .copied()
     };
     match cells {
         Cells::Exact(cells) => cells
             .par_chunks_mut(CELL_TILE)
             .enumerate()
             .for_each(|(t, tile)| {
-                for k in 0..chunk {
-                    let row = row_tile(k, t, tile.len());
-                    tile.iter_mut().zip(row).for_each(|(c, &v)| c.push(v));
+                for (j, cell) in tile.iter_mut().enumerate() {
+                    cell.extend(column(t, j));
                 }
             }),
         Cells::Streaming(cells) => {
@@ -65,13 +72,12 @@ fn push_rows(cells: &mut Cells, rows: &[f64], chunk: usize) {
                     // pushes below rarely wait on memory.
                     let state = tile.iter().fold(0, |a, c| a ^ c.touch());
                     let rows = (0..chunk).fold(0u64, |a, k| {
-                        let row = row_tile(k, t, tile.len());
+                        let row = &rows[k * len + t * CELL_TILE..][..tile.len()];
                         row.iter().step_by(8).fold(a, |a, v| a ^ v.to_bits())
                     });
                     std::hint::black_box((state, rows));
-                    for k in 0..chunk {
-                        let row = row_tile(k, t, tile.len());
-                        tile.iter_mut().zip(row).for_each(|(c, &v)| c.push(v));
+                    for (j, cell) in tile.iter_mut().enumerate() {
+                        cell.push_each(column(t, j));
                     }
                 })
         }

@@ -186,6 +186,45 @@ impl Histogram {
         true
     }
 
+    /// Adds every value of `values` in order, as [`Self::push`] one by one would, and
+    /// hands each value held (every one but NaN) to `held`.
+    ///
+    /// The same state as pushing one by one, faster: the grid and the counters stay
+    /// in registers across the values instead of being loaded and stored for each,
+    /// which is most of a push's cost when many values go to one histogram at a time
+    /// (`crate::run`'s chunks). Only a value outside the range seen so far writes
+    /// them back and moves the grid.
+    #[inline]
+    pub fn push_each(&mut self, values: impl IntoIterator<Item = f64>, mut held: impl FnMut(f64)) {
+        let (mut low, mut high) = (self.low, self.high);
+        let (mut inverse_width, mut origin) = (self.inverse_width, self.origin);
+        let mut all_integers = self.all_integers;
+        let mut inside = 0;
+        for x in values {
+            if x >= low && x <= high {
+                let index = bucket(x, inverse_width) - origin;
+                // In range by the grid's invariant; the mask only spares a bounds check.
+                self.counts[index as usize & (BUCKETS - 1)] += 1;
+                inside += 1;
+                if all_integers {
+                    all_integers = is_whole(x);
+                }
+                held(x);
+            } else if !x.is_nan() {
+                self.count += inside;
+                inside = 0;
+                self.all_integers = all_integers;
+                self.push_outside(x);
+                (low, high) = (self.low, self.high);
+                (inverse_width, origin) = (self.inverse_width, self.origin);
+                all_integers = self.all_integers;
+                held(x);
+            }
+        }
+        self.count += inside;
+        self.all_integers = all_integers;
+    }
+
     /// Adds a value outside the finite range seen so far (not NaN).
     #[cold]
     pub fn push_outside(&mut self, x: f64) {
@@ -474,6 +513,27 @@ mod tests {
         fn heavy_tails_stay_within_the_bound(values in prop::collection::vec(0.0f64..1.0, 2..2000)) {
             let tails: Vec<f64> = values.iter().map(|u| (20.0 * u).exp()).collect();
             check_bound(&tails);
+        }
+
+        /// Pushing many values in one call is pushing them one by one: the same
+        /// state, and every value but NaN handed on, in order.
+        #[test]
+        fn pushing_many_at_once_is_pushing_one_by_one(
+            values in prop::collection::vec(
+                prop_oneof![-1e6f64..1e6, Just(0.0), Just(-0.0), Just(3.0), Just(f64::NAN),
+                    Just(f64::INFINITY), Just(f64::NEG_INFINITY), 1e15f64..1e16], 0..600),
+            cut in 0usize..600,
+        ) {
+            let cut = cut.min(values.len());
+            let mut many = of(&values[..cut]);
+            let mut handed = Vec::new();
+            many.push_each(values[cut..].iter().copied(), |x| handed.push(x));
+            prop_assert_eq!(&many, &of(&values));
+            let defined: Vec<f64> = values[cut..].iter().copied().filter(|x| !x.is_nan()).collect();
+            prop_assert_eq!(
+                handed.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                defined.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            );
         }
 
         /// The property sharding rests on: any split, pushed in any order and merged

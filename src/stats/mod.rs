@@ -231,6 +231,16 @@ impl StreamingSummary {
         }
     }
 
+    /// Adds values of the current block in order, as [`Self::push`] one by one
+    /// would, with the block's sums kept in registers meanwhile (see
+    /// [`Histogram::push_each`]).
+    #[inline]
+    pub fn push_each(&mut self, values: impl IntoIterator<Item = f64>) {
+        let mut block = self.block;
+        self.histogram.push_each(values, |x| block.push_defined(x));
+        self.block = block;
+    }
+
     /// See [`Histogram::touch`].
     #[inline]
     pub fn touch(&self) -> u32 {
@@ -404,6 +414,30 @@ mod tests {
             let range = 1012.0 * 1.5;
             assert!((approx.p50 - exact.p50).abs() <= histogram::PERCENTILE_ERROR_BOUND * range);
         }
+    }
+
+    /// A block pushed in one call keeps the bits of the block pushed value by value,
+    /// NaN and new extremes included.
+    #[test]
+    fn a_summary_takes_a_block_at_once_as_value_by_value() {
+        let values: Vec<f64> = (0..700)
+            .map(|i| match i % 97 {
+                0 => f64::NAN,
+                _ => ((i * 7919) % 1013) as f64 * 0.37 - (i as f64).sqrt(),
+            })
+            .collect();
+        let (mut one, mut many) = (StreamingSummary::new(true), StreamingSummary::new(true));
+        for block in values.chunks(256) {
+            block.iter().for_each(|&v| one.push(v));
+            many.push_each(block.iter().copied());
+            one.end_block();
+            many.end_block();
+        }
+        assert_eq!(one, many);
+        assert_eq!(
+            one.summary().unwrap().to_array().map(f64::to_bits),
+            many.summary().unwrap().to_array().map(f64::to_bits)
+        );
     }
 
     #[test]
