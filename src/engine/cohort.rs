@@ -22,7 +22,7 @@
 use rand::Rng;
 use rand_distr::{Distribution as _, Gamma};
 
-use super::binomial::binomial;
+use super::binomial::{Powers, binomial, binomial_with};
 use super::params::{CohortDraw, UptakeDraw};
 use crate::distribution::{Distribution, Sampler};
 use crate::scenario::BudgetDistribution;
@@ -121,6 +121,16 @@ impl BudgetDraws {
     }
 }
 
+/// The squarings one cohort's binomials keep from month to month (see
+/// [`super::binomial`]): one per probability it draws with, which stays the same
+/// within an iteration (a Bass hazard changes each month and so starts afresh).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CohortPowers {
+    returns: Powers,
+    uptake: Powers,
+    forms: [Powers; 3],
+}
+
 /// The state of one cohort within an iteration, indexed by form where per form.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct CohortState {
@@ -152,11 +162,11 @@ impl CohortState {
 
     /// Step 1: each form's holders return with probability `rate`; their share of the
     /// form's budget total goes with them.
-    pub fn returns<R: Rng + ?Sized>(&mut self, rng: &mut R, rate: f64) {
+    pub fn returns<R: Rng + ?Sized>(&mut self, rng: &mut R, rate: f64, powers: &mut CohortPowers) {
         self.returned = 0;
         for f in 0..3 {
             let h = self.holders[f];
-            let r = binomial(rng, h, rate);
+            let r = binomial_with(rng, h, rate, &mut powers.returns);
             if r > 0 {
                 // B·(H−R)/H equals B − R·B/H and is exactly 0 when everyone returns.
                 self.budgets[f] *= (h - r) as f64 / h as f64;
@@ -174,10 +184,11 @@ impl CohortState {
         draw: &CohortDraw,
         cond_forms: &[f64; 3],
         budget: &BudgetDraws,
+        powers: &mut CohortPowers,
     ) {
-        self.returns(rng, draw.return_rate);
+        self.returns(rng, draw.return_rate, powers);
         let h = hazard(&draw.uptake, self.ever, self.willing);
-        self.uptake(rng, h, cond_forms, budget);
+        self.uptake(rng, h, cond_forms, budget, powers);
     }
 
     /// Step 2: new holders among the willing who never held a budget, their forms
@@ -188,16 +199,17 @@ impl CohortState {
         hazard: f64,
         cond_forms: &[f64; 3],
         budget: &BudgetDraws,
+        powers: &mut CohortPowers,
     ) {
-        let new = binomial(rng, self.willing - self.ever, hazard);
+        let new = binomial_with(rng, self.willing - self.ever, hazard, &mut powers.uptake);
         self.new_holders = new;
         self.ever += new;
         let mut remaining = new;
-        let split = cond_forms.map(|cond| {
-            let k = binomial(rng, remaining, cond);
-            remaining -= k;
-            k
-        });
+        let mut split = [0; 3];
+        for f in 0..3 {
+            split[f] = binomial_with(rng, remaining, cond_forms[f], &mut powers.forms[f]);
+            remaining -= split[f];
+        }
         debug_assert_eq!(remaining, 0, "the last form with a share takes the rest");
         for (f, &k) in split.iter().enumerate() {
             self.holders[f] += k;
@@ -286,8 +298,9 @@ mod tests {
             let mut state = CohortState::new(binomial(&mut rng, 200, draw.ceiling));
             let mut rng2 = stream_rng(5, i, StreamKey::of("counts"));
             let mut alone = CohortCounts::start(&mut rng2, 200, draw.ceiling);
+            let mut powers = CohortPowers::default();
             for _ in 0..9 {
-                state.month(&mut rng, &draw, &forms, &budget);
+                state.month(&mut rng, &draw, &forms, &budget, &mut powers);
                 alone.month(&mut rng2, &draw.uptake, draw.return_rate);
             }
             engine.push([state.holders_total() as f64, state.ever as f64]);
@@ -334,7 +347,8 @@ mod tests {
         let mut state = CohortState::new(10);
         state.holders = [0, 7, 0];
         state.budgets = [0.0, 0.1 + 0.2 + 0.3, 0.0];
-        state.returns(&mut stream_rng(1, 0, StreamKey::of("x")), 1.0);
+        let rng = &mut stream_rng(1, 0, StreamKey::of("x"));
+        state.returns(rng, 1.0, &mut CohortPowers::default());
         assert_eq!(state.holders, [0, 0, 0]);
         assert_eq!(state.budgets[1].to_bits(), 0f64.to_bits());
         assert_eq!(state.returned, 7);

@@ -3,7 +3,7 @@
 //! its draws, so the engine's time over this one's says what the bookkeeping costs.
 
 use super::binomial::binomial;
-use super::cohort::{BudgetDraws, CohortState, conditional_form_shares};
+use super::cohort::{BudgetDraws, CohortPowers, CohortState, conditional_form_shares};
 use super::params::DrawnParameters;
 use crate::rng::stream_rng;
 use crate::scenario::Scenario;
@@ -33,8 +33,9 @@ pub fn draw_cohorts(
             let mut state = CohortState::new(binomial(&mut rng, cohort.size, draw.ceiling));
             let forms = conditional_form_shares(&cohort.forms);
             let budget = BudgetDraws::new(&cohort.budget);
+            let mut powers = CohortPowers::default();
             for _ in scenario.offer_index(cohort).max(0)..months {
-                state.month(&mut rng, draw, &forms, &budget);
+                state.month(&mut rng, draw, &forms, &budget, &mut powers);
             }
             state.ever
         })

@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 
 use super::binomial::binomial;
-use super::cohort::{BudgetDraws, CohortState, conditional_form_shares};
+use super::cohort::{BudgetDraws, CohortPowers, CohortState, conditional_form_shares};
 use super::counterfactual::{Counterfactual, recovery_weights};
 use super::layout::{CohortSeries, OutputLayout};
 use super::money::{self, ServiceSlots};
@@ -24,11 +24,13 @@ use crate::scenario::{Scenario, review_due};
 /// [`Workspace::default`]; it sizes itself to the scenario it is given.
 #[derive(Debug, Default)]
 pub struct Workspace {
-    /// By cohort: its stream for this iteration, its state, the conditional form
-    /// shares of its multinomial split, its budget sampler, its offer month, and where
-    /// its entries start in `use_weight` (one more entry than cohorts).
+    /// By cohort: its stream for this iteration, its state, the squarings its
+    /// binomials keep, the conditional form shares of its multinomial split, its
+    /// budget sampler, its offer month, and where its entries start in `use_weight`
+    /// (one more entry than cohorts).
     pub(super) rngs: Vec<StreamRng>,
     pub(super) cohorts: Vec<CohortState>,
+    pub(super) powers: Vec<CohortPowers>,
     pub(super) cond_forms: Vec<[f64; 3]>,
     pub(super) budget_draws: Vec<BudgetDraws>,
     pub(super) offer: Vec<i64>,
@@ -104,6 +106,10 @@ impl Workspace {
         let services = scenario.service_count();
         self.rngs.clear();
         self.cohorts.clear();
+        // Kept from earlier iterations, even of other scenarios: squarings are a
+        // function of their `q` alone, which each is checked against.
+        self.powers
+            .resize(scenario.cohorts.len(), CohortPowers::default());
         self.cond_forms.clear();
         self.budget_draws.clear();
         self.offer.clear();
@@ -222,7 +228,8 @@ impl Workspace {
             state.returned = 0;
             if t as i64 >= self.offer[c] {
                 let (forms, budget) = (&self.cond_forms[c], &self.budget_draws[c]);
-                state.month(rng, &params.cohorts[c], forms, budget);
+                let powers = &mut self.powers[c];
+                state.month(rng, &params.cohorts[c], forms, budget, powers);
             }
             let holders = state.holders_total();
             let spend: f64 = (state.budgets.iter().zip(&self.spent_share))
