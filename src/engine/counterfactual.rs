@@ -24,9 +24,16 @@ pub(super) struct Counterfactual {
     pub spend: Vec<f64>,
     /// By service: its payments summed over the months so far.
     pub service_income: Vec<f64>,
-    /// By provider: this month's income and costs from its services (scratch).
+    /// By service: its provider, and its payment this month.
+    provider_of: Vec<usize>,
+    paid: Vec<f64>,
+    /// By provider: this month's income and costs from its services, and the
+    /// commissioner's spend, with the tariff factor, cost factor and recovered
+    /// overspend they were computed for (see [`Counterfactual::month`]).
     month_income: Vec<f64>,
     month_costs: Vec<f64>,
+    month_spend: f64,
+    computed_for: Option<[u64; 3]>,
     /// By provider: income and margin summed over the months so far, reserves, and
     /// whether reserves have been below the floor.
     pub provider_income: Vec<f64>,
@@ -67,6 +74,10 @@ impl Counterfactual {
         let (services, providers) = (scenario.service_count(), scenario.providers.len());
         self.recovery = 0.0;
         self.spend.clear();
+        self.provider_of.clear();
+        self.provider_of.extend(scenario.services().map(|(p, _)| p));
+        reset(&mut self.paid, services, 0.0);
+        self.computed_for = None;
         reset(&mut self.service_income, services, 0.0);
         reset(&mut self.month_income, providers, 0.0);
         reset(&mut self.month_costs, providers, 0.0);
@@ -97,22 +108,35 @@ impl Counterfactual {
             self.recovery += envelope.recover_overspend * over / factors.tariff[t];
         }
         let (price, cost) = (factors.tariff[t], factors.cost[t]);
-        self.month_income.fill(0.0);
-        self.month_costs.fill(0.0);
-        let mut spend = 0.0;
-        for (s, (p, _)) in scenario.services().enumerate() {
-            let drawn = &params.services[s];
-            let a0 = baseline_activity[s];
-            let paid = match &drawn.block {
-                Some(block) => {
-                    (block.contract_value - self.recovery * weights[s]).max(0.0) * price / 12.0
-                }
-                None => drawn.unit_price * price * a0,
-            };
-            spend += paid;
-            self.service_income[s] += paid;
-            self.month_income[p] += paid;
-            self.month_costs[p] += drawn.fixed_cost * cost / 12.0 + drawn.variable_cost * cost * a0;
+        // Services' payments and costs depend on the month only through these three,
+        // which change at financial-year starts and recoveries: in other months they
+        // are last month's, bit for bit, and are not computed again.
+        let inputs = [price, cost, self.recovery].map(f64::to_bits);
+        if self.computed_for != Some(inputs) {
+            self.computed_for = Some(inputs);
+            self.month_income.fill(0.0);
+            self.month_costs.fill(0.0);
+            let mut spend = 0.0;
+            for (s, drawn) in params.services.iter().enumerate() {
+                let p = self.provider_of[s];
+                let a0 = baseline_activity[s];
+                let paid = match &drawn.block {
+                    Some(block) => {
+                        (block.contract_value - self.recovery * weights[s]).max(0.0) * price / 12.0
+                    }
+                    None => drawn.unit_price * price * a0,
+                };
+                spend += paid;
+                self.paid[s] = paid;
+                self.month_income[p] += paid;
+                self.month_costs[p] +=
+                    drawn.fixed_cost * cost / 12.0 + drawn.variable_cost * cost * a0;
+            }
+            self.month_spend = spend;
+        }
+        let spend = self.month_spend;
+        for (income, paid) in self.service_income.iter_mut().zip(&self.paid) {
+            *income += paid;
         }
         for (p, provider) in scenario.providers.iter().enumerate() {
             let drawn = &params.providers[p];
