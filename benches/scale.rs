@@ -1,6 +1,7 @@
 //! Scaling of a whole run (issue 7): the national scenario run for two blocks of
 //! iterations on 1 and on 2 threads (the speed-up from the second core), and the cost
-//! of one streaming-summary push, the per-value price of large runs' statistics.
+//! of one streaming-summary push, the per-value price of large runs' statistics, value
+//! by value and a block at a time (as a run pushes).
 //!
 //! `cargo bench --bench scale`; the national scenario is `scenarios/national.toml`.
 
@@ -44,6 +45,17 @@ fn streaming_push(c: &mut Criterion) {
             let mut summary = StreamingSummary::new(true);
             for chunk in values.chunks(256) {
                 chunk.iter().for_each(|&v| summary.push(v));
+                summary.end_block();
+            }
+            black_box(summary.summary())
+        })
+    });
+    // As a run pushes: each block of a cell's values in one call.
+    group.bench_function("push 100,000 values, a block at a time", |b| {
+        b.iter(|| {
+            let mut summary = StreamingSummary::new(true);
+            for chunk in values.chunks(256) {
+                summary.push_each(chunk.iter().copied());
                 summary.end_block();
             }
             black_box(summary.summary())

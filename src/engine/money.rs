@@ -16,6 +16,22 @@ use crate::scenario::{Scenario, Service};
 /// The run-rate window of a review and the trailing window of the deficit flag.
 const YEAR: usize = 12;
 
+/// Amounts of a month that stay the same from one month to the next until a price
+/// factor moves (at a financial-year start), a review re-bases a contract, or a
+/// fixed-cost decision takes effect: kept from the month before instead of being
+/// computed again (each is a division). Computed again, they would be the same bits.
+#[derive(Debug, Default)]
+pub(super) struct MonthAmounts {
+    /// By service: the block payment `contract_value · P / 12`, the recovery it
+    /// gives up `min(re-based, D · w) · P / 12`, and the fixed cost `Φ_eff · K / 12`.
+    block_paid: Vec<f64>,
+    recovered: Vec<f64>,
+    fixed_cost: Vec<f64>,
+    /// By provider: `other_income · P / 12` and `other_costs · K / 12`.
+    other_income: Vec<f64>,
+    other_costs: Vec<f64>,
+}
+
 /// A service's provider and where its monthly series start in the output (`series ×
 /// months`), looked up in the layout once per iteration rather than four times a
 /// month.
@@ -135,21 +151,24 @@ struct History<'a> {
 
 /// Applies the fixed-cost decisions of service `s` that take effect by month `t`;
 /// returns the transition cost booked this month in start-year £ (when the effective
-/// fixed cost falls: `transition_cost` per £1/year removed).
-fn apply_decisions(ws: &mut Workspace, drawn: &ServiceDraw, s: usize, t: usize) -> f64 {
+/// fixed cost falls: `transition_cost` per £1/year removed), and whether any took
+/// effect.
+fn apply_decisions(ws: &mut Workspace, drawn: &ServiceDraw, s: usize, t: usize) -> (f64, bool) {
     let mut transition = 0.0;
+    let mut applied = false;
     while let Some(&(effective_from, value)) = ws.pending[s].front() {
         if effective_from > t {
             break;
         }
         ws.pending[s].pop_front();
+        applied = true;
         let old = ws.fixed_cost[s];
         if value < old {
             transition += drawn.transition_cost * (old - value);
         }
         ws.fixed_cost[s] = value;
     }
-    transition
+    (transition, applied)
 }
 
 /// Steps 4–9 of month `t`.
@@ -163,12 +182,26 @@ pub(super) fn month(
     review: bool,
 ) {
     let months = layout.months();
-    let (price, cost, budget_factor) = (
-        ws.factors.tariff[t],
-        ws.factors.cost[t],
-        ws.factors.budget[t],
-    );
+    let (price, cost) = (ws.factors.tariff[t], ws.factors.cost[t]);
     let review = review && t >= 1;
+    // Whether this month's prices differ from last month's (always at month 0, where
+    // the month-constant amounts are first computed).
+    let prices_moved = t == 0
+        || ws.factors.tariff[t - 1].to_bits() != price.to_bits()
+        || ws.factors.cost[t - 1].to_bits() != cost.to_bits();
+    if t == 0 {
+        let (services, providers) = (params.services.len(), params.providers.len());
+        let amounts = &mut ws.amounts;
+        for v in [
+            &mut amounts.block_paid,
+            &mut amounts.recovered,
+            &mut amounts.fixed_cost,
+        ] {
+            v.resize(services, 0.0);
+        }
+        amounts.other_income.resize(providers, 0.0);
+        amounts.other_costs.resize(providers, 0.0);
+    }
     let baseline_spend = ws.counterfactual.month(
         scenario,
         params,
@@ -201,7 +234,7 @@ pub(super) fn month(
         let holders = holders as f64;
         let mut existing = 0.0;
         for f in 0..form_spend.len() {
-            let budget = state.budgets[f] * budget_factor / 12.0;
+            let budget = ws.budget_month[c][f];
             let spend = ws.spent_share[f] * budget;
             form_budget[f] += budget;
             form_spend[f] += spend;
@@ -235,7 +268,14 @@ pub(super) fn month(
     let mut recovered = 0.0;
     for s in 0..params.services.len() {
         let (drawn, slots) = (&params.services[s], ws.service_slots[s]);
-        let phb_activity = ws.phb_money[s] / (drawn.unit_price * price);
+        let unit_price = drawn.unit_price * price;
+        // Most services get no budget money in most months: +0 over a positive price
+        // is +0, without the division.
+        let phb_activity = if ws.phb_money[s].to_bits() == 0 && unit_price > 0.0 {
+            0.0
+        } else {
+            ws.phb_money[s] / unit_price
+        };
         let cohort_activity = ws.cohort_activity[s];
         let freed =
             (ws.baseline_activity[s] - cohort_activity - drawn.other_activity - phb_activity)
@@ -253,14 +293,21 @@ pub(super) fn month(
             };
             review_service(ws, drawn, history, t, s);
         }
-        let transition = apply_decisions(ws, drawn, s, t) * cost;
+        let (transition, applied) = apply_decisions(ws, drawn, s, t);
+        let transition = transition * cost;
 
+        let amounts = &mut ws.amounts;
         let paid = match &drawn.block {
             Some(_) => {
-                let paid = ws.contract_value[s] * price / 12.0;
+                if prices_moved || review {
+                    amounts.block_paid[s] = ws.contract_value[s] * price / 12.0;
+                    amounts.recovered[s] =
+                        ws.contract_rebased[s].min(ws.recovery * ws.recovery_weight[s]) * price
+                            / 12.0;
+                }
+                let paid = amounts.block_paid[s];
                 block_payments += paid;
-                recovered +=
-                    ws.contract_rebased[s].min(ws.recovery * ws.recovery_weight[s]) * price / 12.0;
+                recovered += amounts.recovered[s];
                 paid
             }
             None => {
@@ -270,7 +317,10 @@ pub(super) fn month(
             }
         };
         let income = paid + ws.phb_money[s];
-        let fixed_cost = ws.fixed_cost[s] * cost / 12.0;
+        if prices_moved || applied {
+            amounts.fixed_cost[s] = ws.fixed_cost[s] * cost / 12.0;
+        }
+        let fixed_cost = amounts.fixed_cost[s];
         let costs =
             fixed_cost + drawn.variable_cost * cost * (activity + phb_activity) + transition;
         ws.provider_income[slots.provider] += income;
@@ -289,8 +339,13 @@ pub(super) fn month(
     for (p, provider) in scenario.providers.iter().enumerate() {
         let drawn = &params.providers[p];
         let at = |metric| layout.provider_series(p, metric) * months + t;
-        let income = ws.provider_income[p] + drawn.other_income * price / 12.0;
-        let costs = ws.provider_costs[p] + drawn.other_costs * cost / 12.0;
+        let amounts = &mut ws.amounts;
+        if prices_moved {
+            amounts.other_income[p] = drawn.other_income * price / 12.0;
+            amounts.other_costs[p] = drawn.other_costs * cost / 12.0;
+        }
+        let income = ws.provider_income[p] + amounts.other_income[p];
+        let costs = ws.provider_costs[p] + amounts.other_costs[p];
         let margin = income - costs;
         ws.reserves[p] += margin;
         let reserves = ws.reserves[p];

@@ -35,6 +35,9 @@ pub struct Workspace {
     pub(super) budget_draws: Vec<BudgetDraws>,
     pub(super) offer: Vec<i64>,
     pub(super) use_start: Vec<usize>,
+    /// By cohort and form: this month's budget total in this month's prices, a
+    /// twelfth of `B · G(t)`, for money's step 4.
+    pub(super) budget_month: Vec<[f64; 3]>,
     /// By cohort use (flattened): the share of the cohort's `existing` budget spending
     /// that goes to that service, `substitution × per_month × unit_price` over its sum
     /// (0 where budgets cannot be spent); the service; the drawn `per_month`; and the
@@ -80,6 +83,9 @@ pub struct Workspace {
     pub(super) provider_transition: Vec<f64>,
     pub(super) reserves: Vec<f64>,
     pub(super) distressed: Vec<bool>,
+    /// Month-constant amounts in this month's prices, carried from the month before
+    /// until their inputs change (see `money::MonthAmounts`).
+    pub(super) amounts: super::money::MonthAmounts,
     /// The month's price factors.
     pub(super) factors: Factors,
     /// The same iteration without PHBs.
@@ -221,6 +227,7 @@ impl Workspace {
     ) {
         let months = layout.months();
         let budget_factor = self.factors.budget[t];
+        self.budget_month.resize(scenario.cohorts.len(), [0.0; 3]);
         for (c, cohort) in scenario.cohorts.iter().enumerate() {
             let state = &mut self.cohorts[c];
             let rng = &mut self.rngs[c];
@@ -232,8 +239,10 @@ impl Workspace {
                 state.month(rng, &params.cohorts[c], forms, budget, powers);
             }
             let holders = state.holders_total();
-            let spend: f64 = (state.budgets.iter().zip(&self.spent_share))
-                .map(|(b, spent)| spent * (b * budget_factor / 12.0))
+            let budget = state.budgets.map(|b| b * budget_factor / 12.0);
+            self.budget_month[c] = budget;
+            let spend: f64 = (budget.iter().zip(&self.spent_share))
+                .map(|(b, spent)| spent * b)
                 .sum();
             let mut put = |metric, value: f64| {
                 monthly[layout.cohort_series(c, metric) * months + t] = value;
