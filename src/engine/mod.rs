@@ -10,6 +10,7 @@
 //! - `prices`: the month's price factors (tariff, costs, budgets, envelope);
 //! - `money`: spending, activity, reviews (recovery, contracts, stepped fixed costs
 //!   after notice), money, flags, commissioner;
+//! - `uses`: cohorts' uses of services, grouped by service for step 5;
 //! - `counterfactual`: the same iteration without PHBs, run beside it;
 //! - `summary`: whole-horizon and financial-year metrics;
 //! - `simulate`: the month loop and its reusable [`Workspace`].
@@ -29,6 +30,7 @@ mod prices;
 mod simulate;
 mod single;
 mod summary;
+mod uses;
 
 #[cfg(test)]
 mod test_scenarios;

@@ -223,8 +223,6 @@ pub(super) fn month(
 
     // Step 4 (budget spending) and the cohort part of step 5 (activity C): holders
     // spend `1 − underspend` of their budgets, and keep `1 − substitution` of each use.
-    ws.phb_money.fill(0.0);
-    ws.cohort_activity.fill(0.0);
     let mut form_budget = [0.0; 3];
     let mut form_spend = [0.0; 3];
     for (c, cohort) in scenario.cohorts.iter().enumerate() {
@@ -240,11 +238,17 @@ pub(super) fn month(
             form_spend[f] += spend;
             existing += ws.existing_share[f] * spend;
         }
-        for u in ws.use_start[c]..ws.use_start[c + 1] {
-            let s = ws.use_service[u];
-            ws.cohort_activity[s] += (traditional + ws.use_kept[u] * holders) * ws.use_per_month[u];
-            ws.phb_money[s] += existing * ws.use_weight[u];
+        ws.cohort_mix[c] = [traditional, holders, existing];
+    }
+    for s in 0..ws.cohort_activity.len() {
+        let (mut activity, mut money) = (0.0, 0.0);
+        for service_use in ws.uses_by_service.of(s) {
+            let [traditional, holders, existing] = ws.cohort_mix[service_use.cohort];
+            activity += (traditional + service_use.kept * holders) * service_use.per_month;
+            money += existing * service_use.weight;
         }
+        ws.cohort_activity[s] = activity;
+        ws.phb_money[s] = money;
     }
     let mut budgets = 0.0;
     let mut admin = 0.0;

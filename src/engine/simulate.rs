@@ -17,6 +17,7 @@ use super::money::{self, ServiceSlots};
 use super::params::DrawnParameters;
 use super::prices::Factors;
 use super::summary;
+use super::uses::{ServiceUse, UsesByService};
 use crate::rng::{StreamRng, stream_rng};
 use crate::scenario::{Scenario, review_due};
 
@@ -38,6 +39,11 @@ pub struct Workspace {
     /// By cohort and form: this month's budget total in this month's prices, a
     /// twelfth of `B · G(t)`, for money's step 4.
     pub(super) budget_month: Vec<[f64; 3]>,
+    /// By cohort, this month: traditional patients, holders and the budget money
+    /// spent on its own services (`existing`), for step 5.
+    pub(super) cohort_mix: Vec<[f64; 3]>,
+    /// The uses below, grouped by service (see [`UsesByService`]).
+    pub(super) uses_by_service: UsesByService,
     /// By cohort use (flattened): the share of the cohort's `existing` budget spending
     /// that goes to that service, `substitution × per_month × unit_price` over its sum
     /// (0 where budgets cannot be spent); the service; the drawn `per_month`; and the
@@ -164,6 +170,19 @@ impl Workspace {
             }
         }
         self.use_start.push(self.use_weight.len());
+        let uses = (0..scenario.cohorts.len())
+            .flat_map(|c| (self.use_start[c]..self.use_start[c + 1]).map(move |u| (c, u)));
+        let by_use = uses.map(|(cohort, u)| {
+            let service_use = ServiceUse {
+                cohort,
+                kept: self.use_kept[u],
+                per_month: self.use_per_month[u],
+                weight: self.use_weight[u],
+            };
+            (self.use_service[u], service_use)
+        });
+        self.uses_by_service.group(services, by_use);
+        self.cohort_mix.resize(scenario.cohorts.len(), [0.0; 3]);
 
         for (form, drawn) in params.forms.iter().enumerate() {
             (
@@ -239,7 +258,15 @@ impl Workspace {
                 state.month(rng, &params.cohorts[c], forms, budget, powers);
             }
             let holders = state.holders_total();
-            let budget = state.budgets.map(|b| b * budget_factor / 12.0);
+            // Forms without holders have +0, which stays +0 without the division.
+            let positive = budget_factor > 0.0 && budget_factor.is_finite();
+            let budget = state.budgets.map(|b| {
+                if b.to_bits() == 0 && positive {
+                    0.0
+                } else {
+                    b * budget_factor / 12.0
+                }
+            });
             self.budget_month[c] = budget;
             let spend: f64 = (budget.iter().zip(&self.spent_share))
                 .map(|(b, spent)| spent * b)
