@@ -2,6 +2,11 @@
 //! Host, Origin, token, size of its body), then its route, then the reply with the
 //! headers every reply carries. Every refusal is a 4xx with a one-line reason; the
 //! server never panics on what a client sends.
+//!
+//! A body the answer does not need is still read to its end before the answer (up to
+//! [`MOST_DISCARDED`] bytes): a connection closed with bytes unread is reset by the
+//! kernel rather than closed, and a reset can destroy an answer the client has not read
+//! yet (RFC 9112, section 9.6).
 
 use std::io::Read;
 use std::sync::{Arc, PoisonError};
@@ -10,9 +15,11 @@ use std::time::Instant;
 use serde_json::json;
 use tiny_http::{Header, Method, Request, Response};
 
-use crate::serve::answer::Live;
+use crate::serve::answer::{Live, Prepared};
 use crate::serve::page;
-use crate::serve::security::{MAX_BODY, MAX_URL, host_is_ours, same_token, token_in};
+use crate::serve::security::{
+    MAX_BODY, MAX_URL, MOST_DISCARDED, host_is_ours, same_token, token_in,
+};
 use crate::serve::server::App;
 use crate::serve::whatif::WhatIf;
 
@@ -138,22 +145,48 @@ fn admit(app: &App, request: &Request) -> Result<(), Reply> {
     Ok(())
 }
 
-/// The request's body, at most [`MAX_BODY`] bytes; larger ones are refused unread.
+/// The request's body, at most [`MAX_BODY`] bytes. One declared larger is refused at
+/// once, unread (tiny_http reads the declared bytes and throws them away after the
+/// answer, so the connection still closes cleanly); a chunked one found larger is read
+/// to its end first, thrown away.
 fn body(request: &mut Request) -> Result<Vec<u8>, Reply> {
     let too_large = || Reply::error(413, &format!("a request body is at most {MAX_BODY} bytes"));
     if request.body_length().is_some_and(|n| n > MAX_BODY) {
         return Err(too_large());
     }
+    let reader = request.as_reader();
     let mut bytes = Vec::new();
-    request
-        .as_reader()
+    reader
         .take(MAX_BODY as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|_| Reply::error(400, "the request body could not be read"))?;
     if bytes.len() > MAX_BODY {
+        discard(reader);
         return Err(too_large());
     }
     Ok(bytes)
+}
+
+/// Reads what is left of a body and throws it away, at most [`MOST_DISCARDED`] bytes.
+/// A read that fails ends it: the connection is broken and the answer goes nowhere.
+fn discard(reader: &mut dyn Read) {
+    let _ = std::io::copy(&mut reader.take(MOST_DISCARDED), &mut std::io::sink());
+}
+
+/// Throws away the body of a request answered without reading it. Only a chunked body
+/// needs it: tiny_http reads a small declared body before the request is handled and
+/// a larger one after the answer. A client that sent `Expect: 100-continue` is waiting
+/// and has sent nothing; reading would ask it for the body, so it is not read.
+fn discard_unasked(request: &mut Request) {
+    let has = |name: &str| {
+        request
+            .headers()
+            .iter()
+            .any(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+    };
+    if has("Transfer-Encoding") && !has("Expect") {
+        discard(request.as_reader());
+    }
 }
 
 /// A JSON object from the body.
@@ -177,17 +210,36 @@ fn what_if_of(body: &serde_json::Map<String, serde_json::Value>) -> Result<WhatI
 /// Handles one request, whatever it holds.
 pub fn handle(app: &Arc<App>, mut request: Request) {
     let received = Instant::now();
-    if let Err(refusal) = admit(app, &request) {
-        return refusal.send(request);
+    match route(app, &mut request) {
+        Routed::Reply(reply) => reply.send(request),
+        Routed::WhatIf(prepared, seq) => app.submit(request, *prepared, seq, received),
+    }
+}
+
+/// Where a request goes: a reply now, or the run worker.
+enum Routed {
+    Reply(Reply),
+    WhatIf(Box<Prepared>, u64),
+}
+
+/// The checks, then the route. A reply given without the body (a refusal before the
+/// body is looked at, a page) throws the body away first; the two routes that read a
+/// body read it to its end themselves, or refuse it unread (see [`body`]).
+fn route(app: &Arc<App>, request: &mut Request) -> Routed {
+    let without_body = |request: &mut Request, reply: Reply| {
+        discard_unasked(request);
+        Routed::Reply(reply)
+    };
+    if let Err(refusal) = admit(app, request) {
+        return without_body(request, refusal);
     }
     let path = request.url().split('?').next().unwrap_or("").to_string();
-    let method = request.method().clone();
     let allow = match path.as_str() {
         "/" | "/app.js" | "/api/controls" | "/report.html" => "GET",
         "/api/whatif" | "/api/keep" => "POST",
-        _ => return Reply::error(404, "no such page").send(request),
+        _ => return without_body(request, Reply::error(404, "no such page")),
     };
-    let allowed = match method {
+    let allowed = match request.method() {
         Method::Get | Method::Head => allow == "GET",
         Method::Post => allow == "POST",
         _ => false,
@@ -195,28 +247,33 @@ pub fn handle(app: &Arc<App>, mut request: Request) {
     if !allowed {
         let mut reply = Reply::error(405, &format!("{path} answers {allow} only"));
         reply.allow = Some(allow);
-        return reply.send(request);
+        return without_body(request, reply);
     }
-    let reply = match path.as_str() {
-        "/" => Reply::new(
-            200,
-            "text/html; charset=utf-8",
-            page::html(&app.token, &app.served).into_bytes(),
-        ),
-        "/app.js" => Reply::new(
-            200,
-            "text/javascript; charset=utf-8",
-            page::SCRIPT.as_bytes().to_vec(),
-        ),
-        "/api/controls" => controls(app),
-        "/report.html" => report(app),
-        "/api/whatif" => match what_if(app, &mut request) {
-            Ok((prepared, seq)) => return app.submit(request, prepared, seq, received),
-            Err(reply) => reply,
+    match path.as_str() {
+        "/api/whatif" => match what_if(app, request) {
+            Ok((prepared, seq)) => Routed::WhatIf(Box::new(prepared), seq),
+            Err(reply) => Routed::Reply(reply),
         },
-        _ => keep(app, &mut request),
-    };
-    reply.send(request);
+        "/api/keep" => Routed::Reply(keep(app, request)),
+        "/" => without_body(
+            request,
+            Reply::new(
+                200,
+                "text/html; charset=utf-8",
+                page::html(&app.token, &app.served).into_bytes(),
+            ),
+        ),
+        "/app.js" => without_body(
+            request,
+            Reply::new(
+                200,
+                "text/javascript; charset=utf-8",
+                page::SCRIPT.as_bytes().to_vec(),
+            ),
+        ),
+        "/api/controls" => without_body(request, controls(app)),
+        _ => without_body(request, report(app)),
+    }
 }
 
 /// The panel's controls and what the page needs to know of the session.
@@ -235,10 +292,7 @@ fn controls(app: &App) -> Reply {
 }
 
 /// A what-if checked and ready for the worker, with its sequence number.
-fn what_if(
-    app: &App,
-    request: &mut Request,
-) -> Result<(crate::serve::answer::Prepared, u64), Reply> {
+fn what_if(app: &App, request: &mut Request) -> Result<(Prepared, u64), Reply> {
     let body = json_body(request)?;
     let seq = match body.get("seq") {
         None => 0,

@@ -10,9 +10,12 @@
 use rand::TryRng;
 use rand::rngs::SysRng;
 
-/// Largest request body read (a what-if is a few hundred bytes); larger ones get
-/// 413 without being read.
+/// Largest request body read (a what-if is a few hundred bytes); larger ones get 413.
 pub const MAX_BODY: usize = 64 * 1024;
+/// Most bytes of a body read only to be thrown away before an answer that does not need
+/// them (a refusal, a page), so the connection closes cleanly instead of being reset.
+/// A body beyond it is left unread and its connection may be reset.
+pub const MOST_DISCARDED: u64 = 1024 * 1024;
 /// Longest request target (path and query) looked at.
 pub const MAX_URL: usize = 2048;
 

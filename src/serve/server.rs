@@ -9,7 +9,7 @@
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -54,7 +54,8 @@ pub struct App {
     /// The last what-if answered (at first the base alone): what "Download report"
     /// returns.
     pub latest: Mutex<Arc<Answer>>,
-    handlers: AtomicUsize,
+    /// Requests being handled now (see [`Slot`]).
+    handlers: Arc<AtomicUsize>,
 }
 
 impl App {
@@ -124,7 +125,7 @@ pub fn start(served: Served, port: u16) -> Result<Listening, ServeError> {
         jobs: Mutex::new(sender),
         newest: Mutex::new(None),
         latest: Mutex::new(Arc::new(base)),
-        handlers: AtomicUsize::new(0),
+        handlers: Arc::new(AtomicUsize::new(0)),
     };
     Ok(Listening {
         url,
@@ -144,22 +145,58 @@ impl Listening {
         let worker_app = Arc::clone(&app);
         std::thread::spawn(move || work(&worker_app, &jobs));
         for request in server.incoming_requests() {
-            if app.handlers.fetch_add(1, Ordering::SeqCst) >= MOST_HANDLERS {
-                app.handlers.fetch_sub(1, Ordering::SeqCst);
-                Reply::error(429, "too many requests at once; try again").send(request);
-                continue;
-            }
-            let handler = Arc::clone(&app);
-            let spawned = std::thread::Builder::new().spawn(move || {
-                handle(&handler, request);
-                handler.handlers.fetch_sub(1, Ordering::SeqCst);
-            });
-            if spawned.is_err() {
-                // The request went down with the thread that was not made; the
-                // count it took is given back so the server keeps answering.
-                app.handlers.fetch_sub(1, Ordering::SeqCst);
+            match Slot::take(&app.handlers) {
+                Some(slot) => dispatch(&app, slot, request),
+                None => Reply::error(429, "too many requests at once; try again").send(request),
             }
         }
+    }
+}
+
+/// One of the [`MOST_HANDLERS`] requests handled at once. It is given back when dropped,
+/// so a handler that panics still gives its place back (the server would otherwise
+/// answer 429 to everything once 64 handlers had failed).
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    /// A place, if fewer than [`MOST_HANDLERS`] requests are being handled.
+    fn take(handlers: &Arc<AtomicUsize>) -> Option<Slot> {
+        if handlers.fetch_add(1, Ordering::SeqCst) >= MOST_HANDLERS {
+            handlers.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Slot(Arc::clone(handlers)))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Handles `request` on a thread of its own. The request is handed over only once the
+/// thread exists, so when none can be made (the system is out of threads or memory)
+/// it is still here to be answered 503, with a reason, rather than dropped.
+fn dispatch(app: &Arc<App>, slot: Slot, request: Request) {
+    let (give, take) = sync_channel::<Request>(1);
+    let handler = Arc::clone(app);
+    let spawned = std::thread::Builder::new().spawn(move || {
+        let _slot = slot;
+        if let Ok(request) = take.recv() {
+            handle(&handler, request);
+        }
+    });
+    let unhandled = match spawned {
+        Ok(_) => give.send(request).err().map(|failed| failed.0),
+        Err(_) => Some(request),
+    };
+    if let Some(request) = unhandled {
+        Reply::error(
+            503,
+            "the server cannot start a thread for this request; try again",
+        )
+        .send(request);
     }
 }
 
@@ -194,5 +231,33 @@ fn work(app: &App, jobs: &Receiver<Job>) {
         };
         *app.latest.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(answer);
         reply.send(request);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handler_that_panics_gives_its_place_back() {
+        let handlers = Arc::new(AtomicUsize::new(0));
+        let slots: Vec<Slot> = (0..MOST_HANDLERS)
+            .map(|_| Slot::take(&handlers).expect("a place"))
+            .collect();
+        assert!(Slot::take(&handlers).is_none(), "a place beyond the most");
+        drop(slots);
+        assert_eq!(handlers.load(Ordering::SeqCst), 0);
+        let slot = Slot::take(&handlers).expect("a place");
+        let panicked = std::thread::spawn(move || {
+            let _slot = slot;
+            panic!("a handler fails");
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert_eq!(
+            handlers.load(Ordering::SeqCst),
+            0,
+            "the place was not given back"
+        );
     }
 }
