@@ -256,16 +256,23 @@ fn stage_and_swap(
     Ok(Written::All)
 }
 
-/// Replaces one file of an existing output directory atomically: the bytes go to a
-/// temporary file in `dir`, are synced, then renamed over `name`, so a reader sees the
-/// old file or the new one, never half of one (`phbsim report` rewriting report.html).
+/// Replaces one file atomically: the bytes go to a temporary file in `dir`, are
+/// synced, then renamed over `name`, so a reader sees the old file or the new one,
+/// never half of one (`phbsim report` rewriting report.html, `phbsim serve` keeping a
+/// variant). The new file gets the old one's permissions, so a file shared with a
+/// group, or kept read-only by its owner's choice, stays so.
 pub fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
     let temp = dir.join(format!(".{name}.phbsim-tmp-{}", std::process::id()));
     let target = dir.join(name);
+    let permissions = fs::metadata(&target).ok().map(|m| m.permissions());
     let result = fs::File::create(&temp)
         .and_then(|mut file| {
             file.write_all(bytes)?;
-            file.sync_all()
+            file.sync_all()?;
+            match permissions {
+                Some(permissions) => file.set_permissions(permissions),
+                None => Ok(()),
+            }
         })
         .map_err(io_error(&temp))
         .and_then(|()| fs::rename(&temp, &target).map_err(io_error(&target)));

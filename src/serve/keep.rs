@@ -7,12 +7,17 @@
 //! file given on the command line is ever written: with the built-in example there is
 //! no file, and nothing is written. A file changed on disk since the server read it is
 //! not overwritten: the base being served would no longer be the file's.
+//!
+//! The file keeps its own conventions: its line endings (a file written with CRLF
+//! throughout gets its new lines with CRLF too), a UTF-8 byte-order mark it starts
+//! with, its permissions (see [`replace_file`]), and, when the path given is a
+//! symbolic link, the link itself: the file it points to is the one replaced.
 
 use std::path::PathBuf;
 
 use crate::output::directory::replace_file;
 use crate::output::problems::render_problems;
-use crate::scenario::load::{Source, read_source};
+use crate::scenario::load::{BYTE_ORDER_MARK, Source};
 use crate::scenario::parse_scenario;
 use crate::serve::Served;
 use crate::serve::whatif::{WhatIf, with_variant};
@@ -80,11 +85,19 @@ impl Served {
             .file_text
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let on_disk = read_source(file).map_err(|e| KeepError::Io(e.to_string()))?;
-        if on_disk.text != *known {
+        // The file the path names, through any symbolic links, so that a link stays a
+        // link and the file it points to gets the variant.
+        let target = std::fs::canonicalize(file)
+            .map_err(|e| KeepError::Io(format!("cannot read {}: {e}", file.display())))?;
+        let on_disk = std::fs::read(&target)
+            .map_err(|e| KeepError::Io(format!("cannot read {}: {e}", file.display())))?;
+        let style = FileStyle::of(&on_disk);
+        let unchanged = std::str::from_utf8(style.body(&on_disk)).is_ok_and(|t| t == *known);
+        if !unchanged {
             return Err(KeepError::Changed(file.display().to_string()));
         }
         let text = with_variant(&known, name, description, what_if)
+            .map(|text| style.line_endings(&text))
             .map_err(|e| KeepError::Invalid(e.to_string()))?;
         if let Err(problems) = parse_scenario(&text) {
             let errors: Vec<_> = problems.into_iter().filter(|p| p.is_error()).collect();
@@ -94,8 +107,8 @@ impl Served {
             };
             return Err(KeepError::Invalid(render_problems(&source, &errors, false)));
         }
-        let (dir, file_name) = split(file)?;
-        replace_file(&dir, &file_name, text.as_bytes())
+        let (dir, file_name) = split(&target)?;
+        replace_file(&dir, &file_name, &style.bytes(&text))
             .map_err(|e| KeepError::Io(e.to_string()))?;
         *known = text;
         Ok(Kept {
@@ -118,4 +131,104 @@ fn split(file: &std::path::Path) -> Result<(PathBuf, String), KeepError> {
         .filter(|p| !p.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), PathBuf::from);
     Ok((dir, name.to_string()))
+}
+
+/// What a scenario file's text does that its parsed text does not show: whether it
+/// starts with a UTF-8 byte-order mark (which reading drops), and whether it ends its
+/// lines with CRLF throughout (`toml_edit` writes the lines it adds with LF).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStyle {
+    byte_order_mark: bool,
+    crlf: bool,
+}
+
+impl FileStyle {
+    fn of(bytes: &[u8]) -> FileStyle {
+        let byte_order_mark = bytes.starts_with(BYTE_ORDER_MARK.to_string().as_bytes());
+        // CRLF throughout: at least one line ending, and no LF without its CR. A file
+        // that mixes the two is left mixed, its own lines as they are.
+        let mut endings = bytes
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\n')
+            .map(|(i, _)| i > 0 && bytes[i - 1] == b'\r')
+            .peekable();
+        let crlf = endings.peek().is_some() && endings.all(|with_cr| with_cr);
+        FileStyle {
+            byte_order_mark,
+            crlf,
+        }
+    }
+
+    /// The file's bytes without the byte-order mark: the text as it was read.
+    fn body<'a>(&self, bytes: &'a [u8]) -> &'a [u8] {
+        match self.byte_order_mark {
+            true => &bytes[BYTE_ORDER_MARK.len_utf8()..],
+            false => bytes,
+        }
+    }
+
+    /// `text` with the file's line endings: each LF without its CR gets one when the
+    /// file ends its lines with CRLF.
+    fn line_endings(&self, text: &str) -> String {
+        if !self.crlf {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len() + text.len() / 32);
+        let mut previous = None;
+        for c in text.chars() {
+            if c == '\n' && previous != Some('\r') {
+                out.push('\r');
+            }
+            out.push(c);
+            previous = Some(c);
+        }
+        out
+    }
+
+    /// The bytes to write for `text` (already with the file's line endings).
+    fn bytes(&self, text: &str) -> Vec<u8> {
+        let mut out = String::with_capacity(text.len() + 3);
+        if self.byte_order_mark {
+            out.push(BYTE_ORDER_MARK);
+        }
+        out.push_str(text);
+        out.into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_style_is_its_mark_and_its_line_endings_throughout() {
+        let style = |bytes: &[u8]| {
+            let s = FileStyle::of(bytes);
+            (s.byte_order_mark, s.crlf)
+        };
+        assert_eq!(style(b"a = 1\r\nb = 2\r\n"), (false, true));
+        assert_eq!(style(b"\xEF\xBB\xBFa = 1\r\n"), (true, true));
+        assert_eq!(style(b"a = 1\nb = 2\n"), (false, false));
+        // Mixed: left as it is.
+        assert_eq!(style(b"a = 1\r\nb = 2\n"), (false, false));
+        assert_eq!(style(b"\na = 1\r\n"), (false, false));
+        assert_eq!(style(b"a = 1"), (false, false));
+        assert_eq!(style(b""), (false, false));
+    }
+
+    #[test]
+    fn lines_added_get_the_files_endings_and_its_mark() {
+        let crlf = FileStyle {
+            byte_order_mark: true,
+            crlf: true,
+        };
+        let text = crlf.line_endings("a = 1\r\n\n[[variants]]\nname = \"x\"\n");
+        assert_eq!(text, "a = 1\r\n\r\n[[variants]]\r\nname = \"x\"\r\n");
+        assert_eq!(crlf.bytes("a\r\n"), b"\xEF\xBB\xBFa\r\n".to_vec());
+        assert_eq!(crlf.body(&crlf.bytes("a\r\n")), b"a\r\n");
+        let lf = FileStyle::of(b"a = 1\n");
+        assert_eq!(lf.line_endings("a\nb\n"), "a\nb\n");
+        assert_eq!(lf.bytes("a\n"), b"a\n".to_vec());
+    }
 }

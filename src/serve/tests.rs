@@ -131,6 +131,103 @@ fn keeping_refuses_and_leaves_the_file_as_it_was() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
 }
 
+/// A session serving the file at `path`, as it is on disk.
+fn serving_as_is(path: &Path) -> Served {
+    let (source, validated) = load::load(Some(path)).unwrap();
+    let settings = RunSettings::new(ITERATIONS, validated.scenario.seed);
+    Served::new(
+        source,
+        Some(path.to_path_buf()),
+        validated,
+        settings,
+        true,
+        1,
+    )
+    .unwrap()
+}
+
+/// The bytes of the file `name` in `dir`, first written as `bytes`, once a what-if
+/// has been kept in it as the variant "kept".
+fn kept_in(dir: &Path, name: &str, bytes: Vec<u8>) -> Vec<u8> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let served = serving_as_is(&path);
+    let question = what_if(r#"{"cohorts.s117.uptake.ceiling": 0.9}"#);
+    served.keep("kept", Some("a note"), &question).unwrap();
+    std::fs::read(&path).unwrap()
+}
+
+#[test]
+fn a_kept_variant_takes_the_files_line_endings_and_byte_order_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = kept_in(dir.path(), "lf.toml", EXAMPLE.as_bytes().to_vec());
+    let plain = String::from_utf8(plain).unwrap();
+    assert!(!plain.contains('\r'));
+
+    let crlf = EXAMPLE.replace('\n', "\r\n");
+    let kept = String::from_utf8(kept_in(dir.path(), "crlf.toml", crlf.into_bytes())).unwrap();
+    let lone = kept
+        .match_indices('\n')
+        .filter(|&(i, _)| !kept[..i].ends_with('\r'))
+        .count();
+    assert_eq!(lone, 0, "a line without its CR:\n{kept}");
+    assert_eq!(
+        kept.replace("\r\n", "\n"),
+        plain,
+        "more changed than the endings"
+    );
+
+    let marked = ["\u{feff}", EXAMPLE].concat();
+    let kept = String::from_utf8(kept_in(dir.path(), "bom.toml", marked.into_bytes())).unwrap();
+    assert_eq!(kept.strip_prefix('\u{feff}'), Some(plain.as_str()));
+
+    // A second variant kept in the CRLF file: the server's copy of the file is what
+    // it wrote, so the file is not taken for one changed by someone else.
+    let path = dir.path().join("twice.toml");
+    std::fs::write(&path, EXAMPLE.replace('\n', "\r\n")).unwrap();
+    let served = serving_as_is(&path);
+    let question = what_if(r#"{"cohorts.s117.uptake.ceiling": 0.9}"#);
+    served.keep("first", None, &question).unwrap();
+    served.keep("second", None, &question).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("name = \"second\"\r\n"), "{text}");
+    load::load(Some(&path)).expect("the file still validates");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_kept_variant_keeps_the_files_permissions_and_its_symbolic_link() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("shared")).unwrap();
+    let real = dir.path().join("shared/icb.toml");
+    std::fs::write(&real, EXAMPLE).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("icb.toml");
+    symlink("shared/icb.toml", &link).unwrap();
+
+    let served = serving_as_is(&link);
+    let question = what_if(r#"{"cohorts.s117.uptake.ceiling": 0.9}"#);
+    served.keep("kept", None, &question).unwrap();
+
+    let link_meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(
+        link_meta.file_type().is_symlink(),
+        "the link was replaced by a file"
+    );
+    let text = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        text.contains("name = \"kept\""),
+        "the linked file has no variant"
+    );
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "permissions {mode:o}");
+    let beside = std::fs::read_dir(dir.path().join("shared"))
+        .unwrap()
+        .count();
+    assert_eq!(beside, 1, "a temporary file was left beside the scenario");
+}
+
 #[test]
 fn the_built_in_example_is_never_written() {
     let served = serving(None);
