@@ -51,10 +51,31 @@ pub struct Served {
     /// Whether `-n` set the iterations (recorded in the manifest).
     pub iterations_overridden: bool,
     pool: rayon::ThreadPool,
-    /// The `[draws]` file's text, read once at the start: what-ifs never read it again.
+    /// The `[draws]` file's text as the server read it when it started: the base and
+    /// every what-if run from it, and nothing reads the file again.
     draws: Option<(PathBuf, Source)>,
     /// The file's text as last read or written, for "keep as variant".
     file_text: Mutex<String>,
+}
+
+/// Fills in the `[draws]` of `validated` (from `served`, the text of the scenario file
+/// `file`) from the draws text `kept` when the server started; a draws file other
+/// than that one is refused, not read.
+fn attach_kept_draws(
+    file: &Path,
+    kept: &Option<(PathBuf, Source)>,
+    served: &Source,
+    validated: &mut Validated,
+) -> Result<(), LoadError> {
+    let read = |path: &Path| match kept {
+        Some((known, text)) if known == path => Ok(text.clone()),
+        _ => Err(LoadError::Unreadable {
+            path: path.to_path_buf(),
+            reason: "phbsim serve reads only the draws file the scenario named when it started"
+                .into(),
+        }),
+    };
+    attach_draws(file, served, validated, &read)
 }
 
 impl Served {
@@ -63,7 +84,7 @@ impl Served {
     pub fn new(
         source: Source,
         file: Option<PathBuf>,
-        validated: Validated,
+        mut validated: Validated,
         settings: RunSettings,
         iterations_overridden: bool,
         threads: usize,
@@ -80,6 +101,12 @@ impl Served {
             }
             _ => None,
         };
+        // The base too runs from the text kept for the what-ifs, not from the one
+        // read when the scenario was loaded: a draws file rewritten in between would
+        // otherwise give the base one table and every what-if another.
+        if let Some(file) = &file {
+            attach_kept_draws(file, &draws, &source, &mut validated).map_err(|e| e.to_string())?;
+        }
         let base = pool.install(|| runs::Base::run(validated.scenario.clone(), settings));
         Ok(Served {
             file_text: Mutex::new(source.text.clone()),
@@ -96,18 +123,10 @@ impl Served {
     /// Fills in the `[draws]` of a what-if's scenarios from the text read at the
     /// start; a what-if that names another draws file is refused, not read.
     fn attach_draws(&self, served: &Source, validated: &mut Validated) -> Result<(), LoadError> {
-        let Some(file) = &self.file else {
-            return Ok(());
-        };
-        let read = |path: &Path| match &self.draws {
-            Some((known, text)) if known == path => Ok(text.clone()),
-            _ => Err(LoadError::Unreadable {
-                path: path.to_path_buf(),
-                reason: "phbsim serve reads only the draws file the scenario named when it started"
-                    .into(),
-            }),
-        };
-        attach_draws(file, served, validated, &read)
+        match &self.file {
+            Some(file) => attach_kept_draws(file, &self.draws, served, validated),
+            None => Ok(()),
+        }
     }
 
     /// The scenario file's text as this server last read or wrote it.

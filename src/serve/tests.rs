@@ -309,3 +309,33 @@ fn what_ifs_run_with_the_draws_file_read_once_and_never_another() {
         refused.0
     );
 }
+
+#[test]
+fn the_base_and_the_what_ifs_run_from_one_draws_text() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("fit")).unwrap();
+    let draws = dir.path().join("fit/posterior.csv");
+    let table = |value: u32| {
+        (0..3)
+            .map(|d| format!("{d},providers.p.other_income,{value}\n"))
+            .collect::<String>()
+    };
+    std::fs::write(&draws, format!("draw,path,value\n{}", table(1200))).unwrap();
+    let path = dir.path().join("draws.toml");
+    std::fs::write(&path, DRAWN).unwrap();
+    let (source, validated) = load::load(Some(&path)).unwrap();
+    // Rewritten after the scenario was loaded, before the server read it for its
+    // what-ifs: the base must not run from the older table.
+    std::fs::write(&draws, format!("draw,path,value\n{}", table(2400))).unwrap();
+    let settings = RunSettings::new(6, validated.scenario.seed);
+    let served = Served::new(source, Some(path.clone()), validated, settings, false, 1).unwrap();
+    let prepared = served
+        .prepare(what_if(r#"{"providers.p.reserves": 5}"#))
+        .unwrap();
+    let answer = served.answer(prepared, &AtomicBool::new(false)).unwrap();
+    let summary = answer.live().unwrap().summary_csv;
+    // 2,400 a year: 400 over the two months, in the base as in the what-if.
+    let near = |x: f64, y: f64| (x - y).abs() < 1e-9;
+    assert!(near(mean_income(&summary, "draws"), 400.0), "{summary}");
+    assert!(near(mean_income(&summary, "what-if"), 400.0), "{summary}");
+}
