@@ -1,7 +1,8 @@
 //! Scaling of a whole run (issue 7): the national scenario run for two blocks of
 //! iterations on 1 and on 2 threads (the speed-up from the second core), and the cost
 //! of one streaming-summary push, the per-value price of large runs' statistics, value
-//! by value and a block at a time (as a run pushes).
+//! by value and a block at a time (as a run pushes); and the exact statistics of a
+//! cell of 1,000 values, the price of each cell of runs that keep every value.
 //!
 //! `cargo bench --bench scale`; the national scenario is `scenarios/national.toml`.
 
@@ -10,7 +11,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use phbsim::run::{RunSettings, run_one};
 use phbsim::scenario::parse_scenario;
-use phbsim::stats::StreamingSummary;
+use phbsim::stats::{StreamingSummary, summarise_exact};
 
 fn threads(c: &mut Criterion) {
     let text = std::fs::read_to_string("scenarios/national.toml").expect("run from the crate root");
@@ -64,5 +65,39 @@ fn streaming_push(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, threads, streaming_push);
+/// Mean, sd and the five percentiles of cells of 1,000 values: spread out (money),
+/// and bunched into 20 whole numbers (counts). 200 different cells a round, as a run
+/// summarises its cells one after another: one cell again and again would let the
+/// branch predictor learn it.
+fn exact_summary(c: &mut Criterion) {
+    const CELLS: u64 = 200;
+    let noise = |i: u64| {
+        let mut x = i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^= x >> 31;
+        x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x ^= x >> 29;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let cells = |value: &dyn Fn(f64) -> f64| -> Vec<Vec<f64>> {
+        (0..CELLS)
+            .map(|c| (0..1000).map(|i| value(noise(c * 1000 + i))).collect())
+            .collect()
+    };
+    let spread = cells(&|u| 2e6 * u);
+    let bunched = cells(&|u| (20.0 * u).floor());
+    let mut group = c.benchmark_group("exact summary, 200 cells of 1,000 values");
+    group.throughput(Throughput::Elements(CELLS));
+    for (name, cells) in [("spread", &spread), ("bunched", &bunched)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for values in cells {
+                    black_box(summarise_exact(black_box(values)));
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, threads, streaming_push, exact_summary);
 criterion_main!(benches);

@@ -15,6 +15,7 @@
 
 pub mod histogram;
 pub mod moments;
+mod select;
 pub mod tolerance;
 
 pub use histogram::Histogram;
@@ -129,10 +130,10 @@ pub fn summarise_exact(values: &[f64]) -> Option<Summary> {
 
 /// Type-7 percentiles of non-empty `values`, the same bits as sorting them with
 /// `total_cmp` and calling [`quantile_type7`], found by selection: only the order
-/// statistics the percentiles need (two each at most) are placed, in O(n log k)
-/// instead of a sort's O(n log n), and on integer keys ([`order_key`]) whose
-/// comparisons are cheaper than `total_cmp`'s. Under a total order the value of each
-/// rank is unique, so how the values get there cannot change it.
+/// statistics the percentiles need (two each at most) are found, by radix selection
+/// on integer keys ([`order_key`]; see `select`) in about three passes over the
+/// values instead of a sort. Under a total order the value of each rank is unique,
+/// so how the values get there cannot change it.
 pub fn type7_by_selection<const K: usize>(values: &[f64], probabilities: [f64; K]) -> [f64; K] {
     type7_percentiles(values.len() as u64, probabilities, |ranks| {
         let ranks: Vec<usize> = ranks.iter().map(|&r| r as usize).collect();
@@ -140,14 +141,7 @@ pub fn type7_by_selection<const K: usize>(values: &[f64], probabilities: [f64; K
         SELECTION_KEYS.with_borrow_mut(|keys| {
             keys.clear();
             keys.extend(values.iter().map(|&v| order_key(v)));
-            // A series that never moves (before an offer month, a flag never raised)
-            // is common and needs no selection.
-            let first = keys[0];
-            if keys.iter().all(|&k| k == first) {
-                found.fill(first);
-            } else {
-                order_statistics(keys, 0, &ranks, &mut found);
-            }
+            select::select_ranks(keys, &ranks, &mut found);
         });
         found.into_iter().map(from_order_key).collect()
     })
@@ -172,27 +166,6 @@ fn order_key(x: f64) -> u64 {
 fn from_order_key(key: u64) -> f64 {
     let flipped = key ^ (1 << 63);
     f64::from_bits(flipped ^ ((((flipped as i64) >> 63) as u64) >> 1))
-}
-
-/// Places the keys of ascending, distinct `ranks` (counted from `offset`, where `keys`
-/// starts in the whole) into `out`, by selecting the middle rank and working on each
-/// side of it.
-fn order_statistics(keys: &mut [u64], offset: usize, ranks: &[usize], out: &mut [u64]) {
-    if ranks.is_empty() {
-        return;
-    }
-    let middle = ranks.len() / 2;
-    let rank = ranks[middle];
-    let (below, &mut pivot, above) = keys.select_nth_unstable(rank - offset);
-    out[middle] = pivot;
-    order_statistics(below, offset, &ranks[..middle], &mut out[..middle]);
-    let (mut later, mut later_out) = (&ranks[middle + 1..], &mut out[middle + 1..]);
-    // The next rank up is the smallest key above: one scan, not a selection.
-    if later.first() == Some(&(rank + 1)) {
-        later_out[0] = above.iter().copied().min().unwrap_or(pivot);
-        (later, later_out) = (&later[1..], &mut later_out[1..]);
-    }
-    order_statistics(above, rank + 1, later, later_out);
 }
 
 /// A bounded-memory summary of one cell's stream of values: a [`Histogram`] for the
