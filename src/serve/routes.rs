@@ -147,37 +147,32 @@ fn admit(app: &App, request: &Request) -> Result<(), Reply> {
 
 /// The request's body, at most [`MAX_BODY`] bytes. One declared larger is refused at
 /// once, unread (tiny_http reads the declared bytes and throws them away after the
-/// answer, so the connection still closes cleanly); a chunked one found larger is read
-/// to its end first, thrown away.
+/// answer, so the connection still closes cleanly); the rest of a chunked one found
+/// larger is thrown away by [`handle`] before the refusal.
 fn body(request: &mut Request) -> Result<Vec<u8>, Reply> {
     let too_large = || Reply::error(413, &format!("a request body is at most {MAX_BODY} bytes"));
     if request.body_length().is_some_and(|n| n > MAX_BODY) {
         return Err(too_large());
     }
-    let reader = request.as_reader();
     let mut bytes = Vec::new();
-    reader
+    request
+        .as_reader()
         .take(MAX_BODY as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|_| Reply::error(400, "the request body could not be read"))?;
     if bytes.len() > MAX_BODY {
-        discard(reader);
         return Err(too_large());
     }
     Ok(bytes)
 }
 
-/// Reads what is left of a body and throws it away, at most [`MOST_DISCARDED`] bytes.
-/// A read that fails ends it: the connection is broken and the answer goes nowhere.
-fn discard(reader: &mut dyn Read) {
-    let _ = std::io::copy(&mut reader.take(MOST_DISCARDED), &mut std::io::sink());
-}
-
-/// Throws away the body of a request answered without reading it. Only a chunked body
+/// Reads what is left of a chunked body and throws it away, at most
+/// [`MOST_DISCARDED`] bytes; nothing when the route read it all. Only a chunked body
 /// needs it: tiny_http reads a small declared body before the request is handled and
 /// a larger one after the answer. A client that sent `Expect: 100-continue` is waiting
-/// and has sent nothing; reading would ask it for the body, so it is not read.
-fn discard_unasked(request: &mut Request) {
+/// and has sent nothing; reading would ask it for the body, so it is not read. A read
+/// that fails ends it: the connection is broken and the answer goes nowhere.
+fn discard_rest_of_body(request: &mut Request) {
     let has = |name: &str| {
         request
             .headers()
@@ -185,7 +180,8 @@ fn discard_unasked(request: &mut Request) {
             .any(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
     };
     if has("Transfer-Encoding") && !has("Expect") {
-        discard(request.as_reader());
+        let mut rest = request.as_reader().take(MOST_DISCARDED);
+        let _ = std::io::copy(&mut rest, &mut std::io::sink());
     }
 }
 
@@ -207,11 +203,16 @@ fn what_if_of(body: &serde_json::Map<String, serde_json::Value>) -> Result<WhatI
     }
 }
 
-/// Handles one request, whatever it holds.
+/// Handles one request, whatever it holds. A reply given now first throws away what
+/// the route left of the body (a refusal before the body was looked at, a page, a
+/// body over the limit); a what-if goes to the worker with its body read.
 pub fn handle(app: &Arc<App>, mut request: Request) {
     let received = Instant::now();
     match route(app, &mut request) {
-        Routed::Reply(reply) => reply.send(request),
+        Routed::Reply(reply) => {
+            discard_rest_of_body(&mut request);
+            reply.send(request)
+        }
         Routed::WhatIf(prepared, seq) => app.submit(request, *prepared, seq, received),
     }
 }
@@ -222,22 +223,16 @@ enum Routed {
     WhatIf(Box<Prepared>, u64),
 }
 
-/// The checks, then the route. A reply given without the body (a refusal before the
-/// body is looked at, a page) throws the body away first; the two routes that read a
-/// body read it to its end themselves, or refuse it unread (see [`body`]).
+/// The checks, then the route.
 fn route(app: &Arc<App>, request: &mut Request) -> Routed {
-    let without_body = |request: &mut Request, reply: Reply| {
-        discard_unasked(request);
-        Routed::Reply(reply)
-    };
     if let Err(refusal) = admit(app, request) {
-        return without_body(request, refusal);
+        return Routed::Reply(refusal);
     }
     let path = request.url().split('?').next().unwrap_or("").to_string();
     let allow = match path.as_str() {
         "/" | "/app.js" | "/api/controls" | "/report.html" => "GET",
         "/api/whatif" | "/api/keep" => "POST",
-        _ => return without_body(request, Reply::error(404, "no such page")),
+        _ => return Routed::Reply(Reply::error(404, "no such page")),
     };
     let allowed = match request.method() {
         Method::Get | Method::Head => allow == "GET",
@@ -247,7 +242,7 @@ fn route(app: &Arc<App>, request: &mut Request) -> Routed {
     if !allowed {
         let mut reply = Reply::error(405, &format!("{path} answers {allow} only"));
         reply.allow = Some(allow);
-        return without_body(request, reply);
+        return Routed::Reply(reply);
     }
     match path.as_str() {
         "/api/whatif" => match what_if(app, request) {
@@ -255,24 +250,18 @@ fn route(app: &Arc<App>, request: &mut Request) -> Routed {
             Err(reply) => Routed::Reply(reply),
         },
         "/api/keep" => Routed::Reply(keep(app, request)),
-        "/" => without_body(
-            request,
-            Reply::new(
-                200,
-                "text/html; charset=utf-8",
-                page::html(&app.token, &app.served).into_bytes(),
-            ),
-        ),
-        "/app.js" => without_body(
-            request,
-            Reply::new(
-                200,
-                "text/javascript; charset=utf-8",
-                page::SCRIPT.as_bytes().to_vec(),
-            ),
-        ),
-        "/api/controls" => without_body(request, controls(app)),
-        _ => without_body(request, report(app)),
+        "/" => Routed::Reply(Reply::new(
+            200,
+            "text/html; charset=utf-8",
+            page::html(&app.token, &app.served).into_bytes(),
+        )),
+        "/app.js" => Routed::Reply(Reply::new(
+            200,
+            "text/javascript; charset=utf-8",
+            page::SCRIPT.as_bytes().to_vec(),
+        )),
+        "/api/controls" => Routed::Reply(controls(app)),
+        _ => Routed::Reply(report(app)),
     }
 }
 
