@@ -65,6 +65,12 @@ pub fn read_source(path: &Path) -> Result<Source, LoadError> {
             reason: kind.to_string(),
         },
     })?;
+    source_of(path, bytes)
+}
+
+/// The text of the file `path` from its bytes: checked to be UTF-8, without a
+/// byte-order mark.
+pub fn source_of(path: &Path, bytes: Vec<u8>) -> Result<Source, LoadError> {
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Source {
             name: path.to_path_buf(),

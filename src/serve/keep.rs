@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use crate::output::directory::replace_file;
 use crate::output::problems::render_problems;
-use crate::scenario::load::{BYTE_ORDER_MARK, Source};
+use crate::scenario::load::{BYTE_ORDER_MARK, Source, source_of};
 use crate::scenario::parse_scenario;
 use crate::serve::Served;
 use crate::serve::whatif::{WhatIf, with_variant};
@@ -89,11 +89,11 @@ impl Served {
         // link and the file it points to gets the variant.
         let target = std::fs::canonicalize(file)
             .map_err(|e| KeepError::Io(format!("cannot read {}: {e}", file.display())))?;
-        let on_disk = std::fs::read(&target)
+        let bytes = std::fs::read(&target)
             .map_err(|e| KeepError::Io(format!("cannot read {}: {e}", file.display())))?;
-        let style = FileStyle::of(&on_disk);
-        let unchanged = std::str::from_utf8(style.body(&on_disk)).is_ok_and(|t| t == *known);
-        if !unchanged {
+        let style = FileStyle::of(&bytes);
+        let on_disk = source_of(file, bytes).map_err(|e| KeepError::Io(e.to_string()))?;
+        if on_disk.text != *known {
             return Err(KeepError::Changed(file.display().to_string()));
         }
         let text = with_variant(&known, name, description, what_if)
@@ -160,40 +160,23 @@ impl FileStyle {
         }
     }
 
-    /// The file's bytes without the byte-order mark: the text as it was read.
-    fn body<'a>(&self, bytes: &'a [u8]) -> &'a [u8] {
-        match self.byte_order_mark {
-            true => &bytes[BYTE_ORDER_MARK.len_utf8()..],
-            false => bytes,
-        }
-    }
-
-    /// `text` with the file's line endings: each LF without its CR gets one when the
-    /// file ends its lines with CRLF.
+    /// `text` with the file's line endings: with CRLF throughout, each LF without its
+    /// CR gets one.
     fn line_endings(&self, text: &str) -> String {
-        if !self.crlf {
-            return text.to_string();
+        match self.crlf {
+            true => text.replace("\r\n", "\n").replace('\n', "\r\n"),
+            false => text.to_string(),
         }
-        let mut out = String::with_capacity(text.len() + text.len() / 32);
-        let mut previous = None;
-        for c in text.chars() {
-            if c == '\n' && previous != Some('\r') {
-                out.push('\r');
-            }
-            out.push(c);
-            previous = Some(c);
-        }
-        out
     }
 
     /// The bytes to write for `text` (already with the file's line endings).
     fn bytes(&self, text: &str) -> Vec<u8> {
-        let mut out = String::with_capacity(text.len() + 3);
-        if self.byte_order_mark {
-            out.push(BYTE_ORDER_MARK);
-        }
-        out.push_str(text);
-        out.into_bytes()
+        let mark = if self.byte_order_mark {
+            BYTE_ORDER_MARK.to_string()
+        } else {
+            String::new()
+        };
+        (mark + text).into_bytes()
     }
 }
 
@@ -226,7 +209,6 @@ mod tests {
         let text = crlf.line_endings("a = 1\r\n\n[[variants]]\nname = \"x\"\n");
         assert_eq!(text, "a = 1\r\n\r\n[[variants]]\r\nname = \"x\"\r\n");
         assert_eq!(crlf.bytes("a\r\n"), b"\xEF\xBB\xBFa\r\n".to_vec());
-        assert_eq!(crlf.body(&crlf.bytes("a\r\n")), b"a\r\n");
         let lf = FileStyle::of(b"a = 1\n");
         assert_eq!(lf.line_endings("a\nb\n"), "a\nb\n");
         assert_eq!(lf.bytes("a\n"), b"a\n".to_vec());
