@@ -9,7 +9,7 @@
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -65,6 +65,28 @@ fn serve(file: &Path, iterations: u32) -> Server {
         child,
         stderr,
     }
+}
+
+/// The built-in example written to `icb.toml` in a fresh folder (kept with the
+/// server, which may write to the file) and served at `iterations`.
+fn serve_example(iterations: u32) -> (tempfile::TempDir, PathBuf, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("icb.toml");
+    std::fs::write(&file, EXAMPLE).unwrap();
+    let server = serve(&file, iterations);
+    (dir, file, server)
+}
+
+/// `count` chunks of 8 KiB of `byte` in HTTP's chunked transfer coding (no last
+/// chunk).
+fn chunks(count: usize, byte: u8) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for _ in 0..count {
+        bytes.extend_from_slice(b"2000\r\n");
+        bytes.extend(std::iter::repeat_n(byte, 0x2000));
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes
 }
 
 /// Sends raw bytes and returns the status of the first answer and its body.
@@ -222,11 +244,7 @@ fn hostile(server: &Server, n: usize) -> (String, Vec<u8>) {
         }
         12 => {
             let mut request = format!("POST {} HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", with("/api/keep")).into_bytes();
-            for _ in 0..9 {
-                request.extend_from_slice(b"2000\r\n");
-                request.extend(std::iter::repeat_n(b'y', 0x2000));
-                request.extend_from_slice(b"\r\n");
-            }
+            request.extend(chunks(9, b'y'));
             request.extend_from_slice(b"0\r\n\r\n");
             ("a chunked body over 64 KiB", request)
         }
@@ -285,10 +303,7 @@ fn hostile(server: &Server, n: usize) -> (String, Vec<u8>) {
 
 #[test]
 fn a_thousand_hostile_requests_get_clean_refusals_and_the_server_still_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("icb.toml");
-    std::fs::write(&file, EXAMPLE).unwrap();
-    let server = serve(&file, 40);
+    let (dir, file, server) = serve_example(40);
     let mut wrong = Vec::new();
     for n in 0..1000 {
         let (what, request) = hostile(&server, n);
@@ -371,10 +386,7 @@ fn a_thousand_hostile_requests_get_clean_refusals_and_the_server_still_answers()
 fn refused_what_ifs_sent_at_once_each_get_their_own_refusal() {
     const CLIENTS: usize = 12;
     const EACH: usize = 10;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("icb.toml");
-    std::fs::write(&file, EXAMPLE).unwrap();
-    let server = serve(&file, 40);
+    let (_dir, _, server) = serve_example(40);
     let port = server.port;
     let clients: Vec<_> = (0..CLIENTS)
         .map(|client| {
@@ -416,20 +428,8 @@ fn refused_what_ifs_sent_at_once_each_get_their_own_refusal() {
 /// body ends, every byte of it accepted, then the 413 and a clean end.
 #[test]
 fn a_chunked_body_over_the_limit_is_read_to_its_end_before_its_refusal() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("icb.toml");
-    std::fs::write(&file, EXAMPLE).unwrap();
-    let server = serve(&file, 40);
+    let (_dir, _, server) = serve_example(40);
     let port = server.port;
-    let chunks = |count: usize| {
-        let mut bytes = Vec::new();
-        for _ in 0..count {
-            bytes.extend_from_slice(b"2000\r\n");
-            bytes.extend(std::iter::repeat_n(b'z', 0x2000));
-            bytes.extend_from_slice(b"\r\n");
-        }
-        bytes
-    };
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connects");
     let mut first = format!(
         "POST /api/whatif?token={} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
@@ -437,7 +437,7 @@ fn a_chunked_body_over_the_limit_is_read_to_its_end_before_its_refusal() {
     )
     .into_bytes();
     // 80 KiB: more than a body may hold, but not the end of the body.
-    first.extend(chunks(10));
+    first.extend(chunks(10, b'z'));
     stream.write_all(&first).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_millis(500)))
@@ -446,7 +446,7 @@ fn a_chunked_body_over_the_limit_is_read_to_its_end_before_its_refusal() {
         Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
         other => panic!("an answer before the body ended: {other:?}"),
     }
-    let mut rest = chunks(10);
+    let mut rest = chunks(10, b'z');
     rest.extend_from_slice(b"0\r\n\r\n");
     stream
         .write_all(&rest)
@@ -469,10 +469,10 @@ fn a_chunked_body_over_the_limit_is_read_to_its_end_before_its_refusal() {
 
 #[test]
 fn a_newer_what_if_cancels_the_run_of_an_older_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("icb.toml");
-    std::fs::write(&file, EXAMPLE).unwrap();
-    let server = serve(&file, 400);
+    // Runs long enough (over a second each in a debug build) that the older one is
+    // still under way when the newer arrives, however loaded the machine: at 400
+    // iterations it could finish within the 150 ms and be answered 200.
+    let (_dir, _, server) = serve_example(2000);
     let port = server.port;
     let target = format!("/api/whatif?token={}", server.token);
     let older = {
