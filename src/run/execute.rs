@@ -63,25 +63,46 @@ fn push_rows(cells: &mut Cells, rows: &[f64], chunk: usize) {
                 }
             }),
         Cells::Streaming(cells) => {
+            let copies = u32::try_from(chunk).expect("a chunk is at most a block of iterations");
             cells
                 .par_chunks_mut(CELL_TILE)
                 .enumerate()
                 .for_each(|(t, tile)| {
-                    // Bring the tile's state and its rows toward the cache with plain,
-                    // independent reads first (many misses in flight at once), so the
-                    // pushes below rarely wait on memory.
-                    let state = tile.iter().fold(0, |a, c| a ^ c.touch());
+                    // Bring the tile's rows toward the cache with plain, independent
+                    // reads first (many misses in flight at once).
                     let rows = (0..chunk).fold(0u64, |a, k| {
                         let row = &rows[k * len + t * CELL_TILE..][..tile.len()];
                         row.iter().step_by(8).fold(a, |a, v| a ^ v.to_bits())
                     });
+                    // A cell holding one value through the chunk (a count or a flag
+                    // that did not move, a month before a start) takes it at once.
+                    let mut taken = [false; CELL_TILE];
+                    for ((j, cell), taken) in tile.iter_mut().enumerate().zip(&mut taken) {
+                        *taken =
+                            one_value(column(t, j)).is_some_and(|x| cell.push_repeated(x, copies));
+                    }
+                    // The other cells' state the same way, so the pushes below rarely
+                    // wait on memory.
+                    let state = (tile.iter().zip(&taken))
+                        .filter(|&(_, &taken)| !taken)
+                        .fold(0, |a, (c, _)| a ^ c.touch());
                     std::hint::black_box((state, rows));
-                    for (j, cell) in tile.iter_mut().enumerate() {
+                    for ((j, cell), _) in
+                        (tile.iter_mut().enumerate().zip(&taken)).filter(|&(_, &taken)| !taken)
+                    {
                         cell.push_each(column(t, j));
                     }
                 })
         }
     }
+}
+
+/// The value every one of `values` holds, bit for bit, if they all hold one.
+fn one_value(mut values: impl Iterator<Item = f64>) -> Option<f64> {
+    let first = values.next()?;
+    values
+        .all(|v| v.to_bits() == first.to_bits())
+        .then_some(first)
 }
 
 /// Simulates `blocks` of `run` and accumulates their cells.

@@ -264,3 +264,30 @@ fn keeping_only_some_summary_metrics_gives_their_full_run_bits() {
         }
     }
 }
+
+/// FNV-1a over every cell's bits, in cell order.
+fn digest(cells: &[Option<Summary>]) -> u64 {
+    bits(cells)
+        .iter()
+        .flatten()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, &word| {
+            (hash ^ word).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+/// The streaming path's bits, pinned like `tests/snapshots` pins the exact path's:
+/// a faster push must not move a result. If a change of results is intended, update
+/// the digests and record the change in CHANGELOG.md.
+#[test]
+fn streaming_results_are_value_stable() {
+    let streaming = RunSettings {
+        exact_value_limit: 0,
+        ..RunSettings::new(ITERATIONS, 11)
+    };
+    let result = run_on(2, streaming);
+    assert_eq!(
+        [digest(&result.monthly), digest(&result.summary)],
+        [12_489_187_853_685_065_310, 16_714_963_302_879_449_383],
+        "the streaming path's results changed"
+    );
+}

@@ -186,6 +186,26 @@ impl Histogram {
         true
     }
 
+    /// Adds `n` copies of the finite value `x`, the same state as `n` pushes: the
+    /// counters move once instead of `n` times (a cell that holds one value through a
+    /// chunk, as many counts and flags do).
+    pub fn push_repeated(&mut self, x: f64, n: u32) {
+        debug_assert!(x.is_finite(), "only finite values are pushed at once");
+        if n == 0 {
+            return;
+        }
+        if !self.push_inside(x) {
+            self.push_outside(x);
+        }
+        let rest = n - 1;
+        if rest > 0 {
+            // `x` lies inside the grid now, and the same bucket takes every copy.
+            let index = bucket(x, self.inverse_width) - self.origin;
+            self.counts[index as usize & (BUCKETS - 1)] += rest;
+            self.count += u64::from(rest);
+        }
+    }
+
     /// Adds every value of `values` in order, as [`Self::push`] one by one would, and
     /// hands each value held (every one but NaN) to `held`.
     ///

@@ -214,6 +214,22 @@ impl StreamingSummary {
         self.block = block;
     }
 
+    /// Adds `n` copies of `x` to the current block at once, when that gives the bits
+    /// of `n` pushes: `x` NaN (pushes ignore it), or `x` finite in a block that is
+    /// empty or started with `x` (see [`BlockSums::push_repeated`]). Says whether it did;
+    /// otherwise nothing changed, and the caller pushes the values one way or another.
+    #[inline]
+    pub fn push_repeated(&mut self, x: f64, n: u32) -> bool {
+        if x.is_nan() {
+            return true;
+        }
+        if !x.is_finite() || !self.block.push_repeated(x, u64::from(n)) {
+            return false;
+        }
+        self.histogram.push_repeated(x, n);
+        true
+    }
+
     /// See [`Histogram::touch`].
     #[inline]
     pub fn touch(&self) -> u32 {
@@ -411,6 +427,72 @@ mod tests {
             one.summary().unwrap().to_array().map(f64::to_bits),
             many.summary().unwrap().to_array().map(f64::to_bits)
         );
+    }
+
+    proptest::proptest! {
+        /// Copies of one value taken at once leave the bits of pushing them one by
+        /// one, whatever came before in the block (other values, signed zeros,
+        /// infinities, NaN), or the shortcut declines and changes nothing.
+        #[test]
+        fn copies_taken_at_once_are_pushed_one_by_one(
+            chunks in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        -1e6f64..1e6,
+                        proptest::strategy::Strategy::prop_map(0u32..4, f64::from),
+                        proptest::strategy::Just(0.0),
+                        proptest::strategy::Just(-0.0),
+                        proptest::strategy::Just(f64::NAN),
+                        proptest::strategy::Just(f64::INFINITY),
+                    ],
+                    0u32..40,
+                    proptest::bool::ANY,
+                ),
+                1..30,
+            ),
+        ) {
+            let (mut one, mut many) = (StreamingSummary::new(true), StreamingSummary::new(true));
+            for (i, &(x, n, ends_block)) in chunks.iter().enumerate() {
+                (0..n).for_each(|_| one.push(x));
+                let before = format!("{many:?}");
+                if !many.push_repeated(x, n) {
+                    proptest::prop_assert_eq!(&format!("{many:?}"), &before, "declined, yet changed");
+                    many.push_each((0..n).map(|_| x));
+                }
+                // Debug prints −0 and +0 apart, so this compares the bits.
+                proptest::prop_assert_eq!(format!("{one:?}"), format!("{many:?}"), "after chunk {}", i);
+                if ends_block {
+                    one.end_block();
+                    many.end_block();
+                }
+            }
+            one.end_block();
+            many.end_block();
+            proptest::prop_assert_eq!(format!("{one:?}"), format!("{many:?}"));
+        }
+    }
+
+    #[test]
+    fn copies_are_taken_at_once_in_a_block_that_started_with_them() {
+        let mut s = StreamingSummary::new(true);
+        assert!(s.push_repeated(3.0, 10));
+        assert!(s.push_repeated(3.0, 5), "the block started with 3");
+        assert!(s.push_repeated(f64::NAN, 5), "NaN is ignored");
+        assert!(!s.push_repeated(4.0, 5), "4 would move the sums");
+        s.push(4.0);
+        assert!(s.push_repeated(3.0, 5), "3 still adds +0 to the sums");
+        assert!(
+            !s.push_repeated(-0.0, 1),
+            "−0 is not the 3 the block started with"
+        );
+        assert!(
+            !s.push_repeated(f64::INFINITY, 5),
+            "infinities move the sums"
+        );
+        s.end_block();
+        assert!(s.push_repeated(4.0, 2), "a new block starts with copies");
+        s.end_block();
+        assert_eq!(s.histogram.count(), 23);
     }
 
     #[test]

@@ -42,6 +42,22 @@ impl BlockSums {
         self.squares += d * d;
     }
 
+    /// Adds `n` copies of the finite value `x` at once when that gives the bits of `n`
+    /// pushes, and says whether it did (otherwise nothing changed). It does when the
+    /// block is empty or started with `x`: every push then adds `x − shift = +0` to
+    /// the sums, which leaves them as they are (sums that start at +0 are never −0,
+    /// the one value adding +0 would change), so only the count moves.
+    #[inline]
+    pub fn push_repeated(&mut self, x: f64, n: u64) -> bool {
+        debug_assert!(x.is_finite(), "only finite values are pushed at once");
+        let shift_is_x = self.count == 0 || self.shift.to_bits() == x.to_bits();
+        if shift_is_x && n > 0 {
+            self.shift = x;
+            self.count += n;
+        }
+        shift_is_x
+    }
+
     /// A read of the sums (see `Histogram::touch`).
     #[inline]
     pub fn touch(&self) -> u32 {
