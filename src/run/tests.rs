@@ -69,12 +69,17 @@ fn a_cancelled_run_stops_without_a_result() {
     );
 }
 
-#[test]
-fn streaming_path_is_deterministic_and_close_to_exact() {
-    let streaming = RunSettings {
+/// The test runs' settings with every cell summarised by streaming.
+fn streaming_settings() -> RunSettings {
+    RunSettings {
         exact_value_limit: 0,
         ..RunSettings::new(ITERATIONS, 11)
-    };
+    }
+}
+
+#[test]
+fn streaming_path_is_deterministic_and_close_to_exact() {
+    let streaming = streaming_settings();
     let a = run_on(1, streaming);
     let b = run_on(2, streaming);
     assert!(!a.exact_percentiles);
@@ -280,10 +285,7 @@ fn digest(cells: &[Option<Summary>]) -> u64 {
 /// the digests and record the change in CHANGELOG.md.
 #[test]
 fn streaming_results_are_value_stable() {
-    let streaming = RunSettings {
-        exact_value_limit: 0,
-        ..RunSettings::new(ITERATIONS, 11)
-    };
+    let streaming = streaming_settings();
     let result = run_on(2, streaming);
     assert_eq!(
         [digest(&result.monthly), digest(&result.summary)],
