@@ -21,17 +21,7 @@ fn serving(path: Option<&Path>) -> Served {
     if let Some(path) = path {
         std::fs::write(path, EXAMPLE).unwrap();
     }
-    let (source, validated) = load::load(path).unwrap();
-    let settings = RunSettings::new(ITERATIONS, validated.scenario.seed);
-    Served::new(
-        source,
-        path.map(PathBuf::from),
-        validated,
-        settings,
-        true,
-        1,
-    )
-    .unwrap()
+    serving_as_is(path)
 }
 
 /// `compare.csv` without its first column (the variant's name).
@@ -131,13 +121,14 @@ fn keeping_refuses_and_leaves_the_file_as_it_was() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
 }
 
-/// A session serving the file at `path`, as it is on disk.
-fn serving_as_is(path: &Path) -> Served {
-    let (source, validated) = load::load(Some(path)).unwrap();
+/// A session serving the file at `path` as it is on disk (the built-in example
+/// without one).
+fn serving_as_is(path: Option<&Path>) -> Served {
+    let (source, validated) = load::load(path).unwrap();
     let settings = RunSettings::new(ITERATIONS, validated.scenario.seed);
     Served::new(
         source,
-        Some(path.to_path_buf()),
+        path.map(PathBuf::from),
         validated,
         settings,
         true,
@@ -151,7 +142,7 @@ fn serving_as_is(path: &Path) -> Served {
 fn kept_in(dir: &Path, name: &str, bytes: Vec<u8>) -> Vec<u8> {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
-    let served = serving_as_is(&path);
+    let served = serving_as_is(Some(&path));
     let question = what_if(r#"{"cohorts.s117.uptake.ceiling": 0.9}"#);
     served.keep("kept", Some("a note"), &question).unwrap();
     std::fs::read(&path).unwrap()
@@ -185,7 +176,7 @@ fn a_kept_variant_takes_the_files_line_endings_and_byte_order_mark() {
     // it wrote, so the file is not taken for one changed by someone else.
     let path = dir.path().join("twice.toml");
     std::fs::write(&path, EXAMPLE.replace('\n', "\r\n")).unwrap();
-    let served = serving_as_is(&path);
+    let served = serving_as_is(Some(&path));
     let question = what_if(r#"{"cohorts.s117.uptake.ceiling": 0.9}"#);
     served.keep("first", None, &question).unwrap();
     served.keep("second", None, &question).unwrap();
@@ -206,7 +197,7 @@ fn a_kept_variant_keeps_the_files_permissions_and_its_symbolic_link() {
     let link = dir.path().join("icb.toml");
     symlink("shared/icb.toml", &link).unwrap();
 
-    let served = serving_as_is(&link);
+    let served = serving_as_is(Some(&link));
     let question = what_if(r#"{"cohorts.s117.uptake.ceiling": 0.9}"#);
     served.keep("kept", None, &question).unwrap();
 
