@@ -32,15 +32,17 @@ impl Cells {
     /// `count` empty cells, keeping every value (room for `capacity` each) or not;
     /// `starts_at_first_block` tells streaming summaries how to keep their moments.
     pub fn new(count: usize, exact: bool, capacity: u64, starts_at_first_block: bool) -> Self {
+        // In parallel: a large run's cells are most of its memory, and each page is
+        // zeroed by the thread that first writes it (for kept values, the allocator
+        // writes a header into each cell's first page).
         if exact {
             Cells::Exact(
                 (0..count)
+                    .into_par_iter()
                     .map(|_| Vec::with_capacity(capacity as usize))
                     .collect(),
             )
         } else {
-            // In parallel: a large run's summaries are most of its memory, and each
-            // page is zeroed by the thread that first writes it.
             Cells::Streaming(
                 (0..count)
                     .into_par_iter()
