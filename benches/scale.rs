@@ -11,7 +11,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use phbsim::run::{RunSettings, run_one};
 use phbsim::scenario::parse_scenario;
-use phbsim::stats::{StreamingSummary, summarise_exact};
+use phbsim::stats::{StreamingSummary, summarise_exact, summarise_exact_each};
 
 fn threads(c: &mut Criterion) {
     let text = std::fs::read_to_string("scenarios/national.toml").expect("run from the crate root");
@@ -94,6 +94,10 @@ fn exact_summary(c: &mut Criterion) {
                     black_box(summarise_exact(black_box(values)));
                 }
             })
+        });
+        // As a run summarises them: a few cells at a time.
+        group.bench_function(format!("{name}, side by side"), |b| {
+            b.iter(|| black_box(summarise_exact_each(black_box(cells))))
         });
     }
     group.finish();

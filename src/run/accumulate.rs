@@ -16,7 +16,11 @@ use rayon::prelude::*;
 use super::blocks::{BLOCK_ITERATIONS, block_count};
 use super::layout::{RunLayout, Shape};
 use super::results::{Comparison, RunResult, SetResult};
-use crate::stats::{StreamingSummary, Summary, summarise_exact};
+use crate::stats::{StreamingSummary, Summary, summarise_exact_each};
+
+/// Kept-value cells summarised per task in [`Cells::finish`]: a multiple of the
+/// cells `summarise_exact_each` sums side by side.
+const EXACT_CELLS_PER_TASK: usize = 16;
 
 /// The state of a group of cells (a scenario's monthly or summary cells, or a
 /// variant's paired differences).
@@ -73,9 +77,15 @@ impl Cells {
     /// The statistics of every cell.
     pub fn finish(self) -> Vec<Option<Summary>> {
         match self {
-            Cells::Exact(cells) => cells
-                .into_par_iter()
-                .map(|values| summarise_exact(&values))
+            // A few cells per task, whose sums are taken side by side; each task
+            // frees its cells' values as it goes, as the memory is large.
+            Cells::Exact(mut cells) => cells
+                .par_chunks_mut(EXACT_CELLS_PER_TASK)
+                .flat_map_iter(|cells| {
+                    let summaries = summarise_exact_each(cells);
+                    cells.iter_mut().for_each(|values| *values = Vec::new());
+                    summaries
+                })
                 .collect(),
             Cells::Streaming(cells) => cells.par_iter().map(StreamingSummary::summary).collect(),
         }
