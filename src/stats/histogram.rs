@@ -245,6 +245,33 @@ impl Histogram {
         self.all_integers = all_integers;
     }
 
+    /// Sets the grid that pushing `values` would end with, without adding them: the
+    /// grid depends only on the range of the values held (see the module header), so
+    /// it can be set once for the range of a batch instead of being moved at each of
+    /// its new extremes, which in a histogram's first batch is most of them. Pushing
+    /// `values` next gives the bits of pushing them without this.
+    pub fn cover(&mut self, values: impl IntoIterator<Item = f64>) {
+        let (mut low, mut high) = (self.low, self.high);
+        // Plain comparisons, rarely true after a batch's first values: NaN fails
+        // them, and the infinities are kept out (they are counted apart).
+        for x in values {
+            if x < low && x > f64::NEG_INFINITY {
+                low = x;
+            }
+            if x > high && x < f64::INFINITY {
+                high = x;
+            }
+        }
+        // One zero, as `push_outside` keeps it (−0 < +0 is false, so a zero held
+        // stays as it is).
+        let one_zero = |x: f64| if x == 0.0 { 0.0 } else { x };
+        let (low, high) = (one_zero(low), one_zero(high));
+        let wider = low < self.low || high > self.high;
+        if wider {
+            self.regrid(low, high, self.exponent);
+        }
+    }
+
     /// Adds a value outside the finite range seen so far (not NaN).
     #[cold]
     pub fn push_outside(&mut self, x: f64) {
@@ -518,6 +545,27 @@ mod tests {
         }
     }
 
+    /// A batch whose smallest or largest value is a zero of either sign: the grid's
+    /// ends keep one zero, +0, as pushing gives (rare in the property test below).
+    #[test]
+    fn covering_keeps_one_zero() {
+        let batches: [&[f64]; 5] = [
+            &[-0.0, 2.0],
+            &[-0.0],
+            &[2.0, -0.0, 0.0],
+            &[-3.0, -0.0],
+            &[0.0, -0.0],
+        ];
+        for batch in batches {
+            let mut pushed = Histogram::new();
+            let mut covered = Histogram::new();
+            pushed.push_each(batch.iter().copied(), |_| {});
+            covered.cover(batch.iter().copied());
+            covered.push_each(batch.iter().copied(), |_| {});
+            assert_eq!(format!("{covered:?}"), format!("{pushed:?}"), "{batch:?}");
+        }
+    }
+
     proptest! {
         #[test]
         fn percentiles_stay_within_the_bound(
@@ -554,6 +602,26 @@ mod tests {
                 handed.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
                 defined.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
             );
+        }
+
+        /// Covering a batch's range before pushing it leaves the bits of pushing it
+        /// alone (compared through `Debug`, which tells −0 from +0), into an empty
+        /// histogram or one already holding values.
+        #[test]
+        fn covering_first_changes_no_bit(
+            values in prop::collection::vec(
+                prop_oneof![-1e6f64..1e6, Just(0.0), Just(-0.0), Just(3.0), Just(f64::NAN),
+                    Just(f64::INFINITY), Just(f64::NEG_INFINITY), 1e15f64..1e16,
+                    -1e-300f64..1e-300], 0..600),
+            cut in 0usize..600,
+        ) {
+            let cut = cut.min(values.len());
+            let mut pushed = of(&values[..cut]);
+            let mut covered = pushed.clone();
+            pushed.push_each(values[cut..].iter().copied(), |_| {});
+            covered.cover(values[cut..].iter().copied());
+            covered.push_each(values[cut..].iter().copied(), |_| {});
+            prop_assert_eq!(format!("{covered:?}"), format!("{pushed:?}"));
         }
 
         /// The property sharding rests on: any split, pushed in any order and merged

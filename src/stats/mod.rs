@@ -209,9 +209,18 @@ impl StreamingSummary {
 
     /// Adds values of the current block in order, as [`Self::push`] one by one
     /// would, with the block's sums kept in registers meanwhile (see
-    /// [`Histogram::push_each`]).
+    /// [`Histogram::push_each`]). Into an empty summary, the histogram's grid is set
+    /// for the values' range first ([`Histogram::cover`]), the same bits sooner.
     #[inline]
-    pub fn push_each(&mut self, values: impl IntoIterator<Item = f64>) {
+    pub fn push_each<I>(&mut self, values: I)
+    where
+        I: IntoIterator<Item = f64>,
+        I::IntoIter: Clone,
+    {
+        let values = values.into_iter();
+        if self.histogram.count() == 0 {
+            self.histogram.cover(values.clone());
+        }
         let mut block = self.block;
         self.histogram.push_each(values, |x| block.push_defined(x));
         self.block = block;
