@@ -405,22 +405,29 @@ impl Histogram {
             for (k, &c) in group.iter().enumerate() {
                 let c = u64::from(c);
                 while next < ranks.len() && ranks[next] < before + c {
-                    let bucket_low = (self.origin + (g * SCAN_GROUP + k) as i64) as f64 * width;
-                    let within = ((ranks[next] - before) as f64 + 0.5) / c as f64;
-                    let estimate = (bucket_low + within * width).clamp(self.low, self.high);
-                    // Within `width` of the true value: with whole numbers and buckets
-                    // at most half a unit wide, rounding recovers it exactly.
-                    out[next] = if self.all_integers && width <= 0.5 {
-                        estimate.round()
-                    } else {
-                        estimate
-                    };
+                    out[next] = self.place(g * SCAN_GROUP + k, ranks[next] - before, c, width);
                     next += 1;
                 }
                 before += c;
             }
         }
         out
+    }
+
+    /// The value of rank `within` (0-based) among the `count` values of bucket
+    /// `index`, `width` wide: spread evenly over the bucket, clamped to the finite
+    /// range.
+    fn place(&self, index: usize, within: u64, count: u64, width: f64) -> f64 {
+        let bucket_low = (self.origin + index as i64) as f64 * width;
+        let within = (within as f64 + 0.5) / count as f64;
+        let estimate = (bucket_low + within * width).clamp(self.low, self.high);
+        // Within `width` of the true value: with whole numbers and buckets at most half
+        // a unit wide, rounding recovers it exactly.
+        if self.all_integers && width <= 0.5 {
+            estimate.round()
+        } else {
+            estimate
+        }
     }
 }
 
@@ -510,41 +517,32 @@ mod tests {
         h
     }
 
-    /// [`Histogram::order_statistics`] as it was first written, one bucket at a time
-    /// with no group passed over: the reference it must equal bit for bit.
-    fn order_statistics_bucket_by_bucket(h: &Histogram, ranks: &[u64]) -> Vec<f64> {
+    /// [`Histogram::order_statistics`] the plain way, the reference it must equal bit
+    /// for bit: each rank on its own, its bucket found by a running total over every
+    /// bucket from the first.
+    fn order_statistics_rank_by_rank(h: &Histogram, ranks: &[u64]) -> Vec<f64> {
         let width = 2f64.powi(h.exponent);
         let finite = h.count - h.negative_infinities - h.positive_infinities;
-        let mut out: Vec<f64> = ranks
+        ranks
             .iter()
             .map(|&rank| {
                 if rank < h.negative_infinities {
-                    f64::NEG_INFINITY
-                } else if rank >= h.negative_infinities + finite {
-                    f64::INFINITY
-                } else {
-                    f64::NAN
+                    return f64::NEG_INFINITY;
                 }
+                if rank >= h.negative_infinities + finite {
+                    return f64::INFINITY;
+                }
+                let mut before = h.negative_infinities;
+                for (index, &c) in h.counts.iter().enumerate() {
+                    let c = u64::from(c);
+                    if rank < before + c {
+                        return h.place(index, rank - before, c, width);
+                    }
+                    before += c;
+                }
+                unreachable!("a finite rank lies in a bucket")
             })
-            .collect();
-        let mut next = ranks.partition_point(|&r| r < h.negative_infinities);
-        let mut before = h.negative_infinities;
-        for (i, &c) in h.counts.iter().enumerate() {
-            let c = u64::from(c);
-            while next < ranks.len() && ranks[next] < before + c {
-                let bucket_low = (h.origin + i as i64) as f64 * width;
-                let within = ((ranks[next] - before) as f64 + 0.5) / c as f64;
-                let estimate = (bucket_low + within * width).clamp(h.low, h.high);
-                out[next] = if h.all_integers && width <= 0.5 {
-                    estimate.round()
-                } else {
-                    estimate
-                };
-                next += 1;
-            }
-            before += c;
-        }
-        out
+            .collect()
     }
 
     #[test]
@@ -658,9 +656,9 @@ mod tests {
             );
         }
 
-        /// Order statistics found by passing over groups of buckets are those of a
-        /// scan bucket by bucket, for any values (infinities, bunched or spread) and
-        /// any ascending ranks, the ends included.
+        /// Order statistics found by passing over groups of buckets are those found
+        /// rank by rank, for any values (infinities, bunched or spread) and any
+        /// ascending ranks, the ends included.
         #[test]
         fn passing_over_groups_finds_the_same_order_statistics(
             values in prop::collection::vec(
@@ -676,7 +674,7 @@ mod tests {
                 .collect();
             ranks.sort_unstable();
             let got = h.order_statistics(&ranks);
-            let want = order_statistics_bucket_by_bucket(&h, &ranks);
+            let want = order_statistics_rank_by_rank(&h, &ranks);
             prop_assert_eq!(
                 got.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
                 want.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
