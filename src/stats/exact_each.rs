@@ -1,12 +1,13 @@
 //! Exact statistics of many cells at once, to the bit [`summarise_exact`]'s of each.
 //!
 //! A cell's mean and sd are two sums over its values in iteration order: chains of
-//! dependent additions, each waiting for the one before (about 4 cycles a value, so
-//! two thirds of an exact summary of 1,000 values). The order of each sum cannot
-//! change without changing its bits, but the sums of different cells are
-//! independent: adding [`LANES`] cells' values in one loop, each into its own sum in
-//! its own order, keeps every cell's bits and lets the additions of the other cells
-//! fill the wait.
+//! dependent additions, each waiting for the one before (an addition's latency is
+//! about 4 cycles). The order of each sum cannot change without changing its bits,
+//! but the sums of different cells are independent: adding [`LANES`] cells' values
+//! in one loop, each into its own sum in its own order, keeps every cell's bits and
+//! lets the additions of the other cells fill the wait. An exact summary of 1,000
+//! spread values went from 4.6 to 3.4 µs (`cargo bench --bench scale -- "exact
+//! summary"`).
 
 use super::{QUANTILES, Summary, summarise_exact, type7_by_selection};
 

@@ -56,6 +56,13 @@ fn bucket(x: f64, inverse_width: f64) -> i64 {
     truncated - i64::from((truncated as f64) > scaled)
 }
 
+/// `x`, with −0 taken as +0: the grid's ends keep one zero, because min(−0, +0) may
+/// return either and `low` is printed via clamping.
+#[inline]
+fn one_zero(x: f64) -> f64 {
+    if x == 0.0 { 0.0 } else { x }
+}
+
 /// Whether finite `x` is a whole number, without a libm call (every float from 2^53
 /// on is whole).
 #[inline]
@@ -251,9 +258,9 @@ impl Histogram {
 
     /// Sets the grid that pushing `values` would end with, without adding them: the
     /// grid depends only on the range of the values held (see the module header), so
-    /// it can be set once for the range of a batch instead of being moved at each of
-    /// its new extremes, which in a histogram's first batch is most of them. Pushing
-    /// `values` next gives the bits of pushing them without this.
+    /// it can be set once for the range of a batch instead of being moved at each new
+    /// extreme, which a histogram's first batch meets many times. Pushing `values`
+    /// next gives the bits of pushing them without this.
     pub fn cover(&mut self, values: impl IntoIterator<Item = f64>) {
         let (mut low, mut high) = (self.low, self.high);
         // Plain comparisons, rarely true after a batch's first values: NaN fails
@@ -266,9 +273,8 @@ impl Histogram {
                 high = x;
             }
         }
-        // One zero, as `push_outside` keeps it (−0 < +0 is false, so a zero held
-        // stays as it is).
-        let one_zero = |x: f64| if x == 0.0 { 0.0 } else { x };
+        // A zero held stays as it is (−0 < +0 is false); a new one is kept as
+        // `push_outside` keeps it.
         let (low, high) = (one_zero(low), one_zero(high));
         let wider = low < self.low || high > self.high;
         if wider {
@@ -289,8 +295,7 @@ impl Histogram {
             return;
         }
         self.all_integers &= is_whole(x);
-        // One zero: min(−0, +0) may return either, and `low` is printed via clamping.
-        let x = if x == 0.0 { 0.0 } else { x };
+        let x = one_zero(x);
         let (low, high) = (self.low.min(x), self.high.max(x));
         self.regrid(low, high, self.exponent);
         let index = bucket(x, self.inverse_width) - self.origin;
