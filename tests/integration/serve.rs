@@ -469,28 +469,50 @@ fn a_chunked_body_over_the_limit_is_read_to_its_end_before_its_refusal() {
 
 #[test]
 fn a_newer_what_if_cancels_the_run_of_an_older_one() {
-    // Runs long enough (over a second each in a debug build) that the older one is
-    // still under way when the newer arrives, however loaded the machine: at 400
-    // iterations it could finish within the 150 ms and be answered 200.
+    // The newer what-if must arrive after the older one was handed to the worker and
+    // before its run ends. A run of 2,000 iterations takes over a second in a debug
+    // build but about a tenth of one in a release build, so the pause between the two
+    // is a quarter of the time the server reports for a first what-if, at most 150 ms.
+    // A loaded machine can still upset the order, so each order that did not test the
+    // cancellation (the older finished first, or arrived second) is tried again with
+    // a pause halved or doubled; a server that never cancels fails every attempt.
     let (_dir, _, server) = serve_example(2000);
     let port = server.port;
     let target = format!("/api/whatif?token={}", server.token);
-    let older = {
-        let target = target.clone();
-        std::thread::spawn(move || {
-            let body = br#"{"seq": 1, "set": {"cohorts.s117.uptake.ceiling": 0.8}}"#;
-            send(port, &post(port, &target, body, ""))
-        })
+    let what_if = |seq: u64, ceiling: f64| {
+        let body =
+            format!(r#"{{"seq": {seq}, "set": {{"cohorts.s117.uptake.ceiling": {ceiling}}}}}"#);
+        post(port, &target, body.as_bytes(), "")
     };
-    // The older one is under way (or waiting) before the newer one arrives.
-    std::thread::sleep(Duration::from_millis(150));
-    let body = br#"{"seq": 2, "set": {"cohorts.s117.uptake.ceiling": 0.7}}"#;
-    let (status, newer) = send(port, &post(port, &target, body, ""));
-    assert_eq!(status, 200, "{newer}");
-    let (status, older) = older.join().unwrap();
-    assert_eq!(
-        (status, older.contains("superseded")),
-        (409, true),
-        "{older}"
-    );
+    let (status, first) = send(port, &what_if(1, 0.9));
+    assert_eq!(status, 200, "{first}");
+    let answer: serde_json::Value = serde_json::from_str(&first).expect("a JSON answer");
+    let run_seconds = answer["server_seconds"].as_f64().expect("server_seconds");
+    let mut pause = Duration::from_secs_f64((run_seconds / 4.0).min(0.15));
+    let mut outcomes = Vec::new();
+    for attempt in 0..4 {
+        let seq = 2 + 2 * attempt;
+        let older = {
+            // Settings of their own in each attempt, so no answer can be one kept
+            // from an earlier run.
+            let request = what_if(seq, 0.8 - 0.01 * attempt as f64);
+            std::thread::spawn(move || send(port, &request))
+        };
+        std::thread::sleep(pause);
+        let (newer_status, newer) = send(port, &what_if(seq + 1, 0.7 - 0.01 * attempt as f64));
+        let (older_status, older) = older.join().unwrap();
+        let superseded = |body: &str| body.contains("superseded");
+        outcomes.push(format!(
+            "after {pause:?}: older {older_status}, newer {newer_status}"
+        ));
+        match (older_status, newer_status) {
+            (409, 200) if superseded(&older) => return,
+            // The older run ended before the newer what-if arrived.
+            (200, 200) => pause /= 2,
+            // The newer what-if was handed over first, and superseded by the older.
+            (200, 409) if superseded(&newer) => pause *= 2,
+            _ => panic!("older: {older_status} {older}\nnewer: {newer_status} {newer}"),
+        }
+    }
+    panic!("no attempt had the newer what-if cancel the older one's run: {outcomes:?}");
 }
