@@ -35,6 +35,14 @@ const COMPARE_HEADER: [&str; 13] = [
     "p95", "p_worse",
 ];
 const YEARS_FILE: &str = "years.csv";
+/// The most columns of any header above.
+const MOST_FIELDS: usize = 13;
+const _: () = assert!(
+    MONTHS_HEADER.len() <= MOST_FIELDS
+        && YEARS_HEADER.len() <= MOST_FIELDS
+        && SUMMARY_HEADER.len() <= MOST_FIELDS
+        && COMPARE_HEADER.len() <= MOST_FIELDS
+);
 const LEVELS: [Level; 4] = [
     Level::Provider,
     Level::Service,
@@ -134,6 +142,11 @@ pub fn parse_outputs(dir: &Path, files: OutputFiles<'_>) -> Result<OutputData, R
             Ok(())
         },
     )?;
+    // Rows of a series come one after another, so the series being read is kept out of
+    // its table until another starts (a series met again later goes on where it
+    // stopped, as it would in the table): a row costs a comparison of its names, not a
+    // lookup with two new strings.
+    let mut reading: Option<(usize, Key, Vec<Option<Summary>>)> = None;
     for_each_record(
         dir,
         "months.csv",
@@ -144,13 +157,22 @@ pub fn parse_outputs(dir: &Path, files: OutputFiles<'_>) -> Result<OutputData, R
                 .ok_or_else(|| bad_level(dir, "months.csv", line, fields[1]))?;
             let stats = parse_stats(&fields[5..])
                 .map_err(|r| malformed(dir, "months.csv", Some(line), r))?;
-            let run = &mut runs[run_of("months.csv", line, fields[0])?];
-            let series = run
-                .monthly
-                .entry((level, fields[2].to_string(), fields[4].to_string()))
-                .or_default();
+            let r = run_of("months.csv", line, fields[0])?;
+            let same = |(run, (l, entity, metric), _): &(usize, Key, _)| {
+                *run == r && *l == level && entity == fields[2] && metric == fields[4]
+            };
+            if !reading.as_ref().is_some_and(same) {
+                if let Some((run, key, series)) = reading.take() {
+                    runs[run].monthly.insert(key, series);
+                }
+                let key = (level, fields[2].to_string(), fields[4].to_string());
+                let series = runs[r].monthly.remove(&key).unwrap_or_default();
+                reading = Some((r, key, series));
+            }
+            let (_, _, series) = reading.as_mut().expect("a series is being read");
+            let months = &runs[r].months;
             // Rows of a series come in month order, so the next one is due now.
-            let due = run.months.get(series.len()).ok_or_else(|| {
+            let due = months.get(series.len()).ok_or_else(|| {
                 malformed(
                     dir,
                     "months.csv",
@@ -159,7 +181,7 @@ pub fn parse_outputs(dir: &Path, files: OutputFiles<'_>) -> Result<OutputData, R
                         "{} {} has more months than the scenario's {}",
                         fields[2],
                         fields[4],
-                        run.months.len()
+                        months.len()
                     ),
                 )
             })?;
@@ -178,6 +200,9 @@ pub fn parse_outputs(dir: &Path, files: OutputFiles<'_>) -> Result<OutputData, R
             Ok(())
         },
     )?;
+    if let Some((run, key, series)) = reading {
+        runs[run].monthly.insert(key, series);
+    }
     if let Some(bytes) = files.years {
         for_each_record(dir, YEARS_FILE, bytes, &YEARS_HEADER, |line, fields| {
             let at = |reason: String| malformed(dir, YEARS_FILE, Some(line), reason);
@@ -241,7 +266,11 @@ pub fn parse_outputs(dir: &Path, files: OutputFiles<'_>) -> Result<OutputData, R
             });
         }
     };
-    let descriptions = variant_descriptions(files.scenario);
+    // Only variants have descriptions: a scenario without them is not parsed again.
+    let descriptions = match validated.variants.is_empty() {
+        true => BTreeMap::new(),
+        false => variant_descriptions(files.scenario),
+    };
     let variants = validated
         .variants
         .iter()
@@ -492,10 +521,9 @@ fn for_each_record(
             break;
         }
         let line = record.position().map_or(0, |p| p.line());
-        let fields: Vec<&str> = record.iter().collect();
         if first {
             first = false;
-            if fields != header {
+            if !record.iter().eq(header.iter().copied()) {
                 return Err(malformed(
                     dir,
                     file,
@@ -505,19 +533,24 @@ fn for_each_record(
             }
             continue;
         }
-        if fields.len() != header.len() {
+        if record.len() != header.len() {
             return Err(malformed(
                 dir,
                 file,
                 Some(line),
                 format!(
                     "{} fields where the header has {}",
-                    fields.len(),
+                    record.len(),
                     header.len()
                 ),
             ));
         }
-        row(line, &fields)?;
+        // No header here has more than `MOST_FIELDS` columns: no allocation a row.
+        let mut fields = [""; MOST_FIELDS];
+        for (field, text) in fields.iter_mut().zip(&record) {
+            *field = text;
+        }
+        row(line, &fields[..header.len()])?;
     }
     if first {
         return Err(malformed(dir, file, None, "the file is empty"));

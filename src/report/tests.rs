@@ -486,6 +486,96 @@ fn truncated_months_are_refused_as_incomplete() {
     );
 }
 
+/// The header and rows of a `months.csv`, each row with its fields (the scenario's
+/// name is quoted and holds a comma, so a row is not split on commas) and its line.
+fn months_rows(months: &[u8]) -> (String, Vec<(Vec<String>, String)>) {
+    let text = String::from_utf8(months.to_vec()).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let mut reader = csv::ReaderBuilder::new().from_reader(months);
+    let rows = reader
+        .records()
+        .zip(lines)
+        .map(|(record, line)| {
+            let fields = record.unwrap().iter().map(str::to_string).collect();
+            (fields, line.to_string())
+        })
+        .collect();
+    (header, rows)
+}
+
+/// A `months.csv` of `header` and these lines.
+fn months_file(header: &str, lines: impl IntoIterator<Item = String>) -> Vec<u8> {
+    let mut out = header.to_string();
+    for line in lines {
+        out.push('\n');
+        out.push_str(&line);
+    }
+    out.push('\n');
+    out.into_bytes()
+}
+
+#[test]
+fn rows_of_series_interleaved_parse_as_rows_series_by_series() {
+    // The parser keeps the series it is reading out of its table while rows of that
+    // series follow each other. Here the rows are in month order (every series' first
+    // month, then every second month, ...), so no two rows in a row are of one series:
+    // each series is put back and taken again at every row, and must end the same.
+    let (header, mut rows) = months_rows(&example().months);
+    rows.sort_by(|(a, _), (b, _)| a[3].cmp(&b[3]));
+    assert_ne!(rows[0].0[2..5], rows[1].0[2..5], "two series interleaved");
+    let mut files = example().clone();
+    files.months = months_file(&header, rows.into_iter().map(|(_, line)| line));
+    let interleaved = parse_outputs(Path::new("out"), files.as_input()).expect("parses");
+    assert!(interleaved == example_data());
+}
+
+#[test]
+fn a_series_met_again_goes_on_from_its_last_month() {
+    // The second series' rows moved between the first series' first and second
+    // months: the first series is met again after it, and its second month is due.
+    let (header, rows) = months_rows(&example().months);
+    let series = |fields: &[String]| (fields[1].clone(), fields[2].clone(), fields[4].clone());
+    let first = series(&rows[0].0);
+    let second_starts = rows.iter().position(|(f, _)| series(f) != first).unwrap();
+    let second_ends = second_starts
+        + rows[second_starts..]
+            .iter()
+            .position(|(f, _)| series(f) != series(&rows[second_starts].0))
+            .unwrap();
+    let mut moved: Vec<(Vec<String>, String)> = rows[..1].to_vec();
+    moved.extend_from_slice(&rows[second_starts..second_ends]);
+    moved.extend_from_slice(&rows[1..second_starts]);
+    moved.extend_from_slice(&rows[second_ends..]);
+    let lines =
+        |rows: &[(Vec<String>, String)]| rows.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>();
+    let mut files = example().clone();
+    files.months = months_file(&header, lines(&moved));
+    let parsed = parse_outputs(Path::new("out"), files.as_input()).expect("parses");
+    assert!(
+        parsed == example_data(),
+        "the first series goes on where it stopped"
+    );
+
+    // Its third month where the second is due is refused, on that row's line.
+    let again = 1 + second_ends - second_starts;
+    let (due, skipped) = (&rows[1].0[3], &rows[2].0[3]);
+    moved[again].1 = moved[again]
+        .1
+        .replace(&format!(",{due},"), &format!(",{skipped},"));
+    files.months = months_file(&header, lines(&moved));
+    let message = parse_outputs(Path::new("out"), files.as_input())
+        .expect_err("a month skipped is refused")
+        .to_string();
+    let expected = format!(
+        "out/months.csv:{}: {} {} should have month {due} here, not `{skipped}`",
+        again + 2,
+        first.1,
+        first.2
+    );
+    assert!(message.contains(&expected), "{message}");
+}
+
 #[test]
 fn truncated_years_are_refused_as_incomplete() {
     let error = parse_with(|f| {
