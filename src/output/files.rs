@@ -120,18 +120,25 @@ pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildErr
     let tables = RunTables::of(run, true)?;
     // The report is built from the very bytes written beside it, as `phbsim report`
     // builds it from the files, so the two are identical.
-    let data = tables.parse(output, run.scenario_text)?;
+    // The parse is one thread's work: the workbook's "Assumptions" sheet, which needs
+    // no results, is built on the other meanwhile.
+    let (data, assumptions) = rayon::join(
+        || tables.parse(output, run.scenario_text),
+        || workbook::AssumptionsSheet::of(run.scenarios[0], run.scenario_text),
+    );
+    let data = data?;
     // The workbook too, so its numbers are the CSVs' numbers bit for bit; the two are
     // independent and built side by side.
     let (report, workbook) = rayon::join(
         || report::build(&data),
         || {
-            workbook::build(workbook::Inputs {
+            let inputs = workbook::Inputs {
                 data: &data,
                 scenario: run.scenarios[0],
                 scenario_text: run.scenario_text,
                 build: env!("PHBSIM_BUILD"),
-            })
+            };
+            workbook::build_with(inputs, assumptions)
         },
     );
     let workbook = workbook?;

@@ -81,9 +81,40 @@ pub struct Inputs<'a> {
     pub build: &'a str,
 }
 
+/// The "Assumptions" sheet, built ahead: it needs the scenario and its text, not the
+/// results, so a run builds it while it parses its tables back (one thread) and it
+/// is not among the sheets built after.
+pub struct AssumptionsSheet(Result<rust_xlsxwriter::Worksheet, XlsxError>);
+
+impl AssumptionsSheet {
+    /// The sheet of `scenario` (as run, its `[draws]` file read), read from
+    /// `scenario_text`: the same as [`build`] makes.
+    pub fn of(scenario: &Scenario, scenario_text: &str) -> AssumptionsSheet {
+        AssumptionsSheet(assumptions::sheet(
+            scenario,
+            scenario_text,
+            &Styles::new(),
+        ))
+    }
+}
+
 /// The bytes of `results.xlsx`.
 pub fn build(inputs: Inputs<'_>) -> Result<Vec<u8>, WorkbookError> {
+    build_with(
+        inputs,
+        AssumptionsSheet::of(inputs.scenario, inputs.scenario_text),
+    )
+}
+
+/// The bytes of `results.xlsx`, with its "Assumptions" sheet built ahead (of
+/// `inputs.scenario` and `inputs.scenario_text`; the bytes are then [`build`]'s).
+pub fn build_with(
+    inputs: Inputs<'_>,
+    assumptions: AssumptionsSheet,
+) -> Result<Vec<u8>, WorkbookError> {
     let data = inputs.data;
+    // Formats are told apart by their values, so the sheet built ahead with its own
+    // `Styles` gets the same format indices as the rest.
     let styles = Styles::new();
     let ranked = ranked_providers(data, data.base());
     let too_long = |name, level, rows| (rows > MAX_ROWS).then_some(LeftOut { name, level, rows });
@@ -95,14 +126,9 @@ pub fn build(inputs: Inputs<'_>) -> Result<Vec<u8>, WorkbookError> {
     .flatten()
     .collect();
     let fits = |name: &str| left_out.iter().all(|l| l.name != name);
-    // The sheets are independent: the three largest groups are built side by side.
-    let ((assumptions, monthly), others) = rayon::join(
-        || {
-            rayon::join(
-                || assumptions::sheet(inputs.scenario, inputs.scenario_text, &styles),
-                || monthly::sheets(data, &ranked, &styles),
-            )
-        },
+    // The sheets are independent: the two largest groups are built side by side.
+    let (monthly, others) = rayon::join(
+        || monthly::sheets(data, &ranked, &styles),
         || -> Result<_, XlsxError> {
             let variants = (!data.variants.is_empty())
                 .then(|| variants::sheet(data, &ranked, &styles))
@@ -127,7 +153,7 @@ pub fn build(inputs: Inputs<'_>) -> Result<Vec<u8>, WorkbookError> {
     let [providers, years, variants, services, cohorts] = others?;
     let sheets = [
         Some(readme::sheet(data, inputs.build, &left_out, &styles)?),
-        Some(assumptions?),
+        Some(assumptions.0?),
         providers,
         years,
         Some(monthly),
