@@ -127,20 +127,17 @@ pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildErr
         || workbook::AssumptionsSheet::of(run.scenarios[0], run.scenario_text),
     );
     let data = data?;
-    // The workbook too, so its numbers are the CSVs' numbers bit for bit; the two are
-    // independent and built side by side.
-    let (report, workbook) = rayon::join(
-        || report::build(&data),
-        || {
-            let inputs = workbook::Inputs {
-                data: &data,
-                scenario: run.scenarios[0],
-                scenario_text: run.scenario_text,
-                build: env!("PHBSIM_BUILD"),
-            };
-            workbook::build_with(inputs, assumptions)
-        },
-    );
+    // The workbook too, so its numbers are the CSVs' numbers bit for bit. Its sheets
+    // take both threads; then it is saved (mostly one thread: the deflate) while the
+    // report is built.
+    let inputs = workbook::Inputs {
+        data: &data,
+        scenario: run.scenarios[0],
+        scenario_text: run.scenario_text,
+        build: env!("PHBSIM_BUILD"),
+    };
+    let unsaved = workbook::assemble(inputs, assumptions)?;
+    let (report, workbook) = rayon::join(|| report::build(&data), || unsaved.save());
     let workbook = workbook?;
     let RunTables {
         months,

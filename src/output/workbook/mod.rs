@@ -98,20 +98,30 @@ impl AssumptionsSheet {
     }
 }
 
-/// The bytes of `results.xlsx`.
-pub fn build(inputs: Inputs<'_>) -> Result<Vec<u8>, WorkbookError> {
-    build_with(
-        inputs,
-        AssumptionsSheet::of(inputs.scenario, inputs.scenario_text),
-    )
+/// A workbook with all its sheets, not yet saved. Saving is mostly one thread's work
+/// (the deflate), so a run saves it while it builds the report.
+pub struct Unsaved(Workbook);
+
+impl Unsaved {
+    /// The bytes of `results.xlsx`.
+    pub fn save(mut self) -> Result<Vec<u8>, WorkbookError> {
+        Ok(self.0.save_to_buffer()?)
+    }
 }
 
-/// The bytes of `results.xlsx`, with its "Assumptions" sheet built ahead (of
-/// `inputs.scenario` and `inputs.scenario_text`; the bytes are then [`build`]'s).
-pub fn build_with(
+/// The bytes of `results.xlsx`.
+pub fn build(inputs: Inputs<'_>) -> Result<Vec<u8>, WorkbookError> {
+    let assumptions = AssumptionsSheet::of(inputs.scenario, inputs.scenario_text);
+    assemble(inputs, assumptions)?.save()
+}
+
+/// The workbook of [`build`], with its "Assumptions" sheet built ahead (of
+/// `inputs.scenario` and `inputs.scenario_text`), not yet saved: saved, it is
+/// [`build`]'s bytes.
+pub fn assemble(
     inputs: Inputs<'_>,
     assumptions: AssumptionsSheet,
-) -> Result<Vec<u8>, WorkbookError> {
+) -> Result<Unsaved, WorkbookError> {
     let data = inputs.data;
     // Formats are told apart by their values, so the sheet built ahead with its own
     // `Styles` gets the same format indices as the rest.
@@ -170,7 +180,7 @@ pub fn build_with(
     for sheet in sheets.into_iter().flatten() {
         workbook.push_worksheet(sheet);
     }
-    Ok(workbook.save_to_buffer()?)
+    Ok(Unsaved(workbook))
 }
 
 /// The document's properties, with its dates fixed so the bytes depend on the results
