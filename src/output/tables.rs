@@ -6,6 +6,7 @@
 //! separators), so a value read back is the value computed; a statistic that no
 //! iteration defined (an `income_change_pct` over a zero baseline) is left empty.
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 use crate::run::{RunResult, SetResult};
@@ -14,19 +15,53 @@ use crate::stats::Summary;
 
 const STAT_COLUMNS: [&str; 7] = ["mean", "sd", "p5", "p25", "p50", "p75", "p95"];
 
-fn stat_fields(summary: &Option<Summary>) -> [String; 7] {
-    match summary {
-        Some(s) => s.to_array().map(format_number),
-        None => Default::default(),
+/// The seven statistics of a row as written, in one buffer reused from row to row: a
+/// `String` each would be seven allocations a row, two million for a national
+/// `months.csv`.
+#[derive(Debug, Default)]
+struct StatFields {
+    text: String,
+    /// Where each field ends in `text`.
+    ends: [usize; 7],
+}
+
+impl StatFields {
+    /// The fields of `summary`, each as [`format_number`] writes it; all empty when no
+    /// iteration defined the value.
+    fn of(&mut self, summary: &Option<Summary>) -> impl Iterator<Item = &str> {
+        self.text.clear();
+        match summary {
+            Some(s) => {
+                for (end, value) in self.ends.iter_mut().zip(s.to_array()) {
+                    write_number(&mut self.text, value);
+                    *end = self.text.len();
+                }
+            }
+            None => self.ends = [0; 7],
+        }
+        let text = self.text.as_str();
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let field = &text[start..end];
+            start = end;
+            field
+        })
     }
 }
 
 /// A number as written in the CSV files: shortest round-trip, `-0` written as `0`.
 pub fn format_number(value: f64) -> String {
+    let mut text = String::new();
+    write_number(&mut text, value);
+    text
+}
+
+/// [`format_number`], onto the end of `text`.
+fn write_number(text: &mut String, value: f64) {
     if value == 0.0 {
-        "0".to_string()
+        text.push('0');
     } else {
-        format!("{value}")
+        write!(text, "{value}").expect("a String takes any text");
     }
 }
 
@@ -78,10 +113,11 @@ pub fn write_months(out: &mut impl Write, runs: &[Named<'_>]) -> csv::Result<()>
             .par_chunks(SERIES_PER_TASK)
             .map(|group| {
                 let mut writer = csv::Writer::from_writer(Vec::new());
+                let mut stats = StatFields::default();
                 for &series in group {
                     let name = &names[series];
                     for (t, label) in labels.iter().enumerate() {
-                        let stats = stat_fields(&run.result.monthly[series * months + t]);
+                        let stats = stats.of(&run.result.monthly[series * months + t]);
                         writer.write_record(
                             [
                                 run.name,
@@ -91,7 +127,7 @@ pub fn write_months(out: &mut impl Write, runs: &[Named<'_>]) -> csv::Result<()>
                                 name.metric,
                             ]
                             .into_iter()
-                            .chain(stats.iter().map(String::as_str)),
+                            .chain(stats),
                         )?;
                     }
                 }
@@ -119,13 +155,14 @@ pub fn write_summary(out: &mut impl Write, runs: &[Named<'_>]) -> csv::Result<()
     let mut header = vec!["scenario", "level", "entity", "metric"];
     header.extend(STAT_COLUMNS);
     writer.write_record(&header)?;
+    let mut stats = StatFields::default();
     for run in runs {
         for (index, name) in run.result.layout.summary_names().iter().enumerate() {
-            let stats = stat_fields(&run.result.summary[index]);
+            let stats = stats.of(&run.result.summary[index]);
             writer.write_record(
                 [run.name, name.level.as_str(), &name.entity, name.metric]
                     .into_iter()
-                    .chain(stats.iter().map(String::as_str)),
+                    .chain(stats),
             )?;
         }
     }
@@ -142,12 +179,13 @@ pub fn write_years(out: &mut impl Write, runs: &[Named<'_>]) -> csv::Result<()> 
     let mut header = vec!["scenario", "level", "entity", "year", "months", "metric"];
     header.extend(STAT_COLUMNS);
     writer.write_record(&header)?;
+    let mut stats = StatFields::default();
     for run in runs {
         let layout = &run.result.layout;
         let years = layout.years();
         let months: Vec<String> = years.iter().map(|y| y.months.to_string()).collect();
         for (k, cell) in layout.year_cells().iter().enumerate() {
-            let stats = stat_fields(&run.result.summary[layout.year_cell_index(k)]);
+            let stats = stats.of(&run.result.summary[layout.year_cell_index(k)]);
             writer.write_record(
                 [
                     run.name,
@@ -158,7 +196,7 @@ pub fn write_years(out: &mut impl Write, runs: &[Named<'_>]) -> csv::Result<()> 
                     cell.name.metric,
                 ]
                 .into_iter()
-                .chain(stats.iter().map(String::as_str)),
+                .chain(stats),
             )?;
         }
     }
@@ -180,10 +218,11 @@ pub fn write_compare(
     header.extend(STAT_COLUMNS);
     header.push("p_worse");
     writer.write_record(&header)?;
+    let mut stats = StatFields::default();
     for comparison in &set.comparisons {
         for (k, metric) in comparison.metrics.iter().enumerate() {
-            let stats = stat_fields(&comparison.difference[k]);
             let p_worse = format_number(comparison.p_worse[k]);
+            let stats = stats.of(&comparison.difference[k]);
             writer.write_record(
                 [
                     names[comparison.variant],
@@ -193,7 +232,7 @@ pub fn write_compare(
                     metric.name.metric,
                 ]
                 .into_iter()
-                .chain(stats.iter().map(String::as_str))
+                .chain(stats)
                 .chain([p_worse.as_str()]),
             )?;
         }
@@ -207,6 +246,40 @@ mod tests {
     use super::*;
     use crate::run::{Run, RunSettings};
     use crate::scenario::parse_scenario;
+    use proptest::prelude::*;
+
+    /// A statistic: any finite value, with zeros of both signs and whole numbers often.
+    fn statistic() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            Just(0.0),
+            Just(-0.0),
+            (-1000i32..1000).prop_map(f64::from),
+            any::<f64>().prop_filter("finite", |v| v.is_finite()),
+        ]
+    }
+
+    proptest! {
+        /// Fields written into one buffer, row after row, are each value as
+        /// `format_number` writes it alone (a row without statistics: seven empty
+        /// fields, whatever the row before held).
+        #[test]
+        fn stat_fields_reused_row_after_row_write_each_value_alone(
+            rows in prop::collection::vec(prop::option::of(prop::array::uniform7(statistic())), 1..8)
+        ) {
+            let mut stats = StatFields::default();
+            for row in rows {
+                let summary = row.map(|[mean, sd, p5, p25, p50, p75, p95]| {
+                    Summary::new(mean, sd, [p5, p25, p50, p75, p95])
+                });
+                let written: Vec<String> = stats.of(&summary).map(str::to_string).collect();
+                let alone: Vec<String> = match row {
+                    Some(values) => values.map(format_number).to_vec(),
+                    None => vec![String::new(); 7],
+                };
+                prop_assert_eq!(written, alone);
+            }
+        }
+    }
 
     /// One provider with one activity service used by one cohort, from February 2027
     /// for 15 months, and a variant that starts in April: the base has a partial first
