@@ -90,11 +90,7 @@ impl AssumptionsSheet {
     /// The sheet of `scenario` (as run, its `[draws]` file read), read from
     /// `scenario_text`: the same as [`build`] makes.
     pub fn of(scenario: &Scenario, scenario_text: &str) -> AssumptionsSheet {
-        AssumptionsSheet(assumptions::sheet(
-            scenario,
-            scenario_text,
-            &Styles::new(),
-        ))
+        AssumptionsSheet(assumptions::sheet(scenario, scenario_text, &Styles::new()))
     }
 }
 
