@@ -1,6 +1,7 @@
 //! Speed of what a national run does after its last iteration, phase by phase: the
 //! CSV tables, their parse-back (`report::parse_outputs`, as `phbsim report` reads
-//! them), and the report and workbook built from it. These are fixed costs of a run,
+//! them), and the report and workbook built from it; and all of it as a run does it
+//! (`output::files::run_files`: some of the phases side by side). These are fixed costs of a run,
 //! whatever its iteration count, so they matter most to short national runs.
 //!
 //! The results are of 20 iterations: the tables have the rows of any run.
@@ -11,7 +12,7 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use phbsim::hash::sha256_hex;
 use phbsim::manifest::Manifest;
-use phbsim::output::files::{FinishedRun, RunTables};
+use phbsim::output::files::{FinishedRun, RunTables, run_files};
 use phbsim::output::workbook;
 use phbsim::report;
 use phbsim::run::{Run, RunSettings};
@@ -58,6 +59,10 @@ fn national_outputs(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("national outputs");
     group.sample_size(10);
+    // Everything, as a run does it after its last iteration (without the disk).
+    group.bench_function("all", |b| {
+        b.iter(|| black_box(run_files(out, &run).expect("the files")))
+    });
     group.bench_function("tables", |b| {
         b.iter(|| black_box(RunTables::of(&run, true).expect("tables")))
     });

@@ -136,7 +136,7 @@ pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildErr
         scenario_text: run.scenario_text,
         build: env!("PHBSIM_BUILD"),
     };
-    let unsaved = workbook::assemble(inputs, assumptions)?;
+    let unsaved = workbook::assemble(inputs, move || assumptions)?;
     let (report, workbook) = rayon::join(|| report::build(&data), || unsaved.save());
     let workbook = workbook?;
     let RunTables {

@@ -107,16 +107,16 @@ impl Unsaved {
 
 /// The bytes of `results.xlsx`.
 pub fn build(inputs: Inputs<'_>) -> Result<Vec<u8>, WorkbookError> {
-    let assumptions = AssumptionsSheet::of(inputs.scenario, inputs.scenario_text);
+    let assumptions = || AssumptionsSheet::of(inputs.scenario, inputs.scenario_text);
     assemble(inputs, assumptions)?.save()
 }
 
-/// The workbook of [`build`], with its "Assumptions" sheet built ahead (of
-/// `inputs.scenario` and `inputs.scenario_text`), not yet saved: saved, it is
-/// [`build`]'s bytes.
+/// The workbook of [`build`], not yet saved: saved, it is [`build`]'s bytes.
+/// `assumptions` gives its "Assumptions" sheet (of `inputs.scenario` and
+/// `inputs.scenario_text`), built beside the other sheets or ahead of them.
 pub fn assemble(
     inputs: Inputs<'_>,
-    assumptions: AssumptionsSheet,
+    assumptions: impl FnOnce() -> AssumptionsSheet + Send,
 ) -> Result<Unsaved, WorkbookError> {
     let data = inputs.data;
     // Formats are told apart by their values, so the sheet built ahead with its own
@@ -132,9 +132,9 @@ pub fn assemble(
     .flatten()
     .collect();
     let fits = |name: &str| left_out.iter().all(|l| l.name != name);
-    // The sheets are independent: the two largest groups are built side by side.
-    let (monthly, others) = rayon::join(
-        || monthly::sheets(data, &ranked, &styles),
+    // The sheets are independent: the three largest groups are built side by side.
+    let ((assumptions, monthly), others) = rayon::join(
+        || rayon::join(assumptions, || monthly::sheets(data, &ranked, &styles)),
         || -> Result<_, XlsxError> {
             let variants = (!data.variants.is_empty())
                 .then(|| variants::sheet(data, &ranked, &styles))
