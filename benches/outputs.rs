@@ -10,7 +10,6 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use phbsim::hash::sha256_hex;
 use phbsim::manifest::Manifest;
 use phbsim::output::files::{FinishedRun, RunTables, run_files};
 use phbsim::output::workbook;
@@ -29,24 +28,9 @@ fn national_outputs(c: &mut Criterion) {
     let set = Run::new(&scenarios, RunSettings::new(iterations, 7))
         .all()
         .expect("the run finishes");
-    let manifest = Manifest {
-        tool: "phbsim".into(),
-        phbsim_version: "0.0.0-bench".into(),
-        scenario_name: validated.scenario.name.clone(),
-        scenario_file: "national.toml".into(),
-        scenario_sha256: sha256_hex(text.as_bytes()),
-        seed: 7,
-        iterations,
-        iterations_overridden: true,
-        seed_overridden: true,
-        threads: 1,
-        exact_percentiles: set.runs[0].exact_percentiles,
-        variants: Vec::new(),
-        started: "2027-01-01T00:00:00Z".into(),
-        finished: "2027-01-01T00:00:01Z".into(),
-        elapsed_seconds: 1.0,
-        shards: None,
-    };
+    let name = &validated.scenario.name;
+    let exact = set.runs[0].exact_percentiles;
+    let manifest = Manifest::fixed(name, "national.toml", &text, (7, iterations), exact);
     let run = FinishedRun {
         scenario_text: &text,
         scenarios: &scenarios,

@@ -83,6 +83,37 @@ pub struct Timing {
 }
 
 impl Manifest {
+    /// A manifest with fixed times, for tests and benches that build a run's files
+    /// without a command: the run of `text` (named `name`, read from `file`) with
+    /// `seed` and `iterations`, neither overridden, on one thread, without variants,
+    /// from 2027-01-01T00:00:00Z for one second; version `0.0.0-test`.
+    pub fn fixed(
+        name: &str,
+        file: &str,
+        text: &str,
+        (seed, iterations): (u64, u64),
+        exact_percentiles: bool,
+    ) -> Manifest {
+        Manifest {
+            tool: "phbsim".into(),
+            phbsim_version: "0.0.0-test".into(),
+            scenario_name: name.into(),
+            scenario_file: file.into(),
+            scenario_sha256: sha256_hex(text.as_bytes()),
+            seed,
+            iterations,
+            iterations_overridden: false,
+            seed_overridden: false,
+            threads: 1,
+            exact_percentiles,
+            variants: Vec::new(),
+            started: "2027-01-01T00:00:00Z".into(),
+            finished: "2027-01-01T00:00:01Z".into(),
+            elapsed_seconds: 1.0,
+            shards: None,
+        }
+    }
+
     /// The manifest of a finished run: `record`, when it ran, and whether its
     /// percentiles are exact.
     pub fn new(record: RunRecord<'_>, timing: Timing, exact_percentiles: bool) -> Manifest {

@@ -59,23 +59,18 @@ fn run_files(text: &str, iterations: u64) -> Files {
         tables::write_compare(&mut compare, &validated.scenario.name, &set, &names).unwrap();
         compare
     });
+    let exact = set.runs[0].exact_percentiles;
     let manifest = Manifest {
-        tool: "phbsim".into(),
-        phbsim_version: "0.0.0-test".into(),
-        scenario_name: validated.scenario.name.clone(),
-        scenario_file: "example-icb.toml".into(),
-        scenario_sha256: sha256_hex(text.as_bytes()),
-        seed: 7,
-        iterations,
         iterations_overridden: true,
         seed_overridden: true,
-        threads: 1,
-        exact_percentiles: set.runs[0].exact_percentiles,
         variants: validated.variants.iter().map(|v| v.name.clone()).collect(),
-        started: "2027-01-01T00:00:00Z".into(),
-        finished: "2027-01-01T00:00:01Z".into(),
-        elapsed_seconds: 1.0,
-        shards: None,
+        ..Manifest::fixed(
+            &validated.scenario.name,
+            "example-icb.toml",
+            text,
+            (7, iterations),
+            exact,
+        )
     };
     Files {
         manifest: manifest.to_json(),

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use crate::hash::sha256_hex;
 use crate::manifest::Manifest;
 use crate::output::files::{FinishedRun, run_files};
 use crate::run::{Run, RunSettings};
@@ -42,24 +41,9 @@ fn workbook(text: &str) -> Vec<u8> {
     let validated = parse_scenario(text).expect("a valid scenario");
     let scenarios = validated.all();
     let set = Run::new(&scenarios, RunSettings::new(5, 3)).all().unwrap();
-    let manifest = Manifest {
-        tool: "phbsim".into(),
-        phbsim_version: "0.0.0-test".into(),
-        scenario_name: validated.scenario.name.clone(),
-        scenario_file: "small.toml".into(),
-        scenario_sha256: sha256_hex(text.as_bytes()),
-        seed: 3,
-        iterations: 5,
-        iterations_overridden: false,
-        seed_overridden: false,
-        threads: 1,
-        exact_percentiles: set.runs[0].exact_percentiles,
-        variants: Vec::new(),
-        started: "2027-01-01T00:00:00Z".into(),
-        finished: "2027-01-01T00:00:01Z".into(),
-        elapsed_seconds: 1.0,
-        shards: None,
-    };
+    let name = &validated.scenario.name;
+    let exact = set.runs[0].exact_percentiles;
+    let manifest = Manifest::fixed(name, "small.toml", text, (3, 5), exact);
     let run = FinishedRun {
         scenario_text: text,
         scenarios: &scenarios,
