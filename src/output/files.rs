@@ -128,7 +128,7 @@ pub fn run_files(output: &Path, run: &FinishedRun<'_>) -> Result<Files, BuildErr
     );
     let data = data?;
     // The workbook too, so its numbers are the CSVs' numbers bit for bit. Its sheets
-    // take both threads; then it is saved (mostly one thread: the deflate) while the
+    // take both threads; then it is saved (its deflate on one thread) while the
     // report is built.
     let inputs = workbook::Inputs {
         data: &data,

@@ -3,7 +3,8 @@
 //! ([`crate::report::data::OutputData`], parsed from the CSV bytes), so its numbers
 //! are the CSVs' numbers, bit for bit.
 //!
-//! [`build`] returns the bytes; nothing here touches a file. Values, never formulas
+//! [`build`] returns the bytes ([`assemble`], then [`Unsaved::save`], in two steps, so
+//! that a run can build its report during the save); nothing here touches a file. Values, never formulas
 //! (a formula shows 0 in a preview until recalculated); every table has a frozen
 //! header row and a filter; money is `£#,##0`, chances `0.0%`. The bytes depend on the
 //! results alone: the document's dates are fixed (1980-01-01, as the zip entries'),
@@ -81,9 +82,9 @@ pub struct Inputs<'a> {
     pub build: &'a str,
 }
 
-/// The "Assumptions" sheet, built ahead: it needs the scenario and its text, not the
-/// results, so a run builds it while it parses its tables back (one thread) and it
-/// is not among the sheets built after.
+/// The "Assumptions" sheet. It needs the scenario and its text, not the results, so a
+/// run builds it while it parses its tables back (one thread's work), ahead of the
+/// other sheets.
 pub struct AssumptionsSheet(Result<rust_xlsxwriter::Worksheet, XlsxError>);
 
 impl AssumptionsSheet {
@@ -94,8 +95,9 @@ impl AssumptionsSheet {
     }
 }
 
-/// A workbook with all its sheets, not yet saved. Saving is mostly one thread's work
-/// (the deflate), so a run saves it while it builds the report.
+/// A workbook with all its sheets, not yet saved. Saving writes each sheet's XML on
+/// a thread of its own, then deflates it all on one; a run saves it while it builds
+/// the report.
 pub struct Unsaved(Workbook);
 
 impl Unsaved {
