@@ -35,14 +35,6 @@ const COMPARE_HEADER: [&str; 13] = [
     "p95", "p_worse",
 ];
 const YEARS_FILE: &str = "years.csv";
-/// The most columns of any header above.
-const MOST_FIELDS: usize = 13;
-const _: () = assert!(
-    MONTHS_HEADER.len() <= MOST_FIELDS
-        && YEARS_HEADER.len() <= MOST_FIELDS
-        && SUMMARY_HEADER.len() <= MOST_FIELDS
-        && COMPARE_HEADER.len() <= MOST_FIELDS
-);
 const LEVELS: [Level; 4] = [
     Level::Provider,
     Level::Service,
@@ -267,9 +259,10 @@ pub fn parse_outputs(dir: &Path, files: OutputFiles<'_>) -> Result<OutputData, R
         }
     };
     // Only variants have descriptions: a scenario without them is not parsed again.
-    let descriptions = match validated.variants.is_empty() {
-        true => BTreeMap::new(),
-        false => variant_descriptions(files.scenario),
+    let descriptions = if validated.variants.is_empty() {
+        BTreeMap::new()
+    } else {
+        variant_descriptions(files.scenario)
     };
     let variants = validated
         .variants
@@ -499,12 +492,12 @@ fn parse_stats(fields: &[&str]) -> Result<Option<Summary>, String> {
 }
 
 /// Calls `row(line, fields)` for each record of a CSV file after checking its header.
-fn for_each_record(
+fn for_each_record<const COLUMNS: usize>(
     dir: &Path,
     file: &str,
     bytes: &[u8],
-    header: &[&str],
-    mut row: impl FnMut(u64, &[&str]) -> Result<(), ReportError>,
+    header: &[&str; COLUMNS],
+    mut row: impl FnMut(u64, &[&str; COLUMNS]) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -545,12 +538,12 @@ fn for_each_record(
                 ),
             ));
         }
-        // No header here has more than `MOST_FIELDS` columns: no allocation a row.
-        let mut fields = [""; MOST_FIELDS];
+        // The fields in an array of the header's length: no allocation a row.
+        let mut fields = [""; COLUMNS];
         for (field, text) in fields.iter_mut().zip(&record) {
             *field = text;
         }
-        row(line, &fields[..header.len()])?;
+        row(line, &fields)?;
     }
     if first {
         return Err(malformed(dir, file, None, "the file is empty"));
