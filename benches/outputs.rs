@@ -1,8 +1,9 @@
 //! Speed of what a national run does after its last iteration, phase by phase: the
 //! CSV tables, their parse-back (`report::parse_outputs`, as `phbsim report` reads
 //! them), and the report and workbook built from it; and all of it as a run does it
-//! (`output::files::run_files`: some of the phases side by side). These are fixed costs of a run,
-//! whatever its iteration count, so they matter most to short national runs.
+//! (`output::files::run_files`: some of the phases side by side). These are fixed
+//! costs of a run, whatever its iteration count, so they matter most to short
+//! national runs.
 //!
 //! The results are of 20 iterations: the tables have the rows of any run.
 

@@ -4,8 +4,8 @@
 //! are the CSVs' numbers, bit for bit.
 //!
 //! [`build`] returns the bytes ([`assemble`], then [`Unsaved::save`], in two steps, so
-//! that a run can build its report during the save); nothing here touches a file. Values, never formulas
-//! (a formula shows 0 in a preview until recalculated); every table has a frozen
+//! that a run can build its report during the save); nothing here touches a file.
+//! Values, never formulas (a formula shows 0 in a preview until recalculated); every table has a frozen
 //! header row and a filter; money is `£#,##0`, chances `0.0%`. The bytes depend on the
 //! results alone: the document's dates are fixed (1980-01-01, as the zip entries'),
 //! nothing records the time, the threads or the shards, so a run on any `-j` and a
