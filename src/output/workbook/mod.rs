@@ -5,11 +5,11 @@
 //!
 //! [`build`] returns the bytes ([`assemble`], then [`Unsaved::save`], in two steps, so
 //! that a run can build its report during the save); nothing here touches a file.
-//! Values, never formulas (a formula shows 0 in a preview until recalculated); every table has a frozen
-//! header row and a filter; money is `£#,##0`, chances `0.0%`. The bytes depend on the
-//! results alone: the document's dates are fixed (1980-01-01, as the zip entries'),
-//! nothing records the time, the threads or the shards, so a run on any `-j` and a
-//! merge of any shards give the same file.
+//! Values, never formulas (a formula shows 0 in a preview until recalculated); every
+//! table has a frozen header row and a filter; money is `£#,##0`, chances `0.0%`. The
+//! bytes depend on the results alone: the document's dates are fixed (1980-01-01, as
+//! the zip entries'), nothing records the time, the threads or the shards, so a run
+//! on any `-j` and a merge of any shards give the same file.
 //!
 //! One file per sheet or group of sheets, in the workbook's order:
 //! - `readme`: "Read me", what was run and how to read the rest;
