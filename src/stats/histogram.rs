@@ -27,7 +27,8 @@
 //! finer than that.) A type-7 percentile interpolates between two order statistics, so
 //! it errs by less than `w` too. Infinities are counted apart and sort at the ends.
 
-/// Buckets in the window: about 2 KiB of `u32` counts per histogram. A power of two.
+/// Buckets in the window: about 1 KiB of two-byte counts per histogram (see
+/// [`BucketCounts`]). A power of two.
 pub const BUCKETS: usize = 512;
 const _: () = assert!(BUCKETS.is_power_of_two());
 
@@ -38,6 +39,8 @@ const _: () = assert!(BUCKETS.is_multiple_of(SCAN_GROUP));
 /// A percentile errs by less than this share of (max − min) (see the module header).
 pub const PERCENTILE_ERROR_BOUND: f64 = 2.0 / (BUCKETS as f64 - 1.0);
 const _: () = assert!(PERCENTILE_ERROR_BOUND < 0.005);
+
+use super::counts::BucketCounts;
 
 /// Exponents stay in this range, so that `2^e` and `2^-e` are normal numbers.
 const MIN_EXPONENT: i32 = -1020;
@@ -123,8 +126,9 @@ pub struct Histogram {
     inverse_width: f64,
     /// Bucket index of `counts[0]`: `floor(low / 2^exponent)`.
     origin: i64,
-    /// Inline, so a run's histograms lie in one array that is swept in order.
-    counts: [u32; BUCKETS],
+    /// Inline (but for counts past 65,535), so a run's histograms lie in one array
+    /// that is swept in order.
+    counts: BucketCounts<BUCKETS>,
 }
 
 impl Default for Histogram {
@@ -145,12 +149,13 @@ impl Histogram {
             exponent: MIN_EXPONENT,
             inverse_width: 2f64.powi(-MIN_EXPONENT),
             origin: 0,
-            counts: [0; BUCKETS],
+            counts: BucketCounts::zeroed(),
         }
     }
 
-    /// Upper bound of the memory one histogram holds, in bytes.
-    pub const MAX_BYTES: usize = std::mem::size_of::<Self>();
+    /// Upper bound of the memory one histogram holds, in bytes: the counts' high
+    /// block included, which only a bucket past 65,535 values allocates.
+    pub const MAX_BYTES: usize = std::mem::size_of::<Self>() + BUCKETS * 2;
 
     /// Whether a finite value has been seen (and so the grid is set).
     fn has_grid(&self) -> bool {
@@ -164,7 +169,7 @@ impl Histogram {
     #[inline]
     pub fn touch(&self) -> u32 {
         let header = (self.count ^ self.low.to_bits() ^ self.high.to_bits()) as u32;
-        self.counts.iter().step_by(16).fold(header, |a, &c| a ^ c)
+        self.counts.touch(header)
     }
 
     /// Values held (NaN is never held).
@@ -188,8 +193,8 @@ impl Histogram {
             return false;
         }
         let index = bucket(x, self.inverse_width) - self.origin;
-        // In range by the grid's invariant; the mask only spares a bounds check.
-        self.counts[index as usize & (BUCKETS - 1)] += 1;
+        // In range by the grid's invariant.
+        self.counts.increment(index as usize);
         self.count += 1;
         if self.all_integers {
             self.all_integers = is_whole(x);
@@ -212,7 +217,7 @@ impl Histogram {
         if rest > 0 {
             // `x` lies inside the grid now, and the same bucket takes every copy.
             let index = bucket(x, self.inverse_width) - self.origin;
-            self.counts[index as usize & (BUCKETS - 1)] += rest;
+            self.counts.add(index as usize, rest);
             self.count += u64::from(rest);
         }
     }
@@ -234,8 +239,8 @@ impl Histogram {
         for x in values {
             if x >= low && x <= high {
                 let index = bucket(x, inverse_width) - origin;
-                // In range by the grid's invariant; the mask only spares a bounds check.
-                self.counts[index as usize & (BUCKETS - 1)] += 1;
+                // In range by the grid's invariant.
+                self.counts.increment(index as usize);
                 inside += 1;
                 if all_integers {
                     all_integers = is_whole(x);
@@ -299,7 +304,7 @@ impl Histogram {
         let (low, high) = (self.low.min(x), self.high.max(x));
         self.regrid(low, high, self.exponent);
         let index = bucket(x, self.inverse_width) - self.origin;
-        self.counts[index as usize] += 1;
+        self.counts.add(index as usize, 1);
     }
 
     /// Moves the grid to cover `[low, high]` at the smallest exponent `≥ from` that
@@ -322,21 +327,20 @@ impl Histogram {
             // nothing; a new minimum slides the counts up.
             let slide = (self.origin - origin) as usize;
             if slide > 0 {
-                self.counts.copy_within(0..BUCKETS - slide, slide);
-                self.counts[..slide].fill(0);
+                self.counts.slide_up(slide);
             }
         } else {
             let shift = (exponent - self.exponent) as u32;
-            let mut moved = [0u32; BUCKETS];
-            for (i, &c) in self.counts.iter().enumerate() {
+            let mut moved = BucketCounts::zeroed();
+            for (i, c) in self.counts.iter().enumerate() {
                 if c > 0 {
                     // An arithmetic shift floors; beyond 63 places every index held
                     // (below 2^62 in magnitude) floors to 0 or −1.
                     let index = (self.origin + i as i64) >> shift.min(63);
-                    moved[(index - origin) as usize] += c;
+                    moved.add((index - origin) as usize, c);
                 }
             }
-            self.counts.copy_from_slice(&moved);
+            self.counts = moved;
         }
         self.low = low;
         self.high = high;
@@ -357,10 +361,10 @@ impl Histogram {
         let (low, high) = (self.low.min(other.low), self.high.max(other.high));
         self.regrid(low, high, self.exponent.max(other.exponent));
         let shift = (self.exponent - other.exponent) as u32;
-        for (i, &c) in other.counts.iter().enumerate() {
+        for (i, c) in other.counts.iter().enumerate() {
             if c > 0 {
                 let index = (other.origin + i as i64) >> shift.min(63);
-                self.counts[(index - self.origin) as usize] += c;
+                self.counts.add((index - self.origin) as usize, c);
             }
         }
     }
@@ -397,20 +401,20 @@ impl Histogram {
         let mut before = self.negative_infinities;
         // Groups of buckets that hold no rank sought are passed over on their total
         // (most of them: a few ranks among 512 buckets).
-        for (g, group) in self.counts.chunks_exact(SCAN_GROUP).enumerate() {
+        for group in (0..BUCKETS).step_by(SCAN_GROUP) {
             if next == ranks.len() {
                 // Every rank found: the buckets above matter to none.
                 break;
             }
-            let total: u64 = group.iter().map(|&c| u64::from(c)).sum();
+            let total = self.counts.total(group..group + SCAN_GROUP);
             if ranks[next] >= before + total {
                 before += total;
                 continue;
             }
-            for (k, &c) in group.iter().enumerate() {
-                let c = u64::from(c);
+            for index in group..group + SCAN_GROUP {
+                let c = u64::from(self.counts.get(index));
                 while next < ranks.len() && ranks[next] < before + c {
-                    out[next] = self.place(g * SCAN_GROUP + k, ranks[next] - before, c, width);
+                    out[next] = self.place(index, ranks[next] - before, c, width);
                     next += 1;
                 }
                 before += c;
@@ -453,11 +457,8 @@ pub struct HistogramParts {
 
 impl Histogram {
     pub fn to_parts(&self) -> HistogramParts {
-        let used = self
-            .counts
-            .iter()
-            .rposition(|&c| c > 0)
-            .map_or(0, |i| i + 1);
+        let counts: Vec<u32> = self.counts.iter().collect();
+        let used = counts.iter().rposition(|&c| c > 0).map_or(0, |i| i + 1);
         HistogramParts {
             count: self.count,
             negative_infinities: self.negative_infinities,
@@ -467,7 +468,7 @@ impl Histogram {
             all_integers: self.all_integers,
             exponent: self.exponent,
             origin: self.origin,
-            counts: self.counts[..used].to_vec(),
+            counts: counts[..used].to_vec(),
         }
     }
 
@@ -483,7 +484,6 @@ impl Histogram {
             return None;
         }
         let inverse_width = 2f64.powi(-parts.exponent);
-        let mut counts = [0; BUCKETS];
         if !parts.counts.is_empty() {
             let grid_ok = parts.low <= parts.high
                 && parts.low.is_finite()
@@ -493,8 +493,8 @@ impl Histogram {
             if !grid_ok {
                 return None;
             }
-            counts[..parts.counts.len()].copy_from_slice(&parts.counts);
         }
+        let counts = BucketCounts::from_counts(&parts.counts)?;
         Some(Histogram {
             count: parts.count,
             negative_infinities: parts.negative_infinities,
@@ -538,7 +538,7 @@ mod tests {
                     return f64::INFINITY;
                 }
                 let mut before = h.negative_infinities;
-                for (index, &c) in h.counts.iter().enumerate() {
+                for (index, c) in h.counts.iter().enumerate() {
                     let c = u64::from(c);
                     if rank < before + c {
                         return h.place(index, rank - before, c, width);
@@ -621,6 +621,53 @@ mod tests {
             covered.push_each(batch.iter().copied(), |_| {});
             assert_eq!(format!("{covered:?}"), format!("{pushed:?}"), "{batch:?}");
         }
+    }
+
+    /// Buckets past 65,535 values (the counts' high block) through every route: one
+    /// by one, many at once, repeated, merged, coarsened onto one bucket, and through
+    /// a partial-result file's parts. Every route gives the same bits, and the
+    /// percentiles of the whole.
+    #[test]
+    fn buckets_past_65535_values_keep_their_counts_by_every_route() {
+        let mut values = vec![2.0; 70_000];
+        values.extend(std::iter::repeat_n(3.0, 70_000));
+        values.extend([7.0; 10]);
+        values.push(1000.0); // coarsens the grid: 2 and 3 share a bucket
+        let whole = of(&values);
+        let parts = whole.to_parts();
+        assert_eq!(parts.counts.iter().max(), Some(&140_000));
+        assert_eq!(
+            parts.counts.iter().map(|&c| u64::from(c)).sum::<u64>(),
+            140_011
+        );
+
+        let mut reversed = values.clone();
+        reversed.reverse();
+        assert_eq!(of(&reversed), whole, "the coarsening value first");
+        let mut many = Histogram::new();
+        many.push_each(values.iter().copied(), |_| {});
+        assert_eq!(many, whole, "many at once");
+        let mut repeated = Histogram::new();
+        repeated.push_repeated(2.0, 70_000);
+        repeated.push_repeated(3.0, 70_000);
+        repeated.push_repeated(7.0, 10);
+        repeated.push_repeated(1000.0, 1);
+        assert_eq!(repeated, whole, "repeated");
+        let (a, b) = values.split_at(100_000);
+        let mut merged = of(b);
+        merged.merge(&of(a));
+        assert_eq!(merged, whole, "merged");
+        assert_eq!(Histogram::from_parts(parts), Some(whole.clone()));
+
+        // Before the coarsening value, whole numbers in buckets at most half a unit
+        // wide: the percentiles are exact.
+        let fine = of(&values[..values.len() - 1]);
+        let exact = summarise_exact(&values[..values.len() - 1]).unwrap();
+        assert_eq!(
+            fine.percentiles(QUANTILES),
+            Some([exact.p5, exact.p25, exact.p50, exact.p75, exact.p95])
+        );
+        check_bound(&values);
     }
 
     proptest! {

@@ -14,6 +14,7 @@
 //! NaN marks a value undefined in that iteration (an `income_change_pct` over a zero
 //! baseline); it is left out, and a cell with no defined value has no summary.
 
+mod counts;
 mod exact_each;
 pub mod histogram;
 pub mod moments;

@@ -261,7 +261,7 @@ fn six_hundred_months_of_100000_cohorts_are_refused_with_an_estimate() {
     assert_eq!(code, Some(2), "{stderr}");
     for fragment in [
         "300013268 output cells (600 months) × 1000 iterations",
-        "would need about 677 GiB of memory",
+        "would need about 393 GiB of memory",
         "beyond the limit of 16 GiB of memory",
     ] {
         assert!(stderr.contains(fragment), "missing {fragment:?}: {stderr}");
