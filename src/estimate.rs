@@ -55,7 +55,8 @@ impl Estimate {
         let values = if keeps_every_value(cells, settings) {
             cells.saturating_mul(settings.iterations).saturating_mul(8)
         } else {
-            cells.saturating_mul(StreamingSummary::MAX_BYTES as u64 + 16)
+            let summary = StreamingSummary::max_bytes(settings.iterations) as u64;
+            cells.saturating_mul(summary + 16)
         };
         let chunk = chunk_iterations(cells).min(settings.iterations);
         let in_flight = cells.saturating_mul(chunk).saturating_mul(8);
@@ -198,6 +199,20 @@ mod tests {
             refusal.contains("2.3 days of computing on 2 thread(s)"),
             "{refusal}"
         );
+    }
+
+    /// A streaming cell's histogram allocates the high halves of its counts (512
+    /// buckets × 2 bytes) only when a bucket can pass 65,535 values.
+    #[test]
+    fn streaming_cells_count_the_high_halves_of_their_counts_past_65535_iterations() {
+        let s = example();
+        let at = |iterations| Estimate::of(&[&s], &RunSettings::new(iterations, 1));
+        let (below, past) = (at(65_535), at(65_536));
+        assert!(!keeps_every_value(
+            below.cells,
+            &RunSettings::new(65_535, 1)
+        ));
+        assert_eq!(past.memory_bytes - below.memory_bytes, past.cells * 1024);
     }
 
     #[test]

@@ -27,6 +27,12 @@ impl<const N: usize> BucketCounts<N> {
         N - 1
     };
 
+    /// Counts any bucket may reach without the high block.
+    pub const MOST_WITHOUT_HIGH: u64 = u16::MAX as u64;
+
+    /// The memory of the high block, when there is one.
+    pub const HIGH_BYTES: usize = std::mem::size_of::<[u16; N]>();
+
     /// Entries of `low` in one 64-byte cache line.
     const PER_LINE: usize = 64 / std::mem::size_of::<u16>();
 

@@ -153,9 +153,16 @@ impl Histogram {
         }
     }
 
-    /// Upper bound of the memory one histogram holds, in bytes: the counts' high
-    /// block included, which only a bucket past 65,535 values allocates.
-    pub const MAX_BYTES: usize = std::mem::size_of::<Self>() + BUCKETS * 2;
+    /// Upper bound of the memory a histogram of `values` values holds, in bytes: the
+    /// counts' high block only when a bucket can pass 65,535.
+    pub const fn max_bytes(values: u64) -> usize {
+        let high = if values > BucketCounts::<BUCKETS>::MOST_WITHOUT_HIGH {
+            BucketCounts::<BUCKETS>::HIGH_BYTES
+        } else {
+            0
+        };
+        std::mem::size_of::<Self>() + high
+    }
 
     /// Whether a finite value has been seen (and so the grid is set).
     fn has_grid(&self) -> bool {

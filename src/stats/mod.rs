@@ -194,8 +194,12 @@ impl StreamingSummary {
         }
     }
 
-    /// Upper bound of the memory one summary of a single run holds, in bytes.
-    pub const MAX_BYTES: usize = std::mem::size_of::<Self>();
+    /// Upper bound of the memory one summary of `values` values holds, in bytes (its
+    /// moment chain's few blocks aside).
+    pub const fn max_bytes(values: u64) -> usize {
+        std::mem::size_of::<Self>() - std::mem::size_of::<Histogram>()
+            + Histogram::max_bytes(values)
+    }
 
     /// Adds one value of the current block; NaN is ignored.
     #[inline]
