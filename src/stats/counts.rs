@@ -68,6 +68,22 @@ impl<const N: usize> BucketCounts<N> {
         }
     }
 
+    /// [`Self::increment`] of a bucket the caller knows to hold fewer than 65,535
+    /// (see `Histogram::push_each`): no carry to check for. The check, and the call
+    /// it may make, cost a third of a push whose counts are in cache.
+    #[inline]
+    pub fn increment_below_carry(&mut self, index: usize) {
+        // A wrong bound overflows here, which a debug build reports.
+        self.low[index & Self::MASK] += 1;
+    }
+
+    /// How many increments any bucket takes before its low 16 bits could wrap: what
+    /// the fullest one has left.
+    pub fn increments_without_carry(&self) -> u64 {
+        let fullest = self.low.iter().copied().max().unwrap_or(0);
+        u64::from(u16::MAX - fullest)
+    }
+
     /// The low 16 bits of bucket `index` wrapped to zero.
     #[cold]
     #[inline(never)]

@@ -238,16 +238,52 @@ impl Histogram {
     /// (`crate::run`'s chunks). Only a value outside the range seen so far writes
     /// them back and moves the grid.
     #[inline]
-    pub fn push_each(&mut self, values: impl IntoIterator<Item = f64>, mut held: impl FnMut(f64)) {
+    pub fn push_each(&mut self, values: impl IntoIterator<Item = f64>, held: impl FnMut(f64)) {
+        let values = values.into_iter();
+        // The counts need no carry check when no bucket's low 16 bits can wrap: for
+        // sure while the histogram holds at most 65,535 values after these (a
+        // national run's cells hold at most its iterations), and otherwise while the
+        // fullest bucket has room for them all.
+        let within = values.size_hint().1.is_some_and(|most| {
+            let most = most as u64;
+            self.count.saturating_add(most) <= BucketCounts::<BUCKETS>::MOST_WITHOUT_HIGH
+                || most <= self.counts.increments_without_carry()
+        });
+        if within {
+            self.push_each_counting::<false>(values, held);
+        } else {
+            self.push_each_checked(values, held);
+        }
+    }
+
+    /// [`Self::push_each`] where a bucket may pass 65,535: apart, so that the common
+    /// loop above stays free of the carry's call.
+    #[inline(never)]
+    fn push_each_checked(&mut self, values: impl Iterator<Item = f64>, held: impl FnMut(f64)) {
+        self.push_each_counting::<true>(values, held);
+    }
+
+    /// [`Self::push_each`], with every increment checked for a carry or (`CARRY`
+    /// false) none.
+    #[inline(always)]
+    fn push_each_counting<const CARRY: bool>(
+        &mut self,
+        values: impl Iterator<Item = f64>,
+        mut held: impl FnMut(f64),
+    ) {
         let (mut low, mut high) = (self.low, self.high);
         let (mut inverse_width, mut origin) = (self.inverse_width, self.origin);
         let mut all_integers = self.all_integers;
         let mut inside = 0;
         for x in values {
             if x >= low && x <= high {
-                let index = bucket(x, inverse_width) - origin;
                 // In range by the grid's invariant.
-                self.counts.increment(index as usize);
+                let index = (bucket(x, inverse_width) - origin) as usize;
+                if CARRY {
+                    self.counts.increment(index);
+                } else {
+                    self.counts.increment_below_carry(index);
+                }
                 inside += 1;
                 if all_integers {
                     all_integers = is_whole(x);
@@ -654,6 +690,15 @@ mod tests {
         let mut many = Histogram::new();
         many.push_each(values.iter().copied(), |_| {});
         assert_eq!(many, whole, "many at once");
+        // In blocks, as a run pushes: with and without the carry check, past 65,535
+        // values in a bucket, and its low 16 bits wrapping in one block.
+        let mut blocks = Histogram::new();
+        let mut interleaved: Vec<f64> = values.iter().copied().step_by(2).collect();
+        interleaved.extend(values.iter().copied().skip(1).step_by(2));
+        for block in interleaved.chunks(256) {
+            blocks.push_each(block.iter().copied(), |_| {});
+        }
+        assert_eq!(blocks, whole, "in blocks");
         let mut repeated = Histogram::new();
         repeated.push_repeated(2.0, 70_000);
         repeated.push_repeated(3.0, 70_000);
@@ -675,6 +720,18 @@ mod tests {
             Some([exact.p5, exact.p25, exact.p50, exact.p75, exact.p95])
         );
         check_bound(&values);
+    }
+
+    /// Blocks of one value: the block that takes the bucket past 65,535 carries
+    /// (whichever bound `push_each` checks first), and the next ones go on from there.
+    #[test]
+    fn blocks_of_one_value_carry_past_65535() {
+        let mut h = Histogram::new();
+        for _ in 0..257 {
+            h.push_each(std::iter::repeat_n(2.0, 256), |_| {});
+        }
+        assert_eq!(h.to_parts().counts, [257 * 256]);
+        assert_eq!(h, of(&vec![2.0; 257 * 256]));
     }
 
     proptest! {
