@@ -3,11 +3,15 @@
 //! when some bucket passes 65,535.
 //!
 //! Why split them: a national run holds about 305,000 histograms and pushes a few
-//! values into each in turn, so a push mostly waits for its bucket's cache line to
+//! values into each in turn, so a push often waits for its bucket's cache line to
 //! come from memory. Two-byte counts halve the lines a cell's visit touches and the
 //! memory the cells hold, and a run of up to 65,535 iterations never needs the high
-//! block. Four-byte counts took about 6% more of a national run's time, and 300 MB
-//! more memory.
+//! block. With four-byte counts a national run took 5–8% longer and held 300 MB more
+//! (docs/performance.md, "Seventh part"); one-byte counts were no faster than two.
+//!
+//! [`BucketCounts::increment`] checks for a carry; `Histogram::push_each` uses
+//! [`BucketCounts::increment_below_carry`] instead wherever no count can wrap, as that check
+//! cost a third of a push whose counts are in cache.
 //!
 //! A count is exact whatever its size: `high << 16 | low`, up to `u32::MAX` as
 //! before. Counts never fall, so the high block exists exactly when some bucket holds

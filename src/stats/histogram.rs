@@ -27,8 +27,10 @@
 //! finer than that.) A type-7 percentile interpolates between two order statistics, so
 //! it errs by less than `w` too. Infinities are counted apart and sort at the ends.
 
+use super::counts::BucketCounts;
+
 /// Buckets in the window: about 1 KiB of two-byte counts per histogram (see
-/// [`BucketCounts`]). A power of two.
+/// `stats::counts`). A power of two.
 pub const BUCKETS: usize = 512;
 const _: () = assert!(BUCKETS.is_power_of_two());
 
@@ -39,8 +41,6 @@ const _: () = assert!(BUCKETS.is_multiple_of(SCAN_GROUP));
 /// A percentile errs by less than this share of (max − min) (see the module header).
 pub const PERCENTILE_ERROR_BOUND: f64 = 2.0 / (BUCKETS as f64 - 1.0);
 const _: () = assert!(PERCENTILE_ERROR_BOUND < 0.005);
-
-use super::counts::BucketCounts;
 
 /// Exponents stay in this range, so that `2^e` and `2^-e` are normal numbers.
 const MIN_EXPONENT: i32 = -1020;
@@ -500,8 +500,9 @@ pub struct HistogramParts {
 
 impl Histogram {
     pub fn to_parts(&self) -> HistogramParts {
-        let counts: Vec<u32> = self.counts.iter().collect();
+        let mut counts: Vec<u32> = self.counts.iter().collect();
         let used = counts.iter().rposition(|&c| c > 0).map_or(0, |i| i + 1);
+        counts.truncate(used);
         HistogramParts {
             count: self.count,
             negative_infinities: self.negative_infinities,
@@ -511,7 +512,7 @@ impl Histogram {
             all_integers: self.all_integers,
             exponent: self.exponent,
             origin: self.origin,
-            counts: counts[..used].to_vec(),
+            counts,
         }
     }
 
