@@ -92,8 +92,12 @@ impl<const N: usize> BucketCounts<N> {
     #[cold]
     #[inline(never)]
     fn carry(&mut self, index: usize) {
-        let high = self.high.get_or_insert_with(|| Box::new([0; N]));
-        high[index] += 1;
+        self.high_block()[index] += 1;
+    }
+
+    /// The high block, allocated (zeroed) on first use.
+    fn high_block(&mut self) -> &mut [u16; N] {
+        self.high.get_or_insert_with(|| Box::new([0; N]))
     }
 
     /// Adds `n` to bucket `index`.
@@ -112,7 +116,7 @@ impl<const N: usize> BucketCounts<N> {
         self.low[index] = count as u16;
         let high = (count >> 16) as u16;
         if high > 0 || self.high.is_some() {
-            self.high.get_or_insert_with(|| Box::new([0; N]))[index] = high;
+            self.high_block()[index] = high;
         }
     }
 
@@ -191,6 +195,11 @@ mod tests {
             counts.iter().collect::<Vec<_>>(),
             [0, 0, 70_000, 5, 0, 131_072, 0, 0]
         );
+    }
+
+    #[test]
+    fn more_counts_than_buckets_are_refused() {
+        assert!(Counts::from_counts(&[0; 8]).is_some());
         assert!(Counts::from_counts(&[0; 9]).is_none());
     }
 

@@ -153,15 +153,14 @@ impl Histogram {
         }
     }
 
-    /// Upper bound of the memory a histogram of `values` values holds, in bytes: the
-    /// counts' high block only when a bucket can pass 65,535.
-    pub const fn max_bytes(values: u64) -> usize {
-        let high = if values > BucketCounts::<BUCKETS>::MOST_WITHOUT_HIGH {
+    /// Upper bound of the memory a histogram of `values` values holds beyond its own
+    /// size, in bytes: the counts' high block, once a bucket can pass 65,535.
+    pub const fn heap_bytes(values: u64) -> usize {
+        if values > BucketCounts::<BUCKETS>::MOST_WITHOUT_HIGH {
             BucketCounts::<BUCKETS>::HIGH_BYTES
         } else {
             0
-        };
-        std::mem::size_of::<Self>() + high
+        }
     }
 
     /// Whether a finite value has been seen (and so the grid is set).
@@ -723,8 +722,8 @@ mod tests {
         check_bound(&values);
     }
 
-    /// Blocks of one value: the block that takes the bucket past 65,535 carries
-    /// (whichever bound `push_each` checks first), and the next ones go on from there.
+    /// Blocks of one value: the block that takes the bucket past 65,535 goes through
+    /// the checked loop and carries, and the next ones go on from there.
     #[test]
     fn blocks_of_one_value_carry_past_65535() {
         let mut h = Histogram::new();

@@ -197,8 +197,7 @@ impl StreamingSummary {
     /// Upper bound of the memory one summary of `values` values holds, in bytes (its
     /// moment chain's few blocks aside).
     pub const fn max_bytes(values: u64) -> usize {
-        std::mem::size_of::<Self>() - std::mem::size_of::<Histogram>()
-            + Histogram::max_bytes(values)
+        std::mem::size_of::<Self>() + Histogram::heap_bytes(values)
     }
 
     /// Adds one value of the current block; NaN is ignored.
