@@ -177,7 +177,7 @@ pub struct CohortFit {
 ///
 /// Draws are pooled from the chains after their burn-in: each chain gives
 /// `⌈D / chains⌉` states spaced `thin` steps apart at its end, where `thin` is at
-/// least [`THIN_PER_TAU`] times the chains' integrated autocorrelation time (so
+/// least `THIN_PER_TAU` times the chains' integrated autocorrelation time (so
 /// neighbouring draws of a chain are nearly uncorrelated) unless `max_steps` stops the
 /// chains first. Draw `d` comes from chain `d mod chains`.
 #[derive(Debug, Clone, PartialEq)]

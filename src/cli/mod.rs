@@ -1,7 +1,7 @@
 //! The command line: arguments (clap), the commands, and their exit codes.
 //!
 //! This is the program's edge, so it is the one place that prints. Every command that
-//! computes follows one skeleton ([`session`]): load, choose the output directory,
+//! computes follows one skeleton (`session`): load, choose the output directory,
 //! settings, workers and Ctrl-C, compute, manifest, write all files at once. A
 //! command decides and prints; the bytes of its files and the text of its tables
 //! come from `crate::output`. Exit codes follow

@@ -223,9 +223,9 @@ impl CohortState {
 /// budgets. What a calibration's particle filter simulates (`crate::calibrate`), where
 /// only the counts are observed.
 ///
-/// It draws from the same distributions as [`CohortState`] ([`hazard`], the same
+/// It draws from the same distributions as `CohortState` (`hazard`, the same
 /// binomials): returns are one `Binomial(H, return_rate)`, which is the sum of
-/// [`CohortState::returns`]' binomials per form, and uptake is the same binomial; the
+/// `CohortState::returns`' binomials per form, and uptake is the same binomial; the
 /// forms and budgets that follow in the engine change no count. It does not draw the
 /// same numbers (it skips those draws), so its paths are not the engine's paths of an
 /// iteration, only paths of the same process.

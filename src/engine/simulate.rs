@@ -290,7 +290,7 @@ impl Workspace {
 /// (order of [`OutputLayout::summary_names`]).
 ///
 /// The patients' choices come from one stream per cohort, `stream_rng(seed, iteration,
-/// cohort.key)`, in the order documented in [`super::cohort`]; the result depends on
+/// cohort.key)`, in the order documented in `super::cohort`; the result depends on
 /// nothing else, so it is the same on any thread and with any earlier use of `ws`.
 ///
 /// # Panics

@@ -1,7 +1,7 @@
 //! `calibration.html` of `phbsim calibrate`: per cohort, its observed counts against
 //! the posterior predictive band, and per fitted parameter its prior against its
 //! posterior. Self-contained like the run report: inline SVG, the report's stylesheet
-//! ([`super::page`]), no scripts, nothing fetched.
+//! (`super::page`), no scripts, nothing fetched.
 
 use maud::{Markup, html};
 

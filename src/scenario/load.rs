@@ -136,7 +136,7 @@ fn load_draws(path: &Path, scenario: &Source, validated: &mut Validated) -> Resu
     attach_draws(path, scenario, validated, &read_source)
 }
 
-/// [`load_draws`] with the draws files' text given by `read` (a path relative to the
+/// `load_draws` with the draws files' text given by `read` (a path relative to the
 /// scenario file's folder, as the file names it): `phbsim serve` reads the draws
 /// file once and answers every what-if from that text, never from the disk again.
 pub fn attach_draws(

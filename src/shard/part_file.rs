@@ -8,7 +8,7 @@
 //! DEFLATE (`flate2`, pure Rust), then the SHA-256 of the line, the header and the
 //! cells before compression, so a truncated or damaged file is refused rather than
 //! merged. Numbers are little-endian; a cell's kept values are grouped by byte
-//! position before compression ([`shuffled`]); histogram counts are LEB128 varints
+//! position before compression (`shuffled`); histogram counts are LEB128 varints
 //! (most are small). Compression at [`COMPRESSION_LEVEL`] cuts the example's part at 256
 //! iterations to about half (figures in docs/cluster.md); the header stays
 //! uncompressed so a merge checks every header cheaply. Format 1 (uncompressed cells)

@@ -17,7 +17,7 @@ pub const LANES: usize = 4;
 
 /// The statistics of each of `cells`, [`summarise_exact`]'s to the bit.
 ///
-/// Cells are taken [`LANES`] at a time when they hold the same number of values (at
+/// Cells are taken `LANES` at a time when they hold the same number of values (at
 /// least two) and no NaN, as a run's cells do; the others one by one.
 pub fn summarise_exact_each(cells: &[Vec<f64>]) -> Vec<Option<Summary>> {
     let mut summaries = Vec::with_capacity(cells.len());

@@ -135,7 +135,7 @@ pub fn summarise_exact(values: &[f64]) -> Option<Summary> {
 /// Type-7 percentiles of non-empty `values`, the same bits as sorting them with
 /// `total_cmp` and calling [`quantile_type7`], found by selection: only the order
 /// statistics the percentiles need (two each at most) are found, by radix selection
-/// on integer keys ([`order_key`]; see `select`) in about three passes over the
+/// on integer keys (`order_key`; see `select`) in about three passes over the
 /// values instead of a sort. Under a total order the value of each rank is unique,
 /// so how the values get there cannot change it.
 pub fn type7_by_selection<const K: usize>(values: &[f64], probabilities: [f64; K]) -> [f64; K] {
