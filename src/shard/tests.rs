@@ -115,6 +115,75 @@ fn sharded_runs_with_streaming_summaries_merge_to_the_single_run() {
     }
 }
 
+/// Past 65,535 iterations a bucket's count needs the high half that
+/// `stats::counts` allocates only then, and this run passes it three ways. Each of
+/// its two shards holds about 65,550 iterations, so a cell constant through the run
+/// passes 65,535 within a shard and goes through a part file with its high half.
+/// Month 1's `in_distress` of the closed-form scenario is 0 in about 54% of
+/// iterations: about 35,000 zeros a shard, which pass 65,535 only in the merge (and in
+/// the single run). A count that wrapped at 65,536 would leave about 5,000 zeros and
+/// move that cell's median from 0 to 1, far outside SPEC section 6's bound, which the
+/// second half checks against the exact run.
+#[test]
+fn merged_streaming_counts_past_65535_are_the_single_run_and_within_the_bound() {
+    const PAST_TWO_BYTES: u64 = 512 * BLOCK_ITERATIONS + 37;
+    let scenario = crate::sensitivity::test_scenario::closed_form();
+    let scenarios = [&scenario];
+    let streaming = RunSettings {
+        exact_value_limit: 0,
+        ..RunSettings::new(PAST_TWO_BYTES, 5)
+    };
+    let single = Run::new(&scenarios, streaming).all().unwrap();
+    assert!(!single.runs[0].exact_percentiles);
+    assert_identical(&sharded(&scenarios, streaming, 2), &single);
+
+    let exact = Run::new(&scenarios, RunSettings::new(PAST_TWO_BYTES, 5))
+        .all()
+        .unwrap();
+    assert!(exact.runs[0].exact_percentiles);
+    // Each cell's range over the iterations, from the engine directly.
+    let mut simulator = crate::engine::Simulator::new(&scenario);
+    let (streamed, exact) = (&single.runs[0], &exact.runs[0]);
+    let mut monthly_range = vec![(f64::INFINITY, f64::NEG_INFINITY); exact.monthly.len()];
+    let mut summary_range = vec![(f64::INFINITY, f64::NEG_INFINITY); exact.summary.len()];
+    for i in 0..PAST_TWO_BYTES {
+        let (monthly, summary) = simulator.iterate(5, i);
+        for (ranges, values) in [(&mut monthly_range, monthly), (&mut summary_range, summary)] {
+            for (r, &v) in ranges.iter_mut().zip(values) {
+                if !v.is_nan() {
+                    *r = (r.0.min(v), r.1.max(v));
+                }
+            }
+        }
+    }
+    let monthly = streamed
+        .monthly
+        .iter()
+        .zip(&exact.monthly)
+        .zip(monthly_range);
+    let summary = streamed
+        .summary
+        .iter()
+        .zip(&exact.summary)
+        .zip(summary_range);
+    let mut split_flags = 0;
+    for ((s, e), (min, max)) in monthly.chain(summary) {
+        let (Some(s), Some(e)) = (s, e) else {
+            assert_eq!(s.is_some(), e.is_some());
+            continue;
+        };
+        let bound = 0.005 * (max - min) + 1e-9 * e.mean.abs().max(1.0);
+        for (approx, exact) in [(s.p25, e.p25), (s.p50, e.p50), (s.p75, e.p75)] {
+            assert!((approx - exact).abs() <= bound, "{s:?} vs {e:?}");
+        }
+        // Flags are whole numbers, exact in any summary.
+        if e.p50.to_bits() == 0f64.to_bits() && e.p75.to_bits() == 1f64.to_bits() {
+            split_flags += 1;
+        }
+    }
+    assert!(split_flags > 0, "a flag cell with most values 0 and many 1");
+}
+
 #[test]
 fn parts_that_do_not_follow_each_other_are_refused() {
     let set = example_set();
