@@ -197,4 +197,6 @@ pub fn run_one(scenario: &Scenario, settings: RunSettings) -> RunResult {
 }
 
 #[cfg(test)]
+pub(crate) mod bound_check;
+#[cfg(test)]
 mod tests;

@@ -85,31 +85,17 @@ fn streaming_path_is_deterministic_and_close_to_exact() {
     assert!(!a.exact_percentiles);
     assert_eq!(bits(&a.monthly), bits(&b.monthly));
     let exact = run_on(2, RunSettings::new(ITERATIONS, 11));
-    // Each summary cell's range over the iterations, from the engine directly.
-    let scenario = example();
-    let mut simulator = crate::engine::Simulator::new(&scenario);
-    let mut range = vec![(f64::INFINITY, f64::NEG_INFINITY); exact.summary.len()];
-    for i in 0..ITERATIONS {
-        let (_, summary) = simulator.iterate(11, i);
-        for (r, &v) in range.iter_mut().zip(summary) {
-            if !v.is_nan() {
-                *r = (r.0.min(v), r.1.max(v));
-            }
-        }
-    }
+    let (_, range) = bound_check::cell_ranges(&example(), 11, ITERATIONS);
     // Means are the same sums in the same order; percentiles within SPEC
     // section 6's bound of 0.005 × (max − min).
-    for ((s, e), (min, max)) in a.summary.iter().zip(&exact.summary).zip(range) {
+    for ((s, e), range) in a.summary.iter().zip(&exact.summary).zip(range) {
         let (Some(s), Some(e)) = (s, e) else {
             assert_eq!(s.is_some(), e.is_some());
             continue;
         };
         let scale = e.mean.abs().max(1.0);
         assert!((s.mean - e.mean).abs() <= 1e-9 * scale, "{s:?} vs {e:?}");
-        let bound = 0.005 * (max - min) + 1e-9 * scale;
-        for (approx, exact) in [(s.p25, e.p25), (s.p50, e.p50), (s.p75, e.p75)] {
-            assert!((approx - exact).abs() <= bound, "{s:?} vs {e:?}");
-        }
+        bound_check::assert_quartiles_within_bound(s, e, range);
     }
 }
 

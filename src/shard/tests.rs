@@ -4,6 +4,7 @@
 
 use super::Shard;
 use super::part_file::{PartError, PartHeader, read_part, read_part_onto, write_part};
+use crate::run::bound_check;
 use crate::run::{
     Accumulated, BLOCK_ITERATIONS, Run, RunLayout, RunSettings, SetResult, keeps_every_value,
 };
@@ -141,21 +142,8 @@ fn merged_streaming_counts_past_65535_are_the_single_run_and_within_the_bound() 
         .all()
         .unwrap();
     assert!(exact.runs[0].exact_percentiles);
-    // Each cell's range over the iterations, from the engine directly.
-    let mut simulator = crate::engine::Simulator::new(&scenario);
+    let (monthly_range, summary_range) = bound_check::cell_ranges(&scenario, 5, PAST_TWO_BYTES);
     let (streamed, exact) = (&single.runs[0], &exact.runs[0]);
-    let mut monthly_range = vec![(f64::INFINITY, f64::NEG_INFINITY); exact.monthly.len()];
-    let mut summary_range = vec![(f64::INFINITY, f64::NEG_INFINITY); exact.summary.len()];
-    for i in 0..PAST_TWO_BYTES {
-        let (monthly, summary) = simulator.iterate(5, i);
-        for (ranges, values) in [(&mut monthly_range, monthly), (&mut summary_range, summary)] {
-            for (r, &v) in ranges.iter_mut().zip(values) {
-                if !v.is_nan() {
-                    *r = (r.0.min(v), r.1.max(v));
-                }
-            }
-        }
-    }
     let monthly = streamed
         .monthly
         .iter()
@@ -167,15 +155,12 @@ fn merged_streaming_counts_past_65535_are_the_single_run_and_within_the_bound() 
         .zip(&exact.summary)
         .zip(summary_range);
     let mut split_flags = 0;
-    for ((s, e), (min, max)) in monthly.chain(summary) {
+    for ((s, e), range) in monthly.chain(summary) {
         let (Some(s), Some(e)) = (s, e) else {
             assert_eq!(s.is_some(), e.is_some());
             continue;
         };
-        let bound = 0.005 * (max - min) + 1e-9 * e.mean.abs().max(1.0);
-        for (approx, exact) in [(s.p25, e.p25), (s.p50, e.p50), (s.p75, e.p75)] {
-            assert!((approx - exact).abs() <= bound, "{s:?} vs {e:?}");
-        }
+        bound_check::assert_quartiles_within_bound(s, e, range);
         // Flags are whole numbers, exact in any summary.
         if e.p50.to_bits() == 0f64.to_bits() && e.p75.to_bits() == 1f64.to_bits() {
             split_flags += 1;

@@ -73,8 +73,7 @@ impl<const N: usize> BucketCounts<N> {
     }
 
     /// [`Self::increment`] of a bucket the caller knows to hold fewer than 65,535
-    /// (see `Histogram::push_each`): no carry to check for. The check, and the call
-    /// it may make, cost a third of a push whose counts are in cache.
+    /// (see `Histogram::push_each`): no carry to check for (why: the module header).
     #[inline]
     pub fn increment_below_carry(&mut self, index: usize) {
         // A wrong bound overflows here, which a debug build reports.
